@@ -1,0 +1,302 @@
+// Package store defines credo's persistent domain types and the Store
+// interface that every backend (store/sqlite, store/postgres) implements.
+//
+// Values go in and come out; nothing returned aliases backend state. Every
+// write runs in one transaction that also increments the tenant version, so
+// readers that hold an in-memory snapshot (internal/tenant) can tell when to
+// rebuild it. Backends are proven by the conformance suite in store/storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned by every backend. Callers test them with errors.Is.
+var (
+	// ErrNotFound means the addressed object does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a create or update would violate a uniqueness rule
+	// (duplicate id, identifier, (client, audience, subject_type) grant, or a
+	// second current signing key of one key type).
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Client is an application (Auth0 "client"). Secrets are stored only as hashes.
+type Client struct {
+	ClientID                string
+	Name                    string
+	Description             string
+	AppType                 string   // non_interactive, regular_web, spa, native, …
+	GrantTypes              []string // e.g. client_credentials
+	TokenEndpointAuthMethod string   // client_secret_post, client_secret_basic, none
+	IsFirstParty            bool
+	Metadata                map[string]string
+	JWTAlg                  string // jwt_configuration.alg
+	// TokenLifetime overrides the API's token_lifetime for this client when > 0
+	// (seconds). A credo extension.
+	TokenLifetime int
+	// Secrets holds the hashed client secrets; the first is the current one.
+	// During a rotation grace period the previous secret follows it with an
+	// ExpiresAt in the future.
+	Secrets   []Secret
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Secret is one hashed client secret (see internal/secret for the format).
+type Secret struct {
+	Hash      string
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: does not expire
+}
+
+// Scope is one permission an API defines.
+type Scope struct {
+	Value       string
+	Description string
+}
+
+// ResourceServer is an API (Auth0 "resource server"); Identifier is the audience.
+type ResourceServer struct {
+	ID         string
+	Name       string
+	Identifier string
+	Scopes     []Scope
+	SigningAlg string // RS256, PS256, ES256, EdDSA, HS256
+	// SigningSecret is the HS256 secret, sealed by internal/keys (never plaintext).
+	SigningSecret string
+	TokenLifetime int    // seconds
+	TokenDialect  string // access_token, rfc9068_profile
+	IsSystem      bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// ClientGrant authorises a client to get tokens for an audience with scopes.
+type ClientGrant struct {
+	ID             string
+	ClientID       string
+	Audience       string
+	Scope          []string
+	AllowAllScopes bool
+	SubjectType    string // client (default) or user
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// KeyState is a signing key's place in its lifecycle.
+type KeyState string
+
+// Signing key states. A key is created as next, published in the JWKS, and
+// only later promoted to current; current becomes previous on rotation;
+// previous becomes revoked and leaves the JWKS.
+const (
+	KeyNext     KeyState = "next"
+	KeyCurrent  KeyState = "current"
+	KeyPrevious KeyState = "previous"
+	KeyRevoked  KeyState = "revoked"
+)
+
+// SigningKey is one asymmetric tenant signing key. There is one lifecycle per
+// KeyType (RSA, EC, OKP): at most one current key of each type.
+type SigningKey struct {
+	KID     string
+	KeyType string // RSA, EC, OKP
+	State   KeyState
+	// SealedPrivateKey is the PKCS#8 private key encrypted with the master key.
+	SealedPrivateKey []byte
+	CertDER          []byte // self-signed certificate for x5c, /pem, /cer
+	CreatedAt        time.Time
+	CurrentSince     time.Time // zero until promoted
+	CurrentUntil     time.Time // zero while current or next
+	RevokedAt        time.Time
+}
+
+// Trigger names an Actions trigger and version an action supports.
+type Trigger struct {
+	ID      string
+	Version string
+}
+
+// ActionSecret is a named secret available to an action as event.secrets.
+type ActionSecret struct {
+	Name      string
+	Sealed    string // encrypted value; never returned by the Management API
+	UpdatedAt time.Time
+}
+
+// Action is an Auth0 Action. Code is the draft; DeployedCode is what runs.
+type Action struct {
+	ID                string
+	Name              string
+	Code              string
+	Runtime           string
+	SupportedTriggers []Trigger
+	Secrets           []ActionSecret
+	DeployedCode      string // empty until deployed
+	DeployedVersion   int
+	DeployedAt        time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Hook is a legacy Auth0 Hook (credentials-exchange extensibility point).
+type Hook struct {
+	ID        string
+	Name      string
+	Script    string
+	TriggerID string
+	Enabled   bool
+	Secrets   []ActionSecret
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Settings are tenant-wide options.
+type Settings struct {
+	// HonorScopeSubset issues only the requested scopes (intersected with the
+	// grant) when a token request carries scope. Off = Auth0 behaviour: all
+	// granted scopes.
+	HonorScopeSubset bool
+	// Auth0CompatErrors reproduces Auth0's legacy error strings exactly
+	// (401 access_denied "Unauthorized" for a bad secret).
+	Auth0CompatErrors bool
+}
+
+// LogEvent is one tenant log entry in Auth0's shape (type codes such as
+// seccft, feccft, sapi).
+type LogEvent struct {
+	ID          string
+	Date        time.Time
+	Type        string
+	Description string
+	ClientID    string
+	ClientName  string
+	IP          string
+	UserAgent   string
+	Hostname    string
+	Audience    string
+	Scope       string
+	Details     map[string]any
+}
+
+// Page selects a page of a list: Offset/Limit. Limit 0 means the backend default (50).
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// ClientFilter narrows ListClients.
+type ClientFilter struct {
+	AppType string
+	Page
+}
+
+// GrantFilter narrows ListClientGrants. From, when set, is a checkpoint: the
+// id after which listing continues (ordered by id); Page.Offset is ignored then.
+type GrantFilter struct {
+	ClientID string
+	Audience string
+	From     string
+	Page
+}
+
+// LogFilter narrows ListLogs. From is a checkpoint log id (ordered by id).
+type LogFilter struct {
+	From string
+	Page
+}
+
+// Data is everything the token endpoint reads, loaded in one consistent
+// transaction, with the version it reflects.
+type Data struct {
+	Version         int64
+	Clients         []Client
+	ResourceServers []ResourceServer
+	Grants          []ClientGrant
+	Keys            []SigningKey
+	Actions         []Action // only actions bound to a trigger, in binding order per trigger
+	Bindings        map[string][]string
+	Hooks           []Hook
+	Settings        Settings
+}
+
+// Store is the persistence contract. Every method takes a context; every
+// write is transactional and bumps the version; list methods return the page
+// and the total count.
+type Store interface {
+	// Version returns the tenant version, incremented by every write.
+	Version(ctx context.Context) (int64, error)
+	// Load reads the whole token-path state consistently.
+	Load(ctx context.Context) (*Data, error)
+
+	GetClient(ctx context.Context, clientID string) (Client, error)
+	ListClients(ctx context.Context, f ClientFilter) ([]Client, int, error)
+	CreateClient(ctx context.Context, c Client) error
+	// UpdateClient reads the client, applies fn and writes it back in one
+	// transaction. fn's error aborts the update and is returned as is.
+	UpdateClient(ctx context.Context, clientID string, fn func(*Client) error) (Client, error)
+	// DeleteClient removes the client and its grants.
+	DeleteClient(ctx context.Context, clientID string) error
+
+	// GetResourceServer finds an API by id or by identifier.
+	GetResourceServer(ctx context.Context, idOrIdentifier string) (ResourceServer, error)
+	ListResourceServers(ctx context.Context, p Page) ([]ResourceServer, int, error)
+	CreateResourceServer(ctx context.Context, rs ResourceServer) error
+	UpdateResourceServer(ctx context.Context, id string, fn func(*ResourceServer) error) (ResourceServer, error)
+	// DeleteResourceServer removes the API and the grants for its identifier.
+	DeleteResourceServer(ctx context.Context, id string) error
+
+	GetClientGrant(ctx context.Context, id string) (ClientGrant, error)
+	ListClientGrants(ctx context.Context, f GrantFilter) ([]ClientGrant, int, error)
+	// CreateClientGrant fails with ErrConflict when (client, audience,
+	// subject_type) already has a grant.
+	CreateClientGrant(ctx context.Context, g ClientGrant) error
+	UpdateClientGrant(ctx context.Context, id string, fn func(*ClientGrant) error) (ClientGrant, error)
+	DeleteClientGrant(ctx context.Context, id string) error
+
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// UpdateSigningKeys runs fn on all keys under an exclusive lock and
+	// upserts (by KID) every key fn returns. A second current key of one key
+	// type is refused with ErrConflict.
+	UpdateSigningKeys(ctx context.Context, fn func(keys []SigningKey) ([]SigningKey, error)) error
+
+	GetAction(ctx context.Context, id string) (Action, error)
+	ListActions(ctx context.Context, p Page) ([]Action, int, error)
+	CreateAction(ctx context.Context, a Action) error
+	UpdateAction(ctx context.Context, id string, fn func(*Action) error) (Action, error)
+	// DeleteAction removes the action and its bindings.
+	DeleteAction(ctx context.Context, id string) error
+	// Bindings returns the ordered action ids bound to a trigger.
+	Bindings(ctx context.Context, trigger string) ([]string, error)
+	SetBindings(ctx context.Context, trigger string, actionIDs []string) error
+
+	GetHook(ctx context.Context, id string) (Hook, error)
+	ListHooks(ctx context.Context, p Page) ([]Hook, int, error)
+	CreateHook(ctx context.Context, h Hook) error
+	UpdateHook(ctx context.Context, id string, fn func(*Hook) error) (Hook, error)
+	DeleteHook(ctx context.Context, id string) error
+
+	Settings(ctx context.Context) (Settings, error)
+	UpdateSettings(ctx context.Context, fn func(*Settings) error) (Settings, error)
+
+	// AppendLogs writes log events (does not bump the version). Backends keep
+	// at most a bounded number of events, deleting the oldest.
+	AppendLogs(ctx context.Context, events []LogEvent) error
+	ListLogs(ctx context.Context, f LogFilter) ([]LogEvent, int, error)
+	GetLog(ctx context.Context, id string) (LogEvent, error)
+
+	// Ping reports whether the backend is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Notifier is implemented by backends that can push change notifications
+// (PostgreSQL LISTEN/NOTIFY). The channel receives a value after any write by
+// any process; it is closed when ctx ends. Readers still poll Version as a
+// safety net.
+type Notifier interface {
+	Changes(ctx context.Context) <-chan struct{}
+}
