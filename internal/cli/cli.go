@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is set at build time with -ldflags "-X github.com/credo-dev/credo/internal/cli.Version=…".
+var Version = "dev"
+
+// IO are the program's streams and environment.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Getenv reads the environment (os.LookupEnv when nil).
+	Getenv func(string) (string, bool)
+}
+
+func (o IO) env(name string) (string, bool) {
+	if o.Getenv != nil {
+		return o.Getenv(name)
+	}
+	return os.LookupEnv(name)
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, io IO, args []string) error
+}
+
+// commands lists every subcommand; other files append to it in init.
+var commands []command
+
+func register(c command) { commands = append(commands, c) }
+
+// errUsage marks an error already explained by the flag package.
+var errUsage = errors.New("usage")
+
+// Main runs credo with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, io IO) int {
+	sort.Slice(commands, func(i, j int) bool { return commands[i].name < commands[j].name })
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) > 1 {
+			return Main(ctx, []string{args[1], "--help"}, io)
+		}
+		usage(io.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintln(io.Stdout, "credo", Version)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			err := c.run(ctx, io, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				return 2
+			default:
+				fmt.Fprintln(io.Stderr, "credo "+c.name+":", err)
+				return 1
+			}
+		}
+	}
+	fmt.Fprintf(io.Stderr, "credo: unknown command %q\n\n", args[0])
+	usage(io.Stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `credo is a self-hosted OAuth 2.0 authorization server for machine-to-machine
+access that speaks Auth0's Client Credentials wire contract.
+
+Usage:
+  credo <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `  version        print the version
+
+Start here:
+  credo serve                 run on ./credo.db with a demo tenant, on http://127.0.0.1:8080/
+  credo <command> --help      flags of one command (each flag also reads a CREDO_* variable)
+`)
+}
+
+// flagSet builds a FlagSet whose flags default from CREDO_* variables.
+type flagSet struct {
+	*flag.FlagSet
+	io   IO
+	errs []error
+}
+
+func newFlagSet(io IO, name, synopsis string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	f := &flagSet{FlagSet: fs, io: io}
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: credo %s\n\n", synopsis)
+		fmt.Fprintln(out, "Flags (each can also be set with the environment variable shown):")
+		fs.VisitAll(func(fl *flag.Flag) {
+			def := ""
+			if fl.DefValue != "" && fl.DefValue != "0" && fl.DefValue != "0s" && fl.DefValue != "false" {
+				def = " (default " + fl.DefValue + ")"
+			}
+			fmt.Fprintf(out, "  --%s\n      %s%s [%s]\n", fl.Name, fl.Usage, def, envName(fl.Name))
+		})
+	}
+	return f
+}
+
+func envName(flagName string) string {
+	return "CREDO_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f *flagSet) String(p *string, name, def, usage string) {
+	if v, ok := f.io.env(envName(name)); ok {
+		def = v
+	}
+	f.StringVar(p, name, def, usage)
+}
+
+func (f *flagSet) Int(p *int, name string, def int, usage string) {
+	if v, ok := f.io.env(envName(name)); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not an integer", envName(name), v))
+		}
+		def = n
+	}
+	f.IntVar(p, name, def, usage)
+}
+
+func (f *flagSet) Float(p *float64, name string, def float64, usage string) {
+	if v, ok := f.io.env(envName(name)); ok {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a number", envName(name), v))
+		}
+		def = n
+	}
+	f.Float64Var(p, name, def, usage)
+}
+
+func (f *flagSet) Duration(p *time.Duration, name string, def time.Duration, usage string) {
+	if v, ok := f.io.env(envName(name)); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a duration (e.g. 720h)", envName(name), v))
+		}
+		def = d
+	}
+	f.DurationVar(p, name, def, usage)
+}
+
+func (f *flagSet) Bool(p *bool, name string, def bool, usage string) {
+	if v, ok := f.io.env(envName(name)); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a boolean", envName(name), v))
+		}
+		def = b
+	}
+	f.BoolVar(p, name, def, usage)
+}
+
+// parse parses args; positional arguments are returned.
+func (f *flagSet) parse(args []string) ([]string, error) {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errUsage
+	}
+	if len(f.errs) > 0 {
+		return nil, errors.Join(f.errs...)
+	}
+	return f.Args(), nil
+}

@@ -1,0 +1,268 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/keys"
+	"github.com/credo-dev/credo/internal/secret"
+	"github.com/credo-dev/credo/internal/server"
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/internal/token"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the authorization server", run: runServe})
+}
+
+// serveFlags registers the flags shared by serve and the commands that open the tenant.
+func serveFlags(fs *flagSet, cfg *config.Config) {
+	fs.String(&cfg.Addr, "addr", cfg.Addr, "listen address host:port")
+	fs.String(&cfg.Issuer, "issuer", cfg.Issuer, "issuer URL (iss claim; default http://<addr>/, always ends with /)")
+	fs.String(&cfg.DB, "db", cfg.DB, "SQLite file path or postgres://user@host:5432/db URL")
+	fs.Int(&cfg.DBMaxConns, "db-max-conns", cfg.DBMaxConns, "PostgreSQL connection pool size")
+	fs.Duration(&cfg.DBStatementTimeout, "db-statement-timeout", cfg.DBStatementTimeout, "PostgreSQL statement timeout")
+	fs.String(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
+	fs.String(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn, error")
+	fs.String(&cfg.MasterKeyFile, "master-key-file", cfg.MasterKeyFile, "file holding the key that encrypts signing keys and secrets at rest (default next to the SQLite file; created with mode 0600). CREDO_MASTER_KEY overrides it")
+}
+
+func runServe(ctx context.Context, io IO, args []string) error {
+	cfg := config.Default()
+	fs := newFlagSet(io, "serve", "serve [flags]")
+	serveFlags(fs, &cfg)
+	fs.String(&cfg.Seed, "seed", "", "tenant.yaml (Auth0 Deploy CLI shape) applied at start; idempotent")
+	fs.String(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS (TLS 1.2+)")
+	fs.String(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.Duration(&cfg.KeyRotationPeriod, "key-rotation-period", 0, "rotate signing keys automatically this often (e.g. 720h; 0 = off)")
+	fs.Duration(&cfg.JWKSMaxAge, "jwks-max-age", cfg.JWKSMaxAge, "Cache-Control max-age of the JWKS; automatic rotation waits at least this long after publishing a key")
+	fs.Duration(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "how often to check the store for changes made by other processes")
+	fs.Duration(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for in-flight requests on SIGINT/SIGTERM")
+	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
+	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
+	if _, err := fs.parse(args); err != nil {
+		return err
+	}
+	cfg.MasterKey, _ = io.env("CREDO_MASTER_KEY")
+	cfg.BootstrapClientID, _ = io.env("CREDO_BOOTSTRAP_CLIENT_ID")
+	cfg.BootstrapClientSecret, _ = io.env("CREDO_BOOTSTRAP_CLIENT_SECRET")
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return serve(ctx, cfg, io)
+}
+
+func serve(ctx context.Context, cfg config.Config, io IO) error {
+	logOut, _ := io.Stderr.(*os.File)
+	if logOut == nil {
+		logOut = os.Stderr
+	}
+	log := newLogger(cfg, logOut)
+	if w, ok := io.Stderr.(*os.File); !ok || w != logOut {
+		log = slogTo(cfg, io.Stderr)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	ext := newExtensions(log)
+	a, err := openApp(ctx, cfg, log, ext.compiler)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	var demo *tenant.Demo
+	if !cfg.NoDemo && cfg.Seed == "" {
+		if demo, err = a.svc.EnsureDemo(ctx); err != nil {
+			return fmt.Errorf("demo tenant: %w", err)
+		}
+	}
+	adminID, adminSecret, err := a.svc.EnsureBootstrap(ctx, cfg.BootstrapClientID, cfg.BootstrapClientSecret)
+	if err != nil {
+		return err
+	}
+	if cfg.Seed != "" {
+		res, err := applySeedFile(ctx, a.svc, cfg.Seed)
+		if err != nil {
+			return err
+		}
+		log.Info("seed applied", "file", cfg.Seed, "created", res.Created, "updated", res.Updated, "unchanged", res.Unchanged)
+		for id, sec := range res.Secrets {
+			fmt.Fprintf(io.Stdout, "Seed client %s had no client_secret; generated one (shown once): %s\n", id, sec)
+		}
+	}
+
+	events := tenant.NewEventLog(ctx, a.store, log)
+	ep := &token.Endpoint{
+		Holder:     a.holder,
+		Secrets:    secret.NewVerifier(5*time.Minute, nil),
+		Issuer:     cfg.Issuer,
+		Log:        log,
+		Events:     events.Add,
+		Extensions: ext.run,
+	}
+	if cfg.TokenReuse > 0 {
+		ep.Reuse = &token.ReuseCache{MinRemaining: cfg.TokenReuse, Max: 100000}
+	}
+	srv := server.New(server.Deps{
+		Holder:     a.holder,
+		Token:      ep,
+		Management: managementAPI(a, events, log),
+		Metrics:    metricsHandler(a, events),
+		Log:        log,
+		Issuer:     cfg.Issuer,
+		JWKSMaxAge: cfg.JWKSMaxAge,
+		StaleAfter: 30 * time.Second,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another credo running? choose another --addr)", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
+
+	go a.holder.Watch(ctx, cfg.PollInterval)
+	if cfg.KeyRotationPeriod > 0 {
+		go autoRotate(ctx, a, cfg, log)
+	}
+
+	printBanner(io.Stdout, cfg, demo, adminID, adminSecret)
+	c, apis, grants := a.holder.Current().Counts()
+	log.Info("credo serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
+		"clients", c, "apis", apis, "grants", grants, "tls", cfg.TLSCert != "")
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, scancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer scancel()
+	err = hs.Shutdown(sctx)
+	cancel()
+	<-events.Done()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func slogTo(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func applySeedFile(ctx context.Context, svc *tenant.Service, path string) (tenant.SeedResult, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return tenant.SeedResult{}, fmt.Errorf("seed: %w", err)
+	}
+	seed, err := tenant.ParseSeed(data, nil)
+	if err != nil {
+		return tenant.SeedResult{}, fmt.Errorf("seed %s: %w", path, err)
+	}
+	res, err := svc.ApplySeed(ctx, seed)
+	if err != nil {
+		return res, fmt.Errorf("seed %s: %w", path, err)
+	}
+	return res, nil
+}
+
+func printBanner(w io.Writer, cfg config.Config, demo *tenant.Demo, adminID, adminSecret string) {
+	fmt.Fprintf(w, "credo %s is listening; issuer %s\n", Version, cfg.Issuer)
+	fmt.Fprintf(w, "  discovery: %s.well-known/openid-configuration\n  jwks:      %s.well-known/jwks.json\n", cfg.Issuer, cfg.Issuer)
+	if demo != nil {
+		fmt.Fprintf(w, `
+Demo tenant created: API %s and an M2M application with a grant (scopes: %s).
+Get a token (the client secret is shown only this once; it is stored hashed):
+
+curl --request POST \
+  --url '%soauth/token' \
+  --header 'content-type: application/x-www-form-urlencoded' \
+  --data grant_type=client_credentials \
+  --data client_id=%s \
+  --data client_secret=%s \
+  --data audience=%s
+`, demo.Audience, strings.Join(demo.Scopes, " "), cfg.Issuer, demo.ClientID, demo.ClientSecret, demo.Audience)
+	}
+	if adminSecret != "" {
+		fmt.Fprintf(w, `
+Management API admin created (audience %sapi/v2/, shown only once):
+  CREDO_CLIENT_ID=%s
+  CREDO_CLIENT_SECRET=%s
+Set CREDO_BOOTSTRAP_CLIENT_ID/CREDO_BOOTSTRAP_CLIENT_SECRET to choose them yourself.
+`, cfg.Issuer, adminID, adminSecret)
+	}
+	fmt.Fprintln(w)
+}
+
+// autoRotate rotates key types that are due, checking every minute.
+func autoRotate(ctx context.Context, a *app, cfg config.Config, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		due := keys.DueForRotation(a.holder.Current().Keys.Keys(), cfg.KeyRotationPeriod, cfg.JWKSMaxAge, time.Now())
+		if len(due) == 0 {
+			continue
+		}
+		if _, err := a.svc.RotateKeys(ctx, due...); err != nil {
+			log.Error("automatic key rotation failed", "types", due, "err", err)
+			continue
+		}
+		log.Info("signing keys rotated automatically", "types", due)
+	}
+}
+
+// redactDSN hides a password in a postgres:// URL.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if j := strings.Index(dsn[i+3:], "@"); j >= 0 {
+			cred := dsn[i+3 : i+3+j]
+			if u, _, ok := strings.Cut(cred, ":"); ok {
+				return dsn[:i+3] + u + ":xxxxx" + dsn[i+3+j:]
+			}
+		}
+	}
+	return dsn
+}

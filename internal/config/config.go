@@ -1,0 +1,153 @@
+// Package config is credo's configuration: one plain struct whose defaults
+// live in Default, filled from flags and CREDO_* environment variables by
+// internal/cli, and checked by Validate with messages that say what to do.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config configures `credo serve`. The zero value is not valid; start from Default.
+type Config struct {
+	// Addr is the listen address (CREDO_ADDR). Default 127.0.0.1:8080.
+	Addr string
+	// Issuer is the iss claim and the base of every URL credo publishes
+	// (CREDO_ISSUER). Default http://<Addr>/. Always ends with "/".
+	Issuer string
+	// DB is a SQLite file path or a postgres:// URL (CREDO_DB). Default credo.db.
+	DB string
+	// DBMaxConns bounds the PostgreSQL pool (CREDO_DB_MAX_CONNS). Default 10.
+	DBMaxConns int
+	// DBStatementTimeout bounds each PostgreSQL statement. Default 5s.
+	DBStatementTimeout time.Duration
+	// Seed is an optional tenant.yaml applied at start (CREDO_SEED).
+	Seed string
+	// LogFormat is text or json (CREDO_LOG_FORMAT). LogLevel is debug, info, warn or error.
+	LogFormat string
+	LogLevel  string
+	// TLSCert and TLSKey enable HTTPS (TLS 1.2+) when both are set.
+	TLSCert string
+	TLSKey  string
+	// MasterKey (CREDO_MASTER_KEY) encrypts private keys and secrets at rest;
+	// when empty, MasterKeyFile is used (created with mode 0600 if missing).
+	MasterKey     string
+	MasterKeyFile string
+	// BootstrapClientID and BootstrapClientSecret (CREDO_BOOTSTRAP_CLIENT_ID,
+	// CREDO_BOOTSTRAP_CLIENT_SECRET) name the Management API admin client.
+	BootstrapClientID     string
+	BootstrapClientSecret string
+	// KeyRotationPeriod rotates signing keys automatically when > 0.
+	KeyRotationPeriod time.Duration
+	// JWKSMaxAge is the Cache-Control max-age of the JWKS; automatic
+	// rotation waits until the next key was published at least this long.
+	JWKSMaxAge time.Duration
+	// PollInterval is how often the store version is checked for changes
+	// made by other processes (the fallback when notifications are lost).
+	PollInterval time.Duration
+	// ShutdownTimeout bounds graceful shutdown.
+	ShutdownTimeout time.Duration
+	// TokenReuse, when > 0, returns a cached token while more than this
+	// fraction of its lifetime remains (0 disables; e.g. 0.5).
+	TokenReuse float64
+	// NoDemo skips creating the demo tenant on first start.
+	NoDemo bool
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		Addr:               "127.0.0.1:8080",
+		DB:                 "credo.db",
+		DBMaxConns:         10,
+		DBStatementTimeout: 5 * time.Second,
+		LogFormat:          "text",
+		LogLevel:           "info",
+		JWKSMaxAge:         10 * time.Minute,
+		PollInterval:       2 * time.Second,
+		ShutdownTimeout:    15 * time.Second,
+	}
+}
+
+// IsPostgres reports whether DB names a PostgreSQL database.
+func (c *Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// NormalizeIssuer returns issuer with exactly one trailing slash.
+func NormalizeIssuer(issuer string) string {
+	return strings.TrimRight(issuer, "/") + "/"
+}
+
+// Validate checks the configuration and fills derived defaults (Issuer,
+// MasterKeyFile). Its errors say which setting is wrong and how to fix it.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	tlsOn := c.TLSCert != "" || c.TLSKey != ""
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key must be given together"))
+	}
+	if c.Issuer == "" {
+		scheme := "http"
+		if tlsOn {
+			scheme = "https"
+		}
+		host := c.Addr
+		if h, p, err := net.SplitHostPort(c.Addr); err == nil && (h == "" || h == "0.0.0.0" || h == "::") {
+			host = net.JoinHostPort("localhost", p)
+		}
+		c.Issuer = scheme + "://" + host + "/"
+	}
+	u, err := url.Parse(c.Issuer)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("--issuer %q: want an absolute http(s) URL such as https://auth.example.com/", c.Issuer))
+	} else {
+		c.Issuer = NormalizeIssuer(c.Issuer)
+	}
+	if c.DB == "" {
+		errs = append(errs, errors.New("--db is empty: give a SQLite file path or a postgres:// URL"))
+	}
+	if c.MasterKeyFile == "" {
+		if c.IsPostgres() || c.DB == "" {
+			c.MasterKeyFile = "credo.master.key"
+		} else {
+			c.MasterKeyFile = strings.TrimSuffix(c.DB, ".db") + ".master.key"
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if (c.BootstrapClientID == "") != (c.BootstrapClientSecret == "") {
+		errs = append(errs, errors.New("set both CREDO_BOOTSTRAP_CLIENT_ID and CREDO_BOOTSTRAP_CLIENT_SECRET, or neither"))
+	}
+	if c.KeyRotationPeriod < 0 || (c.KeyRotationPeriod > 0 && c.KeyRotationPeriod < time.Hour) {
+		errs = append(errs, errors.New("--key-rotation-period must be 0 (off) or at least 1h"))
+	}
+	if c.JWKSMaxAge < 0 || c.JWKSMaxAge > 24*time.Hour {
+		errs = append(errs, errors.New("--jwks-max-age must be between 0 and 24h"))
+	}
+	if c.PollInterval < 100*time.Millisecond || c.PollInterval > time.Minute {
+		errs = append(errs, errors.New("--poll-interval must be between 100ms and 1m"))
+	}
+	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+		errs = append(errs, errors.New("--db-max-conns must be between 1 and 1000"))
+	}
+	if c.TokenReuse < 0 || c.TokenReuse >= 1 {
+		errs = append(errs, errors.New("--token-reuse must be 0 (off) or a fraction below 1, e.g. 0.5"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,336 @@
+package tenant
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/credo-dev/credo/internal/keys"
+	"github.com/credo-dev/credo/internal/oauth"
+	"github.com/credo-dev/credo/store"
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Client is a client as the token path sees it.
+type Client struct {
+	store.Client
+	grantTypes map[string]bool
+}
+
+// HasGrantType reports whether the client may use grant type gt.
+func (c *Client) HasGrantType(gt string) bool { return c.grantTypes[gt] }
+
+// API is a resource server as the token path sees it.
+type API struct {
+	store.ResourceServer
+	ScopeSet map[string]bool
+	AllScope []string
+	// hmac holds HS256 signers by typ when SigningAlg is HS256.
+	hmac map[string]jose.Signer
+}
+
+// Grant is a client grant as the token path sees it, with its effective scopes.
+type Grant struct {
+	store.ClientGrant
+	// Scopes are the scopes a token gets: the grant's list, or every scope of
+	// the API when AllowAllScopes.
+	Scopes   []string
+	ScopeSet map[string]bool
+}
+
+// Snapshot is an immutable view of the tenant for the token path.
+type Snapshot struct {
+	Version  int64
+	Settings store.Settings
+	Keys     *keys.Set
+	// Extensions holds whatever the Compiler produced for bound actions and
+	// the enabled hook (see Holder.Compile); nil when none.
+	Extensions any
+
+	clients map[string]*Client
+	apis    map[string]*API
+	grants  map[grantKey]*Grant
+	algs    []string
+}
+
+type grantKey struct{ client, audience string }
+
+// Client returns a client by id.
+func (s *Snapshot) Client(id string) (*Client, bool) { c, ok := s.clients[id]; return c, ok }
+
+// API returns an API by identifier.
+func (s *Snapshot) API(identifier string) (*API, bool) { a, ok := s.apis[identifier]; return a, ok }
+
+// Grant returns the client-subject grant for (client, audience).
+func (s *Snapshot) Grant(clientID, audience string) (*Grant, bool) {
+	g, ok := s.grants[grantKey{clientID, audience}]
+	return g, ok
+}
+
+// Counts reports the number of clients, APIs and grants (for logs).
+func (s *Snapshot) Counts() (clients, apis, grants int) {
+	return len(s.clients), len(s.apis), len(s.grants)
+}
+
+// Algorithms lists the signing algorithms enabled in this tenant, for
+// discovery's id_token_signing_alg_values_supported.
+func (s *Snapshot) Algorithms() []string { return s.algs }
+
+// Signer returns the signer for an API and token typ.
+func (s *Snapshot) Signer(api *API, typ string) jose.Signer {
+	if api.SigningAlg == keys.HS256 {
+		return api.hmac[typ]
+	}
+	return s.Keys.Signer(api.SigningAlg, typ)
+}
+
+// Compiler turns the bound actions and enabled hooks into whatever the token
+// pipeline runs (see internal/hook); it is called once per snapshot build, and
+// may reuse results from the previous snapshot.
+type Compiler func(d *store.Data, prev any) (any, error)
+
+// build makes a Snapshot from store data.
+func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) (*Snapshot, error) {
+	ks, err := keys.NewSet(d.Keys, mk)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{
+		Version:  d.Version,
+		Settings: d.Settings,
+		Keys:     ks,
+		clients:  make(map[string]*Client, len(d.Clients)),
+		apis:     make(map[string]*API, len(d.ResourceServers)),
+		grants:   make(map[grantKey]*Grant, len(d.Grants)),
+		algs:     []string{keys.RS256, keys.PS256, keys.ES256, keys.EdDSA},
+	}
+	for i := range d.Clients {
+		c := &Client{Client: d.Clients[i], grantTypes: make(map[string]bool, len(d.Clients[i].GrantTypes))}
+		for _, gt := range c.GrantTypes {
+			c.grantTypes[gt] = true
+		}
+		s.clients[c.ClientID] = c
+	}
+	hs := false
+	for i := range d.ResourceServers {
+		a := &API{ResourceServer: d.ResourceServers[i], ScopeSet: make(map[string]bool, len(d.ResourceServers[i].Scopes))}
+		for _, sc := range a.Scopes {
+			a.ScopeSet[sc.Value] = true
+			a.AllScope = append(a.AllScope, sc.Value)
+		}
+		if a.SigningAlg == keys.HS256 {
+			hs = true
+			secret, err := mk.OpenString(a.SigningSecret, "api-signing-secret:"+a.ID)
+			if err != nil {
+				return nil, fmt.Errorf("API %s signing secret: %w", a.Identifier, err)
+			}
+			a.hmac = make(map[string]jose.Signer, 2)
+			for _, typ := range []string{keys.TypJWT, keys.TypAtJWT} {
+				sg, err := keys.HMACSigner([]byte(secret), typ)
+				if err != nil {
+					return nil, fmt.Errorf("API %s: %w", a.Identifier, err)
+				}
+				a.hmac[typ] = sg
+			}
+		}
+		s.apis[a.Identifier] = a
+	}
+	if hs {
+		s.algs = append(s.algs, keys.HS256)
+	}
+	for i := range d.Grants {
+		g := &Grant{ClientGrant: d.Grants[i]}
+		if g.SubjectType != "" && g.SubjectType != "client" {
+			continue
+		}
+		if g.AllowAllScopes {
+			if a, ok := s.apis[g.Audience]; ok {
+				g.Scopes = a.AllScope
+			}
+		} else {
+			g.Scopes = g.Scope
+		}
+		g.ScopeSet = make(map[string]bool, len(g.Scopes))
+		for _, sc := range g.Scopes {
+			g.ScopeSet[sc] = true
+		}
+		s.grants[grantKey{g.ClientID, g.Audience}] = g
+	}
+	if compile != nil {
+		var p any
+		if prev != nil {
+			p = prev.Extensions
+		}
+		ext, err := compile(d, p)
+		if err != nil {
+			return nil, err
+		}
+		s.Extensions = ext
+	}
+	return s, nil
+}
+
+// Holder keeps the current Snapshot and rebuilds it when the store changes.
+type Holder struct {
+	store   store.Store
+	master  *keys.MasterKey
+	compile Compiler
+	log     *slog.Logger
+
+	cur atomic.Pointer[Snapshot]
+	mu  sync.Mutex // serialises rebuilds
+
+	healthMu  sync.Mutex
+	lastErr   error
+	lastErrAt time.Time
+	lastOK    time.Time
+	now       func() time.Time
+}
+
+// NewHolder loads the first snapshot.
+func NewHolder(ctx context.Context, st store.Store, mk *keys.MasterKey, compile Compiler, log *slog.Logger, now func() time.Time) (*Holder, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Holder{store: st, master: mk, compile: compile, log: log, now: now}
+	if err := h.Refresh(ctx, true); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Current returns the current snapshot. It never blocks.
+func (h *Holder) Current() *Snapshot { return h.cur.Load() }
+
+// Refresh rebuilds the snapshot if the store version moved (or always when
+// force is set).
+func (h *Holder) Refresh(ctx context.Context, force bool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	prev := h.cur.Load()
+	if !force && prev != nil {
+		v, err := h.store.Version(ctx)
+		if err != nil {
+			h.setHealth(err)
+			return err
+		}
+		if v == prev.Version {
+			h.setHealth(nil)
+			return nil
+		}
+	}
+	start := time.Now()
+	d, err := h.store.Load(ctx)
+	if err != nil {
+		h.setHealth(err)
+		return fmt.Errorf("load tenant: %w", err)
+	}
+	s, err := build(d, h.master, h.compile, prev)
+	if err != nil {
+		h.setHealth(err)
+		return fmt.Errorf("build snapshot: %w", err)
+	}
+	h.cur.Store(s)
+	h.setHealth(nil)
+	c, a, g := s.Counts()
+	h.log.Debug("snapshot rebuilt", "version", s.Version, "clients", c, "apis", a, "grants", g, "took", time.Since(start))
+	return nil
+}
+
+func (h *Holder) setHealth(err error) {
+	h.healthMu.Lock()
+	defer h.healthMu.Unlock()
+	if err != nil {
+		if h.lastErr == nil {
+			h.log.Warn("store unreachable; serving tokens from the last snapshot", "err", err)
+		}
+		h.lastErr, h.lastErrAt = err, h.now()
+		return
+	}
+	if h.lastErr != nil {
+		h.log.Info("store reachable again")
+	}
+	h.lastErr, h.lastOK = nil, h.now()
+}
+
+// Health reports the last store error (nil when the last check succeeded)
+// and when the snapshot was last confirmed fresh.
+func (h *Holder) Health() (lastOK time.Time, err error) {
+	h.healthMu.Lock()
+	defer h.healthMu.Unlock()
+	return h.lastOK, h.lastErr
+}
+
+// Watch refreshes the snapshot whenever the store notifies a change and at
+// least every poll interval, until ctx ends.
+func (h *Holder) Watch(ctx context.Context, poll time.Duration) {
+	var changes <-chan struct{}
+	if n, ok := h.store.(store.Notifier); ok {
+		changes = n.Changes(ctx)
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-changes:
+			if !ok {
+				changes = nil
+				continue
+			}
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := h.Refresh(rctx, false); err != nil && ctx.Err() == nil {
+			h.log.Debug("snapshot refresh failed", "err", err)
+		}
+		cancel()
+	}
+}
+
+// grantedScopes computes the scopes to issue: all granted scopes, or, when
+// the tenant honours subsets and the request names scopes, the requested ones
+// (each must be granted).
+func grantedScopes(g *Grant, requested []string, honorSubset bool) ([]string, *oauth.Error) {
+	if !honorSubset || len(requested) == 0 {
+		return g.Scopes, nil
+	}
+	out := make([]string, 0, len(requested))
+	for _, r := range requested {
+		if !g.ScopeSet[r] {
+			return nil, oauth.InvalidScope("The requested scope is not granted to the client: " + r)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Scopes returns the scopes to issue for grant g and the request's scopes,
+// honouring the tenant's HonorScopeSubset setting.
+func (s *Snapshot) Scopes(g *Grant, requested []string) ([]string, *oauth.Error) {
+	return grantedScopes(g, requested, s.Settings.HonorScopeSubset)
+}
+
+// EachAPI calls fn for every API.
+func (s *Snapshot) EachAPI(fn func(*API)) {
+	for _, a := range s.apis {
+		fn(a)
+	}
+}
+
+// EachClient calls fn for every client.
+func (s *Snapshot) EachClient(fn func(*Client)) {
+	for _, c := range s.clients {
+		fn(c)
+	}
+}
