@@ -28,4 +28,4 @@ func (e *extensions) run(ctx context.Context, ex *token.Exchange) *oauth.Error {
 	return nil
 }
 func managementAPI(a *app, ev *tenant.EventLog, log *slog.Logger) http.Handler { return nil }
-func metricsHandler(a *app, ev *tenant.EventLog) http.Handler                 { return nil }
+func metricsHandler(a *app, ev *tenant.EventLog) http.Handler                  { return nil }

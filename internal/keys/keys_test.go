@@ -214,7 +214,7 @@ func TestDueForRotation(t *testing.T) {
 	if d := DueForRotation(ks, 720*time.Hour, time.Hour, t0.Add(720*time.Hour)); len(d) != 0 {
 		t.Fatalf("rotated a next key published < lead ago: %v", d)
 	}
-	if d := DueForRotation(ks, 720*time.Hour, time.Hour, t0.Add(720*time.Hour + 31*time.Minute)); len(d) != 1 {
+	if d := DueForRotation(ks, 720*time.Hour, time.Hour, t0.Add(720*time.Hour+31*time.Minute)); len(d) != 1 {
 		t.Fatalf("not due: %v", d)
 	}
 }
