@@ -1,0 +1,128 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/credo-dev/credo/store"
+	"github.com/credo-dev/credo/store/sqlite"
+	"github.com/credo-dev/credo/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, filepath.Join(t.TempDir(), "credo.db")) })
+}
+
+func open(t testing.TB, path string) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestLogRetention(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "credo.db"))
+	s.MaxLogs = 7
+	storetest.RunLogRetention(t, s, 7)
+}
+
+func TestFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "credo.db")
+	s := open(t, path)
+	if err := s.CreateClient(t.Context(), store.Client{ClientID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), mode)
+		}
+	}
+}
+
+func TestRefusesMemoryAndURIs(t *testing.T) {
+	for _, path := range []string{"", ":memory:", "file::memory:?cache=shared", "file:credo.db", "credo.db?_fk=0"} {
+		if s, err := sqlite.Open(t.Context(), path); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded", path)
+		}
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "credo.db")
+	before := time.Now().Add(-time.Second)
+	s := open(t, path)
+	status, err := s.MigrationStatus(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(status) == 0 || status[0].Version != 1 || status[0].Name != "init" {
+		t.Fatalf("status = %+v, want 0001 init first", status)
+	}
+	for i, m := range status {
+		if m.Version != i+1 || m.AppliedAt.Before(before) || m.AppliedAt.After(time.Now()) {
+			t.Errorf("migration %d: %+v", i, m)
+		}
+	}
+	if err := s.CreateClient(t.Context(), store.Client{ClientID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Migrating again, here or from a second Store on the same file, changes
+	// nothing and keeps the data.
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	s2 := open(t, path)
+	again, err := s2.MigrationStatus(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again, status) {
+		t.Fatalf("status after reopening = %+v, want %+v", again, status)
+	}
+	if _, err := s2.GetClient(t.Context(), "c1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTwoStoresOneFile stands in for a second process (the CLI) writing to
+// the same file: writes from both succeed and each sees the other's.
+func TestTwoStoresOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "credo.db")
+	a, b := open(t, path), open(t, path)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	for i, s := range []*sqlite.Store{a, b} {
+		wg.Go(func() {
+			for j := range 20 {
+				if err := s.CreateClient(ctx, store.Client{ClientID: fmt.Sprintf("s%d-c%02d", i, j)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range []*sqlite.Store{a, b} {
+		_, total, err := s.ListClients(ctx, store.ClientFilter{})
+		if err != nil || total != 40 {
+			t.Fatalf("total = %d, %v; want 40", total, err)
+		}
+		if v, err := s.Version(ctx); err != nil || v != 40 {
+			t.Fatalf("version = %d, %v; want 40", v, err)
+		}
+	}
+}
