@@ -381,6 +381,17 @@ type publicJWK struct {
 	x5t string
 }
 
+// KeyID is the JWK kid under which a key is published for alg. Every JWK
+// carries one alg (verifiers such as jose and express-oauth2-jwt-bearer
+// match kid and alg), so an RSA key, which signs both RS256 and PS256, is
+// published twice: as kid for RS256 (Auth0's shape) and as kid + "-ps256".
+func KeyID(kid, alg string) string {
+	if alg == PS256 {
+		return kid + "-ps256"
+	}
+	return kid
+}
+
 // Set is an immutable view of the tenant's keys for the token path: the
 // prebuilt JWKS document and a go-jose signer per (algorithm, typ) for the
 // current keys. Build it with NewSet whenever the keys change.
@@ -423,16 +434,11 @@ func NewSet(all []store.SigningKey, mk *MasterKey) (*Set, error) {
 		x5t256 := sha256.Sum256(k.CertDER)
 		for _, alg := range algsFor(k.KeyType) {
 			pub = append(pub, jose.JSONWebKey{
-				Key: cert.PublicKey, KeyID: k.KID, Algorithm: alg, Use: "sig",
+				Key: cert.PublicKey, KeyID: KeyID(k.KID, alg), Algorithm: alg, Use: "sig",
 				Certificates:                []*x509.Certificate{cert},
 				CertificateThumbprintSHA1:   x5t[:],
 				CertificateThumbprintSHA256: x5t256[:],
 			})
-			if k.KeyType == TypeRSA && alg == PS256 {
-				// One JWK per key: RSA keys are published once with alg RS256
-				// (Auth0's shape); PS256 verifies with the same key.
-				pub = pub[:len(pub)-1]
-			}
 		}
 		if k.State != store.KeyCurrent {
 			continue
@@ -450,7 +456,7 @@ func NewSet(all []store.SigningKey, mk *MasterKey) (*Set, error) {
 		}
 		for _, alg := range algsFor(k.KeyType) {
 			for _, typ := range []string{TypJWT, TypAtJWT} {
-				sg, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jose.JSONWebKey{Key: priv, KeyID: k.KID}},
+				sg, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jose.JSONWebKey{Key: priv, KeyID: KeyID(k.KID, alg)}},
 					(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
 				if err != nil {
 					return nil, fmt.Errorf("key %s: signer: %w", k.KID, err)

@@ -146,10 +146,10 @@ func TestSetJWKSAndSigners(t *testing.T) {
 	if err := json.Unmarshal(set.JWKS(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Keys) != 7 { // current+next for 3 types, plus previous RSA
+	if len(doc.Keys) != 10 { // current+next for 3 types, RSA twice (RS256, PS256), plus previous RSA twice
 		t.Fatalf("JWKS has %d keys", len(doc.Keys))
 	}
-	if len(doc.Key(rev.KID)) != 0 || len(doc.Key(prev.KID)) != 1 {
+	if len(doc.Key(rev.KID)) != 0 || len(doc.Key(prev.KID)) != 1 || len(doc.Key(prev.KID+"-ps256")) != 1 {
 		t.Fatal("revoked key published or previous key missing")
 	}
 	if bytes.Contains(set.JWKS(), []byte(`"d"`)) {
