@@ -19,6 +19,7 @@ import (
 	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/internal/token"
+	"github.com/credo-dev/credo/store"
 )
 
 func init() {
@@ -103,12 +104,16 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 	}
 
 	events := tenant.NewEventLog(ctx, a.store, log)
+	metrics := server.NewMetrics(a.holder, events.Dropped)
 	ep := &token.Endpoint{
-		Holder:     a.holder,
-		Secrets:    secret.NewVerifier(5*time.Minute, nil),
-		Issuer:     cfg.Issuer,
-		Log:        log,
-		Events:     events.Add,
+		Holder:  a.holder,
+		Secrets: secret.NewVerifier(5*time.Minute, nil),
+		Issuer:  cfg.Issuer,
+		Log:     log,
+		Events: func(ev store.LogEvent) {
+			metrics.TokenEvent(ev)
+			events.Add(ev)
+		},
 		Extensions: ext.run,
 	}
 	if cfg.TokenReuse > 0 {
@@ -118,7 +123,7 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 		Holder:     a.holder,
 		Token:      ep,
 		Management: managementAPI(a, events, log),
-		Metrics:    metricsHandler(a, events),
+		Metrics:    metrics,
 		Log:        log,
 		Issuer:     cfg.Issuer,
 		JWKSMaxAge: cfg.JWKSMaxAge,

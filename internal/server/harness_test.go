@@ -66,10 +66,21 @@ func newFixtureAt(t *testing.T, path string) *fixture {
 		t.Fatal(err)
 	}
 	f.svc.Holder = f.holder
-	ep := &token.Endpoint{Holder: f.holder, Secrets: secret.NewVerifier(time.Minute, clock), Issuer: testIssuer, Now: clock,
-		Events: func(ev store.LogEvent) { f.events = append(f.events, ev) }}
-	f.h = server.New(server.Deps{Holder: f.holder, Token: ep, Issuer: testIssuer, JWKSMaxAge: 10 * time.Minute})
+	f.h = server.New(server.Deps{Holder: f.holder, Token: f.endpoint(nil), Issuer: testIssuer, JWKSMaxAge: 10 * time.Minute})
 	return f
+}
+
+// endpoint builds a token endpoint on the fixture's tenant and clock; events
+// are recorded in f.events and passed to also (when set).
+func (f *fixture) endpoint(also func(store.LogEvent)) *token.Endpoint {
+	clock := func() time.Time { return f.now }
+	return &token.Endpoint{Holder: f.holder, Secrets: secret.NewVerifier(time.Minute, clock), Issuer: testIssuer, Now: clock,
+		Events: func(ev store.LogEvent) {
+			f.events = append(f.events, ev)
+			if also != nil {
+				also(ev)
+			}
+		}}
 }
 
 // seed applies a YAML seed.

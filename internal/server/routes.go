@@ -5,17 +5,19 @@ import "net/http"
 // routes is THE route table.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/oauth/token", s.deps.Token) // any method: the endpoint answers 405 itself, in OAuth shape
-	mux.HandleFunc("GET /.well-known/openid-configuration", s.discovery)
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.discovery)
-	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
+	m := s.deps.Metrics
+	handle := func(pattern, route string, h http.Handler) { mux.Handle(pattern, m.instrument(route, h)) }
+	handle("/oauth/token", "token", s.deps.Token) // any method: the endpoint answers 405 itself, in OAuth shape
+	handle("GET /.well-known/openid-configuration", "discovery", http.HandlerFunc(s.discovery))
+	handle("GET /.well-known/oauth-authorization-server", "discovery", http.HandlerFunc(s.discovery))
+	handle("GET /.well-known/jwks.json", "jwks", http.HandlerFunc(s.jwks))
+	handle("GET /healthz", "healthz", http.HandlerFunc(s.healthz))
+	handle("GET /readyz", "readyz", http.HandlerFunc(s.readyz))
 	if s.deps.Management != nil {
-		mux.Handle("/api/v2/", s.deps.Management)
+		handle("/api/v2/", "management", s.deps.Management)
 	}
-	if s.deps.Metrics != nil {
-		mux.Handle("GET /metrics", s.deps.Metrics)
+	if m != nil {
+		mux.Handle("GET /metrics", m.Handler())
 	}
 	mux.HandleFunc("/", s.notFound)
 	return mux

@@ -22,8 +22,8 @@ type Deps struct {
 	Token  *token.Endpoint
 	// Management serves /api/v2/ (nil: not mounted).
 	Management http.Handler
-	// Metrics serves /metrics (nil: not mounted).
-	Metrics http.Handler
+	// Metrics instruments every route and serves /metrics (nil: neither).
+	Metrics *Metrics
 	Log     *slog.Logger
 	// Issuer with its trailing slash.
 	Issuer string

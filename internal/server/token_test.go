@@ -151,7 +151,6 @@ func TestTokenSuccess(t *testing.T) {
 	}
 }
 
-
 func TestTokenClaimsGolden(t *testing.T) {
 	f := newFixture(t)
 	f.seed(baseSeed)
@@ -256,7 +255,9 @@ func TestTokenErrors(t *testing.T) {
 			r.ContentLength = -1
 			return r
 		}, 413, "invalid_request", false},
-		{"too many params", func() *http.Request { return formReq(form(good()...) + strings.Repeat("&p=1&q=2&r=3", 1) + manyParams(80)) }, 400, "invalid_request", false},
+		{"too many params", func() *http.Request {
+			return formReq(form(good()...) + strings.Repeat("&p=1&q=2&r=3", 1) + manyParams(80))
+		}, 400, "invalid_request", false},
 		{"GET", withCT("", ""), 405, "invalid_request", false},
 	}
 	cases[len(cases)-1].req = func() *http.Request { return httptest.NewRequest("GET", "/oauth/token", nil) }

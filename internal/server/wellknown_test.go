@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/credo-dev/credo/internal/server"
 )
 
 func TestDiscoveryGolden(t *testing.T) {
@@ -58,6 +60,31 @@ func TestHealthAndUnknownPaths(t *testing.T) {
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/nope": 404, "/api/v2/clients": 404} {
 		if rec := f.do(httptest.NewRequest("GET", path, nil)); rec.Code != want {
 			t.Errorf("%s: %d, want %d", path, rec.Code, want)
+		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t)
+	f.seed(baseSeed)
+	m := server.NewMetrics(f.holder, func() int64 { return 0 })
+	h := server.New(server.Deps{Holder: f.holder, Token: f.endpoint(m.TokenEvent), Issuer: testIssuer, Metrics: m})
+	for _, secret := range []string{workerSecret, "wrong"} {
+		h.ServeHTTP(httptest.NewRecorder(), formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", secret, "audience", timesheets)))
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`credo_token_exchanges_total{outcome="success"} 1`,
+		`credo_token_exchanges_total{outcome="invalid_client"} 1`,
+		`credo_http_requests_total{code="200",route="token"} 1`,
+		`credo_http_requests_total{code="401",route="token"} 1`,
+		`credo_store_up 1`,
+		`credo_snapshot_version`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
 		}
 	}
 }

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are credo's Prometheus metrics, served at GET /metrics.
+type Metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	tokens   *prometheus.CounterVec
+}
+
+// NewMetrics registers credo's collectors. dropped reports tenant log events
+// dropped because the writer fell behind (may be nil).
+func NewMetrics(h *tenant.Holder, dropped func() int64) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "credo_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "code"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "credo_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5},
+	}, []string{"route"})
+	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "credo_token_exchanges_total", Help: "Client-credentials exchanges by outcome (success or the OAuth error code).",
+	}, []string{"outcome"})
+	m.reg.MustRegister(m.requests, m.duration, m.tokens,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "credo_snapshot_version", Help: "Tenant version of the in-memory snapshot."},
+			func() float64 { return float64(h.Current().Version) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "credo_store_up", Help: "1 when the last store check succeeded, 0 while serving from the snapshot."},
+			func() float64 {
+				if _, err := h.Health(); err != nil {
+					return 0
+				}
+				return 1
+			}),
+	)
+	if dropped != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "credo_log_events_dropped_total", Help: "Tenant log events dropped because the writer fell behind."},
+			func() float64 { return float64(dropped()) }))
+	}
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// TokenEvent counts one exchange outcome (use as the token endpoint's Events hook).
+func (m *Metrics) TokenEvent(ev store.LogEvent) {
+	outcome := "success"
+	if ev.Type != "seccft" {
+		outcome = "error"
+		if code, ok := ev.Details["error"].(string); ok {
+			outcome = code
+		}
+	}
+	m.tokens.WithLabelValues(outcome).Inc()
+}
+
+// instrument counts and times requests of one route.
+func (m *Metrics) instrument(route string, next http.Handler) http.Handler {
+	if m == nil {
+		return next
+	}
+	hist := m.duration.WithLabelValues(route)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		hist.Observe(time.Since(start).Seconds())
+		m.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
