@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# bench/run.sh: credo's token endpoint beside the floor server, in one run.
+#
+# Builds credo and ../shared/bench/floor, starts each on loopback, warms up,
+# runs wrk for a bounded time per scenario and concurrency, and prints
+# requests/s, p50/p99 latency, non-2xx responses and server CPU seconds side
+# by side. Everything it starts, it stops. It only ever targets 127.0.0.1.
+#
+#   bench/run.sh                      # default matrix, 10 s per run, c=32 and 64
+#   bench/run.sh -d 5 -c 32           # shorter
+#   bench/run.sh -s es256-basic       # one scenario (repeatable)
+#   bench/run.sh -p postgres://postgres@127.0.0.1:5432/test?sslmode=disable   # add PostgreSQL scenarios
+#
+# Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+shared=${CREDO_SHARED:-$root/../shared}
+duration=10
+warmup=3
+concs="32 64"
+pgdsn=""
+only=()
+while getopts "d:w:c:p:s:h" opt; do
+  case $opt in
+    d) duration=$OPTARG ;;
+    w) warmup=$OPTARG ;;
+    c) concs=$OPTARG ;;
+    p) pgdsn=$OPTARG ;;
+    s) only+=("$OPTARG") ;;
+    h) sed -n '2,15p' "$0"; exit 0 ;;
+    *) exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+[ -d "$shared/bench/floor" ] || { echo "floor not found at $shared/bench/floor (set CREDO_SHARED)" >&2; exit 1; }
+
+host=127.0.0.1
+case $host in 127.*) ;; *) echo "refusing non-loopback target $host" >&2; exit 1 ;; esac
+credo_port=18080
+floor_port=19100
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+echo "building credo and floor..." >&2
+(cd "$root" && go build -o "$work/credo" ./cmd/credo)
+(cd "$shared/bench/floor" && go build -o "$work/floor" .)
+
+secret=bench-secret-0123456789abcdefghijklmnopqrstuv
+cat > "$work/seed.yaml" <<YAML
+resourceServers:
+  - {name: RS256, identifier: "urn:bench:rs256", scopes: [{value: "read:bench"}, {value: "write:bench"}]}
+  - {name: PS256, identifier: "urn:bench:ps256", signing_alg: PS256, scopes: [{value: "read:bench"}, {value: "write:bench"}]}
+  - {name: ES256, identifier: "urn:bench:es256", signing_alg: ES256, scopes: [{value: "read:bench"}, {value: "write:bench"}]}
+  - {name: EdDSA, identifier: "urn:bench:eddsa", signing_alg: EdDSA, scopes: [{value: "read:bench"}, {value: "write:bench"}]}
+  - {name: HS256, identifier: "urn:bench:hs256", signing_alg: HS256, scopes: [{value: "read:bench"}, {value: "write:bench"}]}
+clients:
+  - {name: bench, client_id: bench, client_secret: "$secret"}
+  - {name: bench-action, client_id: bench-action, client_secret: "$secret"}
+clientGrants:
+  - {client_id: bench, audience: "urn:bench:rs256", scope: ["read:bench", "write:bench"]}
+  - {client_id: bench, audience: "urn:bench:ps256", scope: ["read:bench", "write:bench"]}
+  - {client_id: bench, audience: "urn:bench:es256", scope: ["read:bench", "write:bench"]}
+  - {client_id: bench, audience: "urn:bench:eddsa", scope: ["read:bench", "write:bench"]}
+  - {client_id: bench, audience: "urn:bench:hs256", scope: ["read:bench", "write:bench"]}
+YAML
+cat > "$work/seed-action.yaml" <<YAML
+actions:
+  - name: add-claim
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => {
+        api.accessToken.setCustomClaim('https://bench.example/tier', 'gold');
+      };
+    supported_triggers: [{id: credentials-exchange, version: v2}]
+    deployed: true
+YAML
+
+cpu_of() { # utime+stime of a pid, in seconds
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+wait_ready() { # url
+  for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done
+  echo "server at $1 did not become ready" >&2; return 1
+}
+
+start_floor() { # mode
+  "$work/floor" -mode "$1" -addr "$host:$floor_port" -client-id bench -client-secret "$secret" >"$work/floor.log" 2>&1 &
+  floor_pid=$!; pids+=("$floor_pid")
+  for _ in $(seq 1 200); do curl -s -o /dev/null "http://$host:$floor_port/oauth/token" 2>/dev/null && return 0; sleep 0.05; done
+  echo "floor did not start" >&2; cat "$work/floor.log" >&2; return 1
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+start_credo() { # name db extra-args...
+  local name=$1 db=$2; shift 2
+  CREDO_MASTER_KEY=$(printf 'ab%.0s' $(seq 32)) "$work/credo" serve --no-demo --addr "$host:$credo_port" --db "$db" \
+    --seed "$work/seed.yaml" --log-level warn "$@" >"$work/credo-$name.log" 2>&1 &
+  credo_pid=$!; pids+=("$credo_pid")
+  wait_ready "http://$host:$credo_port/readyz" || { cat "$work/credo-$name.log" >&2; return 1; }
+}
+
+# run_wrk port conc script auth body-kind audience -> "rps p50 p99 non2xx cpu"
+run_wrk() {
+  local port=$1 conc=$2 auth=$3 kind=$4 aud=$5 pid=$6 script
+  if [ "$kind" = json ]; then script="$here/post_json.lua"; else script="$shared/bench/post.lua"; fi
+  local env=(CLIENT_ID=bench CLIENT_SECRET="$secret" AUTH="$auth" EXTRA="&audience=$aud" AUDIENCE="$aud")
+  env "${env[@]}" wrk -t2 -c"$conc" -d"${warmup}s" -s "$script" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
+  local c0; c0=$(cpu_of "$pid")
+  local out; out=$(env "${env[@]}" wrk -t2 -c"$conc" -d"${duration}s" --latency -s "$script" "http://$host:$port/oauth/token" 2>&1)
+  local c1; c1=$(cpu_of "$pid")
+  local rps p50 p99 non2xx
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
+  echo "$rps $p50 $p99 $non2xx $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b-a}')"
+}
+
+# scenario table: name floor-mode auth body audience store
+scenarios=(
+  "rs256-basic rs256 basic form urn:bench:rs256 sqlite"
+  "rs256-post rs256 post form urn:bench:rs256 sqlite"
+  "ps256-basic ps256 basic form urn:bench:ps256 sqlite"
+  "es256-basic es256 basic form urn:bench:es256 sqlite"
+  "es256-post es256 post form urn:bench:es256 sqlite"
+  "es256-json es256 post json urn:bench:es256 sqlite"
+  "eddsa-basic eddsa basic form urn:bench:eddsa sqlite"
+  "eddsa-json eddsa post json urn:bench:eddsa sqlite"
+  "hs256-basic hs256 basic form urn:bench:hs256 sqlite"
+  "es256-action es256 basic form urn:bench:es256 sqlite+action"
+  "es256-reuse es256 basic form urn:bench:es256 sqlite+reuse"
+)
+if [ -n "$pgdsn" ]; then
+  scenarios+=("es256-basic-pg es256 basic form urn:bench:es256 postgres" "rs256-basic-pg rs256 basic form urn:bench:rs256 postgres")
+fi
+selected() { [ ${#only[@]} -eq 0 ] && return 0; for o in "${only[@]}"; do [ "$o" = "$1" ] && return 0; done; return 1; }
+
+mkdir -p "$here/out"
+report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
+{
+  echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
+  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\"${pgdsn:+ -p <dsn>}; wrk -t2, ${duration}s after ${warmup}s warm-up"
+  echo
+  echo "| scenario | c | floor req/s | credo req/s | credo/floor | credo p50 | credo p99 | floor p99 | credo non-2xx | floor non-2xx | credo CPU s | floor CPU s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+} | tee "$report"
+
+current_store=""
+for sc in "${scenarios[@]}"; do
+  read -r name mode auth kind aud storekind <<<"$sc"
+  selected "$name" || continue
+  if [ "$storekind" != "$current_store" ]; then
+    [ -n "${credo_pid:-}" ] && stop_pid "$credo_pid"
+    case $storekind in
+      sqlite) start_credo sqlite "$work/bench.db" ;;
+      sqlite+action)
+        "$work/credo" seed apply "$work/seed-action.yaml" --db "$work/bench.db" >/dev/null 2>"$work/seed-action.err" || { echo "cannot apply the action seed: $(cat "$work/seed-action.err")" >&2; continue; }
+        start_credo action "$work/bench.db" ;;
+      sqlite+reuse) start_credo reuse "$work/bench-reuse.db" --token-reuse 0.5 ;;
+      postgres)
+        schema="bench_$$"
+        start_credo pg "$pgdsn&search_path=$schema" ;;
+    esac
+    current_store=$storekind
+  fi
+  for c in $concs; do
+    start_floor "$mode"
+    # The floor parses only form bodies, so JSON scenarios compare with its form equivalent.
+    read -r f_rps f_p50 f_p99 f_non f_cpu <<<"$(run_wrk $floor_port "$c" "$auth" form "$aud" "$floor_pid")"
+    stop_pid "$floor_pid"
+    read -r c_rps c_p50 c_p99 c_non c_cpu <<<"$(run_wrk $credo_port "$c" "$auth" "$kind" "$aud" "$credo_pid")"
+    ratio=$(awk -v a="$c_rps" -v b="$f_rps" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "n/a" }')
+    echo "| $name | $c | $f_rps | $c_rps | $ratio | $c_p50 | $c_p99 | $f_p99 | $c_non | $f_non | $c_cpu | $f_cpu |" | tee -a "$report"
+  done
+done
+[ -n "${credo_pid:-}" ] && stop_pid "$credo_pid"
+echo >&2
+echo "report: $report" >&2
