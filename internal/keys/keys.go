@@ -397,7 +397,7 @@ func KeyID(kid, alg string) string {
 // current keys. Build it with NewSet whenever the keys change.
 type Set struct {
 	jwks    []byte
-	signers map[signerKey]jose.Signer
+	signers map[signerKey]*Signer
 	keys    []store.SigningKey
 }
 
@@ -412,7 +412,7 @@ const (
 // NewSet opens the current keys and builds signers, and renders the JWKS
 // (current, next and previous keys of every type).
 func NewSet(all []store.SigningKey, mk *MasterKey) (*Set, error) {
-	s := &Set{signers: make(map[signerKey]jose.Signer), keys: slices.Clone(all)}
+	s := &Set{signers: make(map[signerKey]*Signer), keys: slices.Clone(all)}
 	var pub []jose.JSONWebKey
 	sorted := slices.Clone(all)
 	order := map[store.KeyState]int{store.KeyCurrent: 0, store.KeyNext: 1, store.KeyPrevious: 2}
@@ -456,8 +456,7 @@ func NewSet(all []store.SigningKey, mk *MasterKey) (*Set, error) {
 		}
 		for _, alg := range algsFor(k.KeyType) {
 			for _, typ := range []string{TypJWT, TypAtJWT} {
-				sg, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jose.JSONWebKey{Key: priv, KeyID: KeyID(k.KID, alg)}},
-					(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+				sg, err := NewSigner(alg, KeyID(k.KID, alg), typ, priv)
 				if err != nil {
 					return nil, fmt.Errorf("key %s: signer: %w", k.KID, err)
 				}
@@ -478,12 +477,13 @@ func (s *Set) JWKS() []byte { return s.jwks }
 
 // Signer returns the signer for alg and typ, or nil when there is no current
 // key for alg.
-func (s *Set) Signer(alg, typ string) jose.Signer { return s.signers[signerKey{alg, typ}] }
+func (s *Set) Signer(alg, typ string) *Signer { return s.signers[signerKey{alg, typ}] }
 
 // Keys returns the keys the set was built from (a copy).
 func (s *Set) Keys() []store.SigningKey { return slices.Clone(s.keys) }
 
-// HMACSigner builds the HS256 signer for an API's signing secret.
-func HMACSigner(secret []byte, typ string) (jose.Signer, error) {
-	return jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: secret}, (&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+// HMACSigner builds the HS256 signer for an API's signing secret (no kid:
+// the secret is never published).
+func HMACSigner(secret []byte, typ string) (*Signer, error) {
+	return NewSigner(HS256, "", typ, secret)
 }

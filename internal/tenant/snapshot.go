@@ -12,7 +12,6 @@ import (
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/oauth"
 	"github.com/credo-dev/credo/store"
-	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Client is a client as the token path sees it.
@@ -30,7 +29,7 @@ type API struct {
 	ScopeSet map[string]bool
 	AllScope []string
 	// hmac holds HS256 signers by typ when SigningAlg is HS256.
-	hmac map[string]jose.Signer
+	hmac map[string]*keys.Signer
 }
 
 // Grant is a client grant as the token path sees it, with its effective scopes.
@@ -81,7 +80,7 @@ func (s *Snapshot) Counts() (clients, apis, grants int) {
 func (s *Snapshot) Algorithms() []string { return s.algs }
 
 // Signer returns the signer for an API and token typ.
-func (s *Snapshot) Signer(api *API, typ string) jose.Signer {
+func (s *Snapshot) Signer(api *API, typ string) *keys.Signer {
 	if api.SigningAlg == keys.HS256 {
 		return api.hmac[typ]
 	}
@@ -128,7 +127,7 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 			if err != nil {
 				return nil, fmt.Errorf("API %s signing secret: %w", a.Identifier, err)
 			}
-			a.hmac = make(map[string]jose.Signer, 2)
+			a.hmac = make(map[string]*keys.Signer, 2)
 			for _, typ := range []string{keys.TypJWT, keys.TypAtJWT} {
 				sg, err := keys.HMACSigner([]byte(secret), typ)
 				if err != nil {

@@ -157,11 +157,7 @@ func BenchmarkSign(b *testing.B) {
 			sg := snap.Signer(api, keys.TypJWT)
 			b.ReportAllocs()
 			for b.Loop() {
-				jws, err := sg.Sign(payload)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := jws.CompactSerialize(); err != nil {
+				if _, err := sg.Sign(payload); err != nil {
 					b.Fatal(err)
 				}
 			}

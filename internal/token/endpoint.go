@@ -151,15 +151,11 @@ func (e *Endpoint) exchange(ctx context.Context, w http.ResponseWriter, r *http.
 		return ex, oauth.Token{}, oauth.ServerError("")
 	}
 	payload := e.claims(ex)
-	jws, err := signer.Sign(payload)
+	compact, err := signer.Sign(payload)
 	if err != nil {
 		if e.Log != nil {
 			e.Log.Error("signing failed", "err", err)
 		}
-		return ex, oauth.Token{}, oauth.ServerError("")
-	}
-	compact, err := jws.CompactSerialize()
-	if err != nil {
 		return ex, oauth.Token{}, oauth.ServerError("")
 	}
 	t := oauth.Token{AccessToken: compact, TokenType: "Bearer", ExpiresIn: ex.Lifetime, Scope: strings.Join(ex.Scopes, " ")}
