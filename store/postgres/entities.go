@@ -1,0 +1,485 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/credo-dev/credo/store"
+)
+
+var clients = &table[store.Client]{
+	name:    "clients",
+	what:    "client",
+	cols:    []string{"client_id", "app_type"},
+	key:     func(c *store.Client) *string { return &c.ClientID },
+	columns: func(c *store.Client) []any { return []any{c.AppType} },
+}
+
+var resourceServers = &table[store.ResourceServer]{
+	name:    "resource_servers",
+	what:    "resource server",
+	cols:    []string{"id", "identifier"},
+	key:     func(rs *store.ResourceServer) *string { return &rs.ID },
+	columns: func(rs *store.ResourceServer) []any { return []any{rs.Identifier} },
+}
+
+var clientGrants = &table[store.ClientGrant]{
+	name:    "client_grants",
+	what:    "client grant",
+	cols:    []string{"id", "client_id", "audience", "subject_type"},
+	key:     func(g *store.ClientGrant) *string { return &g.ID },
+	columns: func(g *store.ClientGrant) []any { return []any{g.ClientID, g.Audience, g.SubjectType} },
+	restore: func(g *store.ClientGrant, c []string) {
+		g.ID, g.ClientID, g.Audience, g.SubjectType = c[0], c[1], c[2], c[3]
+	},
+}
+
+var signingKeys = &table[store.SigningKey]{
+	name:    "signing_keys",
+	what:    "signing key",
+	cols:    []string{"kid", "key_type", "state"},
+	key:     func(k *store.SigningKey) *string { return &k.KID },
+	columns: func(k *store.SigningKey) []any { return []any{k.KeyType, string(k.State)} },
+}
+
+var actions = &table[store.Action]{
+	name:    "actions",
+	what:    "action",
+	cols:    []string{"id"},
+	key:     func(a *store.Action) *string { return &a.ID },
+	columns: func(*store.Action) []any { return nil },
+}
+
+var hooks = &table[store.Hook]{
+	name:    "hooks",
+	what:    "hook",
+	cols:    []string{"id"},
+	key:     func(h *store.Hook) *string { return &h.ID },
+	columns: func(*store.Hook) []any { return nil },
+}
+
+var logs = &table[store.LogEvent]{
+	name:    "logs",
+	what:    "log event",
+	cols:    []string{"id"},
+	key:     func(e *store.LogEvent) *string { return &e.ID },
+	columns: func(*store.LogEvent) []any { return nil },
+}
+
+// getOne reads one value outside a transaction.
+func getOne[T any](ctx context.Context, s *Store, tb *table[T], want, where string, args ...any) (T, error) {
+	var v T
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		var err error
+		v, err = tb.get(ctx, c, want, where, args...)
+		return err
+	})
+	return v, err
+}
+
+// Clients.
+
+// GetClient returns the client with clientID or store.ErrNotFound.
+func (s *Store) GetClient(ctx context.Context, clientID string) (store.Client, error) {
+	return getOne(ctx, s, clients, clientID, "client_id = $1", clientID)
+}
+
+// ListClients returns a page of clients ordered by client id, and how many
+// match the filter.
+func (s *Store) ListClients(ctx context.Context, f store.ClientFilter) ([]store.Client, int, error) {
+	if f.AppType != "" {
+		return clients.page(ctx, s, "app_type = $1", []any{f.AppType}, f.Page)
+	}
+	return clients.page(ctx, s, "", nil, f.Page)
+}
+
+// CreateClient stores a new client; a taken client id is store.ErrConflict.
+func (s *Store) CreateClient(ctx context.Context, c store.Client) error {
+	return clients.create(ctx, s, c, nil)
+}
+
+// UpdateClient applies fn to the stored client in one transaction. The
+// client id cannot be changed.
+func (s *Store) UpdateClient(ctx context.Context, clientID string, fn func(*store.Client) error) (store.Client, error) {
+	return clients.update(ctx, s, clientID, fn, nil)
+}
+
+// DeleteClient removes the client and its grants.
+func (s *Store) DeleteClient(ctx context.Context, clientID string) error {
+	return clients.remove(ctx, s, clientID)
+}
+
+// Resource servers.
+
+// GetResourceServer returns the API whose id or identifier is idOrIdentifier.
+func (s *Store) GetResourceServer(ctx context.Context, idOrIdentifier string) (store.ResourceServer, error) {
+	return getOne(ctx, s, resourceServers, idOrIdentifier, "id = $1 OR identifier = $1 ORDER BY id = $1 DESC LIMIT 1", idOrIdentifier)
+}
+
+// ListResourceServers returns a page of APIs ordered by id.
+func (s *Store) ListResourceServers(ctx context.Context, p store.Page) ([]store.ResourceServer, int, error) {
+	return resourceServers.page(ctx, s, "", nil, p)
+}
+
+// CreateResourceServer stores a new API; a taken id or identifier is
+// store.ErrConflict.
+func (s *Store) CreateResourceServer(ctx context.Context, rs store.ResourceServer) error {
+	return resourceServers.create(ctx, s, rs, nil)
+}
+
+// UpdateResourceServer applies fn to the stored API. The id cannot be
+// changed; a new identifier moves the API's grants with it.
+func (s *Store) UpdateResourceServer(ctx context.Context, id string, fn func(*store.ResourceServer) error) (store.ResourceServer, error) {
+	return resourceServers.update(ctx, s, id, fn, nil)
+}
+
+// DeleteResourceServer removes the API and the grants for its identifier.
+func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
+	return resourceServers.remove(ctx, s, id)
+}
+
+// Client grants.
+
+// GetClientGrant returns the grant with id or store.ErrNotFound.
+func (s *Store) GetClientGrant(ctx context.Context, id string) (store.ClientGrant, error) {
+	return getOne(ctx, s, clientGrants, id, "id = $1", id)
+}
+
+// ListClientGrants returns a page of grants ordered by id.
+func (s *Store) ListClientGrants(ctx context.Context, f store.GrantFilter) ([]store.ClientGrant, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg string) {
+		args = append(args, arg)
+		where = append(where, cond+" $"+strconv.Itoa(len(args)))
+	}
+	if f.ClientID != "" {
+		add("client_id =", f.ClientID)
+	}
+	if f.Audience != "" {
+		add("audience =", f.Audience)
+	}
+	p := f.Page
+	if f.From != "" {
+		add("id >", f.From)
+		p.Offset = 0
+	}
+	return clientGrants.page(ctx, s, strings.Join(where, " AND "), args, p)
+}
+
+// CreateClientGrant stores a new grant. The client and the API (by
+// identifier) must exist, else store.ErrNotFound; a second grant for one
+// (client, audience, subject type) is store.ErrConflict. An empty
+// SubjectType is stored as "client".
+func (s *Store) CreateClientGrant(ctx context.Context, g store.ClientGrant) error {
+	return clientGrants.create(ctx, s, g, s.checkGrant(ctx))
+}
+
+// UpdateClientGrant applies fn to the stored grant, with the checks of
+// CreateClientGrant. The id cannot be changed.
+func (s *Store) UpdateClientGrant(ctx context.Context, id string, fn func(*store.ClientGrant) error) (store.ClientGrant, error) {
+	return clientGrants.update(ctx, s, id, fn, s.checkGrant(ctx))
+}
+
+func (s *Store) checkGrant(ctx context.Context) func(pgx.Tx, *store.ClientGrant) error {
+	return func(tx pgx.Tx, g *store.ClientGrant) error {
+		if g.SubjectType == "" {
+			g.SubjectType = "client"
+		}
+		if err := clients.exists(ctx, tx, "client_id", g.ClientID); err != nil {
+			return err
+		}
+		return resourceServers.exists(ctx, tx, "identifier", g.Audience)
+	}
+}
+
+// DeleteClientGrant removes the grant with id.
+func (s *Store) DeleteClientGrant(ctx context.Context, id string) error {
+	return clientGrants.remove(ctx, s, id)
+}
+
+// Signing keys.
+
+// ListSigningKeys returns every signing key ordered by KID.
+func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	var keys []store.SigningKey
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		var err error
+		keys, err = signingKeys.all(ctx, c, "", nil)
+		return err
+	})
+	return keys, err
+}
+
+// UpdateSigningKeys runs fn on all keys under a transaction advisory lock
+// (so calls from every replica are serialised) and upserts the keys fn
+// returns by KID. Keys that
+// leave the current state are written before keys that enter it, so one call
+// can rotate. A second current key of one key type is store.ErrConflict.
+// When fn returns no keys nothing is written and the version stays.
+func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.SigningKey) ([]store.SigningKey, error)) error {
+	return s.tx(ctx, readWrite, func(tx pgx.Tx) error {
+		if err := advisoryLock(ctx, tx, "signing_keys"); err != nil {
+			return err
+		}
+		keys, err := signingKeys.all(ctx, tx, "", nil)
+		if err != nil {
+			return err
+		}
+		out, err := fn(keys)
+		if err != nil {
+			return err
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		out = slices.Clone(out)
+		slices.SortStableFunc(out, func(a, b store.SigningKey) int {
+			return boolInt(a.State == store.KeyCurrent) - boolInt(b.State == store.KeyCurrent)
+		})
+		for i := range out {
+			k := &out[i]
+			if k.KID == "" {
+				return errors.New("postgres: signing key has an empty kid")
+			}
+			doc, err := json.Marshal(k)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO signing_keys (kid, key_type, state, doc) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (kid) DO UPDATE SET key_type = excluded.key_type, state = excluded.state, doc = excluded.doc`,
+				k.KID, k.KeyType, string(k.State), doc); err != nil {
+				return mapErr(err)
+			}
+		}
+		return bump(ctx, tx)
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Actions.
+
+// GetAction returns the action with id or store.ErrNotFound.
+func (s *Store) GetAction(ctx context.Context, id string) (store.Action, error) {
+	return getOne(ctx, s, actions, id, "id = $1", id)
+}
+
+// ListActions returns a page of actions ordered by id.
+func (s *Store) ListActions(ctx context.Context, p store.Page) ([]store.Action, int, error) {
+	return actions.page(ctx, s, "", nil, p)
+}
+
+// CreateAction stores a new action; a taken id is store.ErrConflict.
+func (s *Store) CreateAction(ctx context.Context, a store.Action) error {
+	return actions.create(ctx, s, a, nil)
+}
+
+// UpdateAction applies fn to the stored action. The id cannot be changed.
+func (s *Store) UpdateAction(ctx context.Context, id string, fn func(*store.Action) error) (store.Action, error) {
+	return actions.update(ctx, s, id, fn, nil)
+}
+
+// DeleteAction removes the action and its bindings.
+func (s *Store) DeleteAction(ctx context.Context, id string) error {
+	return actions.remove(ctx, s, id)
+}
+
+// Bindings returns the action ids bound to trigger, in order.
+func (s *Store) Bindings(ctx context.Context, trigger string) ([]string, error) {
+	var ids []string
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, `SELECT action_id FROM action_bindings WHERE trigger = $1 ORDER BY position`, trigger)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	return ids, err
+}
+
+// SetBindings replaces the trigger's bindings with actionIDs, in order.
+// Every action must exist (else store.ErrNotFound) and appear once (else
+// store.ErrConflict).
+func (s *Store) SetBindings(ctx context.Context, trigger string, actionIDs []string) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM action_bindings WHERE trigger = $1`, trigger); err != nil {
+			return err
+		}
+		for i, id := range actionIDs {
+			if err := actions.exists(ctx, tx, "id", id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO action_bindings (trigger, position, action_id) VALUES ($1, $2, $3)`,
+				trigger, i, id); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+}
+
+// Hooks.
+
+// GetHook returns the hook with id or store.ErrNotFound.
+func (s *Store) GetHook(ctx context.Context, id string) (store.Hook, error) {
+	return getOne(ctx, s, hooks, id, "id = $1", id)
+}
+
+// ListHooks returns a page of hooks ordered by id.
+func (s *Store) ListHooks(ctx context.Context, p store.Page) ([]store.Hook, int, error) {
+	return hooks.page(ctx, s, "", nil, p)
+}
+
+// CreateHook stores a new hook; a taken id is store.ErrConflict.
+func (s *Store) CreateHook(ctx context.Context, h store.Hook) error {
+	return hooks.create(ctx, s, h, nil)
+}
+
+// UpdateHook applies fn to the stored hook. The id cannot be changed.
+func (s *Store) UpdateHook(ctx context.Context, id string, fn func(*store.Hook) error) (store.Hook, error) {
+	return hooks.update(ctx, s, id, fn, nil)
+}
+
+// DeleteHook removes the hook with id.
+func (s *Store) DeleteHook(ctx context.Context, id string) error {
+	return hooks.remove(ctx, s, id)
+}
+
+// Settings.
+
+// Settings returns the tenant settings.
+func (s *Store) Settings(ctx context.Context) (store.Settings, error) {
+	var st store.Settings
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		var err error
+		st, err = settings(ctx, c)
+		return err
+	})
+	return st, err
+}
+
+func settings(ctx context.Context, q querier) (store.Settings, error) {
+	var doc []byte
+	var st store.Settings
+	if err := q.QueryRow(ctx, `SELECT doc FROM settings WHERE id = 1`).Scan(&doc); err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(doc, &st); err != nil {
+		return st, fmt.Errorf("postgres: decode settings: %w", err)
+	}
+	return st, nil
+}
+
+// UpdateSettings applies fn to the settings in one transaction.
+func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) error) (store.Settings, error) {
+	var out store.Settings
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		st, err := settings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := fn(&st); err != nil {
+			return err
+		}
+		doc, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE settings SET doc = $1 WHERE id = 1`, doc); err != nil {
+			return err
+		}
+		out = st
+		return nil
+	})
+	if err != nil {
+		return store.Settings{}, err
+	}
+	return out, nil
+}
+
+// Logs.
+
+// AppendLogs stores events in one transaction without bumping the version.
+// An event without an ID gets one that sorts in append order (20 decimal
+// digits); a duplicate ID is store.ErrConflict and stores nothing. Appends
+// are serialised so that append order is commit order. Past
+// Options.MaxLogs, the oldest events are deleted.
+func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
+	if len(events) == 0 {
+		return ctx.Err()
+	}
+	return s.tx(ctx, readWrite, func(tx pgx.Tx) error {
+		if err := advisoryLock(ctx, tx, "logs"); err != nil {
+			return err
+		}
+		var b pgx.Batch
+		for i := range events {
+			doc, err := json.Marshal(&events[i])
+			if err != nil {
+				return err
+			}
+			var id *string
+			if events[i].ID != "" {
+				id = &events[i].ID
+			}
+			b.Queue(`INSERT INTO logs (seq, id, doc)
+				SELECT n, coalesce($1, lpad(n::text, 20, '0')), $2 FROM nextval('log_seq') AS n`, id, doc)
+		}
+		b.Queue(`DELETE FROM logs WHERE seq <= (SELECT seq FROM logs ORDER BY seq DESC LIMIT 1 OFFSET $1)`, s.maxLogs)
+		return mapErr(tx.SendBatch(ctx, &b).Close())
+	})
+}
+
+// ListLogs returns log events newest first. With f.From set it returns
+// instead the events appended after From, oldest first (a checkpoint to
+// follow the log; Offset is ignored), and From must exist.
+func (s *Store) ListLogs(ctx context.Context, f store.LogFilter) ([]store.LogEvent, int, error) {
+	limit, offset := bounds(f.Page)
+	var out []store.LogEvent
+	var total int
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		if f.From == "" {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM logs`).Scan(&total); err != nil {
+				return err
+			}
+			var err error
+			out, err = logs.query(ctx, tx, logs.selectFrom()+` ORDER BY seq DESC LIMIT $1 OFFSET $2`, limit, offset)
+			return err
+		}
+		var from int64
+		err := tx.QueryRow(ctx, `SELECT seq FROM logs WHERE id = $1`, f.From).Scan(&from)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: log event %q", store.ErrNotFound, f.From)
+		} else if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM logs WHERE seq > $1`, from).Scan(&total); err != nil {
+			return err
+		}
+		out, err = logs.query(ctx, tx, logs.selectFrom()+` WHERE seq > $1 ORDER BY seq LIMIT $2`, from, limit)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// GetLog returns the log event with id or store.ErrNotFound.
+func (s *Store) GetLog(ctx context.Context, id string) (store.LogEvent, error) {
+	return getOne(ctx, s, logs, id, "id = $1", id)
+}

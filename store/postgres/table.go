@@ -1,0 +1,286 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/credo-dev/credo/store"
+)
+
+// table maps one kind of value to its table: the key column, further
+// columns that are indexed or constrained, and a JSON doc with the value.
+type table[T any] struct {
+	name string   // table name
+	what string   // the kind of value, for error messages
+	cols []string // key column first
+	// key points at the value's key field.
+	key func(v *T) *string
+	// columns returns the values of cols after the key, for writing.
+	columns func(v *T) []any
+	// restore sets fields from the stored cols (key included) after the doc
+	// is decoded; the columns win over the doc. Nil sets the key only.
+	restore func(v *T, cols []string)
+}
+
+func (tb *table[T]) selectFrom() string {
+	return "SELECT " + strings.Join(tb.cols, ", ") + ", doc FROM " + tb.name
+}
+
+// decode fills v from its stored columns and document.
+func (tb *table[T]) decode(v *T, cols []string, doc []byte) error {
+	if err := json.Unmarshal(doc, v); err != nil {
+		return fmt.Errorf("postgres: decode %s %q: %w", tb.what, cols[0], err)
+	}
+	if tb.restore != nil {
+		tb.restore(v, cols)
+	} else {
+		*tb.key(v) = cols[0]
+	}
+	return nil
+}
+
+// scanInto decodes one row of selectFrom's columns (preceded by extra
+// destinations, if any) into v.
+func (tb *table[T]) scanInto(r pgx.Row, v *T, extra ...any) error {
+	vals := make([]string, len(tb.cols))
+	dest := make([]any, 0, len(extra)+len(vals)+1)
+	dest = append(dest, extra...)
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	var doc []byte
+	dest = append(dest, &doc)
+	if err := r.Scan(dest...); err != nil {
+		return err
+	}
+	return tb.decode(v, vals, doc)
+}
+
+// get returns the value matching where, or store.ErrNotFound naming want.
+func (tb *table[T]) get(ctx context.Context, q querier, want, where string, args ...any) (T, error) {
+	var v T
+	err := tb.scanInto(q.QueryRow(ctx, tb.selectFrom()+" WHERE "+where, args...), &v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, fmt.Errorf("%w: %s %q", store.ErrNotFound, tb.what, want)
+	}
+	return v, err
+}
+
+// all returns the values matching where (everything if where is ""),
+// ordered by key.
+func (tb *table[T]) all(ctx context.Context, q querier, where string, args []any) ([]T, error) {
+	return tb.query(ctx, q, tb.selectFrom()+whereClause(where)+" ORDER BY "+tb.cols[0], args...)
+}
+
+// query runs a query over selectFrom's columns. Rows are read first and
+// their documents decoded afterwards, in parallel when there are many: JSON
+// decoding is most of the cost of a full Load.
+func (tb *table[T]) query(ctx context.Context, q querier, query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ncols := len(tb.cols)
+	var cols []string // ncols per row
+	var docs [][]byte
+	vals := make([]string, ncols)
+	dest := make([]any, ncols+1)
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	for rows.Next() {
+		var doc []byte
+		dest[ncols] = &doc
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		cols = append(cols, vals...)
+		docs = append(docs, doc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	out := make([]T, len(docs))
+	err = parallel(len(docs), func(i int) error {
+		return tb.decode(&out[i], cols[i*ncols:(i+1)*ncols], docs[i])
+	})
+	return out, err
+}
+
+// parallel calls fn for 0..n-1, spread over GOMAXPROCS goroutines when n is
+// large enough to be worth it, and returns the first error.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n/256+1)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				if err := fn(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// page returns one page of the values matching where, ordered by key, and
+// the number of all matching values. where uses $1.. for args.
+func (tb *table[T]) page(ctx context.Context, s *Store, where string, args []any, p store.Page) ([]T, int, error) {
+	limit, offset := bounds(p)
+	var out []T
+	var total int
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+tb.name+whereClause(where), args...).Scan(&total); err != nil {
+			return err
+		}
+		n := len(args)
+		var err error
+		out, err = tb.query(ctx, tx, tb.selectFrom()+whereClause(where)+" ORDER BY "+tb.cols[0]+
+			" LIMIT $"+strconv.Itoa(n+1)+" OFFSET $"+strconv.Itoa(n+2),
+			append(args[:n:n], limit, offset)...)
+		return err
+	})
+	return out, total, err
+}
+
+func whereClause(where string) string {
+	if where == "" {
+		return ""
+	}
+	return " WHERE " + where
+}
+
+// placeholders returns "$1, $2, …, $n".
+func placeholders(n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = "$" + strconv.Itoa(i+1)
+	}
+	return strings.Join(ps, ", ")
+}
+
+// insert writes v as a new row; a duplicate key or unique column is
+// store.ErrConflict.
+func (tb *table[T]) insert(ctx context.Context, tx pgx.Tx, v *T) error {
+	if *tb.key(v) == "" {
+		return fmt.Errorf("postgres: %s has an empty %s", tb.what, tb.cols[0])
+	}
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	args := append([]any{*tb.key(v)}, tb.columns(v)...)
+	args = append(args, doc)
+	_, err = tx.Exec(ctx, "INSERT INTO "+tb.name+" ("+strings.Join(tb.cols, ", ")+", doc) VALUES ("+placeholders(len(args))+")", args...)
+	return mapErr(err)
+}
+
+// replace overwrites the row with v's key.
+func (tb *table[T]) replace(ctx context.Context, tx pgx.Tx, v *T) error {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var set strings.Builder
+	for i, c := range tb.cols[1:] {
+		set.WriteString(c + " = $" + strconv.Itoa(i+1) + ", ")
+	}
+	n := len(tb.cols)
+	args := append(tb.columns(v), doc, *tb.key(v))
+	_, err = tx.Exec(ctx, "UPDATE "+tb.name+" SET "+set.String()+"doc = $"+strconv.Itoa(n)+
+		" WHERE "+tb.cols[0]+" = $"+strconv.Itoa(n+1), args...)
+	return mapErr(err)
+}
+
+// create inserts v in a write transaction; check, if set, runs first.
+func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(pgx.Tx, *T) error) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		if check != nil {
+			if err := check(tx, &v); err != nil {
+				return err
+			}
+		}
+		return tb.insert(ctx, tx, &v)
+	})
+}
+
+// update locks and reads the value with key, applies fn, keeps the key,
+// runs check (if set) and writes it back, all in one write transaction.
+func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T) error, check func(pgx.Tx, *T) error) (T, error) {
+	var out T
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		v, err := tb.get(ctx, tx, key, tb.cols[0]+" = $1 FOR UPDATE", key)
+		if err != nil {
+			return err
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+		*tb.key(&v) = key
+		if check != nil {
+			if err := check(tx, &v); err != nil {
+				return err
+			}
+		}
+		if err := tb.replace(ctx, tx, &v); err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
+// remove deletes the row with key (foreign keys cascade) or returns
+// store.ErrNotFound.
+func (tb *table[T]) remove(ctx context.Context, s *Store, key string) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "DELETE FROM "+tb.name+" WHERE "+tb.cols[0]+" = $1", key)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%w: %s %q", store.ErrNotFound, tb.what, key)
+		}
+		return nil
+	})
+}
+
+// exists reports store.ErrNotFound unless tb has a row where col = val.
+func (tb *table[T]) exists(ctx context.Context, tx pgx.Tx, col, val string) error {
+	var one int
+	err := tx.QueryRow(ctx, "SELECT 1 FROM "+tb.name+" WHERE "+col+" = $1", val).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %s %q", store.ErrNotFound, tb.what, val)
+	}
+	return err
+}
