@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -202,6 +203,7 @@ func applySeedFile(ctx context.Context, svc *tenant.Service, path string) (tenan
 	if err != nil {
 		return tenant.SeedResult{}, fmt.Errorf("seed %s: %w", path, err)
 	}
+	seed.Dir = filepath.Dir(path)
 	res, err := svc.ApplySeed(ctx, seed)
 	if err != nil {
 		return res, fmt.Errorf("seed %s: %w", path, err)

@@ -23,6 +23,8 @@ type Seed struct {
 	ClientGrants    []SeedGrant          `yaml:"clientGrants"`
 	Actions         []SeedAction         `yaml:"actions,omitempty"`
 	Hooks           []SeedHook           `yaml:"hooks,omitempty"`
+	// Dir resolves code_file paths (the seed file's directory).
+	Dir string `yaml:"-"`
 }
 
 // SeedClient is a clients: entry.
@@ -175,8 +177,8 @@ func (s *Service) ApplySeed(ctx context.Context, seed *Seed) (SeedResult, error)
 			return res, &SeedError{"clientGrants", i, g.ClientID + " → " + g.Audience, err}
 		}
 	}
-	if s.ApplyExtensions != nil && (len(seed.Actions) > 0 || len(seed.Hooks) > 0) {
-		if err := s.ApplyExtensions(ctx, seed, &res); err != nil {
+	if len(seed.Actions) > 0 || len(seed.Hooks) > 0 {
+		if err := s.applyExtensions(ctx, seed, &res); err != nil {
 			return res, err
 		}
 	}
@@ -186,8 +188,8 @@ func (s *Service) ApplySeed(ctx context.Context, seed *Seed) (SeedResult, error)
 // validateSeed checks every entry with the same rules as the writes, on
 // throwaway values, so that an invalid seed writes nothing.
 func (s *Service) validateSeed(seed *Seed) error {
-	if s.ApplyExtensions == nil && (len(seed.Actions) > 0 || len(seed.Hooks) > 0) {
-		return errors.New("seed has actions: or hooks: entries, but this build of credo cannot apply them")
+	if s.ValidateScript == nil && (len(seed.Actions) > 0 || len(seed.Hooks) > 0) {
+		return errors.New("seed has actions: or hooks: entries, but this build of credo cannot run scripts")
 	}
 	names := map[string]bool{}
 	for i, c := range seed.Clients {

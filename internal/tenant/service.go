@@ -43,9 +43,9 @@ type Service struct {
 	Store  store.Store
 	Master *keys.MasterKey
 	Keys   *keys.Manager
-	// ApplyExtensions applies a seed's actions: and hooks: entries (set by
-	// the Actions support; nil: such entries are refused).
-	ApplyExtensions func(ctx context.Context, seed *Seed, res *SeedResult) error
+	// ValidateScript compiles an action or hook script and reports syntax
+	// errors (set by the Actions runtime; nil: scripts are refused).
+	ValidateScript func(code string, kind ScriptKind) error
 	// Holder, when set, is refreshed after each write so that the very next
 	// token request sees it.
 	Holder *Holder
