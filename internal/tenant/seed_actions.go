@@ -174,4 +174,3 @@ func cmpString(a, b string) int {
 	}
 	return 0
 }
-
