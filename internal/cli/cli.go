@@ -183,16 +183,31 @@ func (f *flagSet) Bool(p *bool, name string, def bool, usage string) {
 	f.BoolVar(p, name, def, usage)
 }
 
-// parse parses args; positional arguments are returned.
+// parse parses args, allowing flags before and after positional arguments
+// (credo clients get ID --db x); "--" ends flag parsing. Positional
+// arguments are returned in order.
 func (f *flagSet) parse(args []string) ([]string, error) {
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
 		}
-		return nil, errUsage
+		rest := f.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 	if len(f.errs) > 0 {
 		return nil, errors.Join(f.errs...)
 	}
-	return f.Args(), nil
+	return pos, nil
 }

@@ -32,6 +32,7 @@ func serveFlags(fs *flagSet, cfg *config.Config) {
 	fs.String(&cfg.Addr, "addr", cfg.Addr, "listen address host:port")
 	fs.String(&cfg.Issuer, "issuer", cfg.Issuer, "issuer URL (iss claim; default http://<addr>/, always ends with /)")
 	fs.String(&cfg.DB, "db", cfg.DB, "SQLite file path or postgres://user@host:5432/db URL")
+	fs.String(&cfg.DBSchema, "db-schema", "", "PostgreSQL schema for credo's tables (created if missing; default: the search_path's)")
 	fs.Int(&cfg.DBMaxConns, "db-max-conns", cfg.DBMaxConns, "PostgreSQL connection pool size")
 	fs.Duration(&cfg.DBStatementTimeout, "db-statement-timeout", cfg.DBStatementTimeout, "PostgreSQL statement timeout")
 	fs.String(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")

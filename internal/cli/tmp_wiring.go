@@ -4,21 +4,15 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
-	"github.com/credo-dev/credo/internal/config"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/oauth"
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/internal/token"
-	"github.com/credo-dev/credo/store"
 )
 
-func openPostgres(ctx context.Context, cfg config.Config) (store.Store, error) {
-	return nil, errors.New("postgres pending")
-}
 
 type extensions struct{}
 

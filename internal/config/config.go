@@ -21,6 +21,9 @@ type Config struct {
 	Issuer string
 	// DB is a SQLite file path or a postgres:// URL (CREDO_DB). Default credo.db.
 	DB string
+	// DBSchema is the PostgreSQL schema holding credo's tables (CREDO_DB_SCHEMA);
+	// empty means the connection's search_path.
+	DBSchema string
 	// DBMaxConns bounds the PostgreSQL pool (CREDO_DB_MAX_CONNS). Default 10.
 	DBMaxConns int
 	// DBStatementTimeout bounds each PostgreSQL statement. Default 5s.

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, IO{Stdout: &out, Stderr: &errb, Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	return code, out.String(), errb.String()
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := run(t, nil, "--help")
+	if code != 0 || !strings.Contains(out, "serve") || !strings.Contains(out, "migrate") {
+		t.Fatalf("%d %s", code, out)
+	}
+	code, _, errOut := run(t, nil, "serve", "--help")
+	for _, want := range []string{"--addr", "CREDO_ADDR", "--issuer", "--db", "--seed", "--log-format", "--tls-cert", "--tls-key", "CREDO_TLS_KEY"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("serve --help lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Fatalf("serve --help exit %d", code)
+	}
+	if code, _, errOut := run(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("unknown command: %d %s", code, errOut)
+	}
+	if code, _, _ := run(t, nil, "serve", "--no-such-flag"); code != 2 {
+		t.Fatalf("bad flag exit %d", code)
+	}
+}
+
+func TestServeConfigErrorsAreClear(t *testing.T) {
+	code, _, errOut := run(t, map[string]string{"CREDO_LOG_FORMAT": "xml"}, "serve", "--addr", "nonsense")
+	if code != 1 || !strings.Contains(errOut, "--addr") || !strings.Contains(errOut, "--log-format") {
+		t.Fatalf("%d %s", code, errOut)
+	}
+	code, _, errOut = run(t, map[string]string{"CREDO_JWKS_MAX_AGE": "soon"}, "serve")
+	if code != 1 || !strings.Contains(errOut, "CREDO_JWKS_MAX_AGE") {
+		t.Fatalf("%d %s", code, errOut)
+	}
+}
+
+func TestMigrateSQLite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	code, out, errOut := run(t, nil, "migrate", "status", "--db", db)
+	if code != 0 || !strings.Contains(out, "0001") || !strings.Contains(out, "init") {
+		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, nil, "migrate", "sideways", "--db", db); code != 1 || !strings.Contains(errOut, "want up or status") {
+		t.Fatalf("%d %s", code, errOut)
+	}
+}
+
+func TestMigratePostgres(t *testing.T) {
+	dsn := os.Getenv("CREDO_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("CREDO_TEST_POSTGRES not set: skipping PostgreSQL migrate test")
+	}
+	schema := fmt.Sprintf("cli_migrate_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err == nil {
+			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			conn.Close(context.Background())
+		}
+	})
+	code, out, errOut := run(t, nil, "migrate", "status", "--db", dsn, "--db-schema", schema)
+	if code != 0 || !strings.Contains(out, "0001") {
+		t.Fatalf("%d %s %s", code, out, errOut)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	if got := redactDSN("postgres://u:pw@h:5432/db"); strings.Contains(got, "pw") {
+		t.Fatal(got)
+	}
+	if got := redactDSN("credo.db"); got != "credo.db" {
+		t.Fatal(got)
+	}
+}
