@@ -414,10 +414,14 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) err
 // Logs.
 
 // AppendLogs stores events in one transaction without bumping the version.
-// An event without an ID gets one that sorts in append order (20 decimal
-// digits); a duplicate ID is store.ErrConflict and stores nothing. Appends
-// are serialised so that append order is commit order. Past
-// Options.MaxLogs, the oldest events are deleted.
+// An event without an ID gets one that sorts in append order (its sequence
+// number in 20 decimal digits); a duplicate ID is store.ErrConflict and
+// stores nothing. Past Options.MaxLogs, the oldest events are deleted.
+//
+// Appends are serialised with an advisory lock and sequence numbers are
+// assigned under it, so sequence order is commit order (a checkpoint reader
+// never skips an event), there are no gaps, and the bound is one indexed
+// range delete.
 func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 	if len(events) == 0 {
 		return ctx.Err()
@@ -426,22 +430,31 @@ func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 		if err := advisoryLock(ctx, tx, "logs"); err != nil {
 			return err
 		}
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM logs`).Scan(&last); err != nil {
+			return err
+		}
 		var b pgx.Batch
 		for i := range events {
+			seq := last + int64(i) + 1
 			doc, err := json.Marshal(&events[i])
 			if err != nil {
 				return err
 			}
-			var id *string
-			if events[i].ID != "" {
-				id = &events[i].ID
-			}
-			b.Queue(`INSERT INTO logs (seq, id, doc)
-				SELECT n, coalesce($1, lpad(n::text, 20, '0')), $2 FROM nextval('log_seq') AS n`, id, doc)
+			b.Queue(`INSERT INTO logs (seq, id, doc) VALUES ($1, $2, $3)`, seq, logID(events[i].ID, seq), doc)
 		}
-		b.Queue(`DELETE FROM logs WHERE seq <= (SELECT seq FROM logs ORDER BY seq DESC LIMIT 1 OFFSET $1)`, s.maxLogs)
+		b.Queue(`DELETE FROM logs WHERE seq <= $1`, last+int64(len(events)-s.maxLogs))
 		return mapErr(tx.SendBatch(ctx, &b).Close())
 	})
+}
+
+// logID is id, or for an event without one its sequence number in 20
+// digits, so that assigned ids sort in append order.
+func logID(id string, seq int64) string {
+	if id != "" {
+		return id
+	}
+	return fmt.Sprintf("%020d", seq)
 }
 
 // ListLogs returns log events newest first. With f.From set it returns

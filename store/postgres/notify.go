@@ -60,7 +60,6 @@ func (s *Store) listenOnce(ctx context.Context, ch chan<- struct{}, started func
 	if s.schema != "" {
 		config.RuntimeParams["application_name"] += ":" + s.schema
 	}
-	delete(config.RuntimeParams, "statement_timeout")
 	conn, err := pgx.ConnectConfig(ctx, config)
 	if err != nil {
 		return err

@@ -390,9 +390,12 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) err
 // Logs.
 
 // AppendLogs stores events in one transaction without bumping the version.
-// An event without an ID gets one that sorts in append order (20 decimal
-// digits); a duplicate ID is store.ErrConflict and stores nothing. Past
-// MaxLogs, the oldest events are deleted.
+// An event without an ID gets one that sorts in append order (its sequence
+// number in 20 decimal digits); a duplicate ID is store.ErrConflict and
+// stores nothing. Past MaxLogs, the oldest events are deleted.
+//
+// Sequence numbers are assigned here, under the writer's lock, so they have
+// no gaps and the bound is one indexed range delete.
 func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 	if len(events) == 0 {
 		return ctx.Err()
@@ -402,30 +405,37 @@ func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 		keep = DefaultMaxLogs
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO logs (id, doc) VALUES (?, ?)`)
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM logs`).Scan(&last); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO logs (seq, id, doc) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for i := range events {
+			seq := last + int64(i) + 1
 			doc, err := json.Marshal(&events[i])
 			if err != nil {
 				return err
 			}
-			var id any
-			if events[i].ID != "" {
-				id = events[i].ID
-			}
-			if _, err := stmt.ExecContext(ctx, id, doc); err != nil {
+			if _, err := stmt.ExecContext(ctx, seq, logID(events[i].ID, seq), doc); err != nil {
 				return mapErr(err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE logs SET id = printf('%020d', seq) WHERE id IS NULL`); err != nil {
-			return mapErr(err)
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM logs WHERE seq <= (SELECT seq FROM logs ORDER BY seq DESC LIMIT 1 OFFSET ?)`, keep)
+		_, err = tx.ExecContext(ctx, `DELETE FROM logs WHERE seq <= ?`, last+int64(len(events)-keep))
 		return err
 	})
+}
+
+// logID is id, or for an event without one its sequence number in 20
+// digits, so that assigned ids sort in append order.
+func logID(id string, seq int64) string {
+	if id != "" {
+		return id
+	}
+	return fmt.Sprintf("%020d", seq)
 }
 
 // ListLogs returns log events newest first. With f.From set it returns

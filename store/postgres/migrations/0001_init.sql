@@ -76,9 +76,9 @@ CREATE TABLE settings (
 );
 INSERT INTO settings (id, doc) VALUES (1, '{}');
 
--- logs keeps append order in seq (appends are serialised, so seq order is
--- commit order); the newest rows are kept, the oldest deleted past the bound.
-CREATE SEQUENCE log_seq;
+-- logs keeps append order in seq, assigned by the (serialised) appends
+-- without gaps, so seq order is commit order; the newest rows are kept, the
+-- oldest deleted past the bound.
 CREATE TABLE logs (
 	seq bigint PRIMARY KEY,
 	id  text COLLATE "C" NOT NULL UNIQUE,
