@@ -31,6 +31,10 @@ type pool struct {
 	mu     sync.Mutex
 	idle   []idleConn
 	closed bool
+	// suspect is when a connection was last found dead: idle connections
+	// released before then are pinged before use, since whatever killed
+	// one (a restart) likely killed them all.
+	suspect time.Time
 }
 
 type idleConn struct {
@@ -42,8 +46,9 @@ func newPool(config *pgx.ConnConfig, maxConns int32) *pool {
 	return &pool{config: config, slots: make(chan struct{}, maxConns)}
 }
 
-// acquire returns a connection that the caller must release.
-func (p *pool) acquire(ctx context.Context) (*pgx.Conn, error) {
+// acquire returns a connection that the caller must release; fresh skips
+// the idle connections and opens a new one.
+func (p *pool) acquire(ctx context.Context, fresh bool) (*pgx.Conn, error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -57,17 +62,18 @@ func (p *pool) acquire(ctx context.Context) (*pgx.Conn, error) {
 			return nil, errClosed
 		}
 		n := len(p.idle)
-		if n == 0 {
+		if n == 0 || fresh {
 			p.mu.Unlock()
 			break
 		}
 		ic := p.idle[n-1]
 		p.idle = p.idle[:n-1]
+		suspect := ic.since.Before(p.suspect)
 		p.mu.Unlock()
 		if ic.conn.IsClosed() {
 			continue
 		}
-		if time.Since(ic.since) > healthCheckAfter {
+		if suspect || time.Since(ic.since) > healthCheckAfter {
 			if err := ctx.Err(); err != nil {
 				p.putBack(ic)
 				<-p.slots
@@ -88,10 +94,17 @@ func (p *pool) acquire(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-// release returns conn to the pool, or closes it if it is not clean.
+// release returns conn to the pool, or closes it if it is not clean. A
+// connection that has died makes the idle ones suspect.
 func (p *pool) release(conn *pgx.Conn) {
 	defer func() { <-p.slots }()
-	if conn.IsClosed() || conn.PgConn().IsBusy() || conn.PgConn().TxStatus() != 'I' {
+	if conn.IsClosed() {
+		p.mu.Lock()
+		p.suspect = time.Now()
+		p.mu.Unlock()
+		return
+	}
+	if conn.PgConn().IsBusy() || conn.PgConn().TxStatus() != 'I' {
 		closeConn(conn)
 		return
 	}

@@ -123,14 +123,38 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// withConn runs fn, which must be safe to repeat (a read), on a pooled
+// connection; see run.
 func (s *Store) withConn(ctx context.Context, fn func(*pgx.Conn) error) error {
-	c, err := s.pool.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.pool.release(c)
-	return fn(c)
+	return s.run(ctx, true, fn)
 }
+
+// run runs fn on a pooled connection. After a database restart or a killed
+// backend, pooled connections fail on first use; so when fn fails and its
+// connection turns out to be dead, fn runs once more on a new connection
+// if that cannot repeat an effect: fn is repeatable, or its error says the
+// transaction never began.
+func (s *Store) run(ctx context.Context, repeatable bool, fn func(*pgx.Conn) error) error {
+	for attempt := 0; ; attempt++ {
+		c, err := s.pool.acquire(ctx, attempt > 0)
+		if err != nil {
+			return err
+		}
+		err = fn(c)
+		dead := c.IsClosed()
+		s.pool.release(c)
+		var nb notBegun
+		if err == nil || !dead || attempt > 0 || ctx.Err() != nil || !(repeatable || errors.As(err, &nb)) {
+			return err
+		}
+	}
+}
+
+// notBegun marks an error from BEGIN: nothing of the transaction ran.
+type notBegun struct{ err error }
+
+func (e notBegun) Error() string { return e.err.Error() }
+func (e notBegun) Unwrap() error { return e.err }
 
 var (
 	readOnly  = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -140,10 +164,10 @@ var (
 // tx runs fn in a transaction. fn's error is returned as is; a failed
 // commit's constraint errors become store sentinels.
 func (s *Store) tx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	return s.withConn(ctx, func(c *pgx.Conn) error {
+	return s.run(ctx, false, func(c *pgx.Conn) error {
 		tx, err := c.BeginTx(ctx, opts)
 		if err != nil {
-			return err
+			return notBegun{err}
 		}
 		if err := fn(tx); err != nil {
 			rollback(ctx, tx)

@@ -235,22 +235,60 @@ func TestSigningKeysAcrossReplicas(t *testing.T) {
 	}
 }
 
-// TestPoolRecovers kills the Store's query connections: once they have been
-// idle past the health-check age, the next call gets a fresh connection.
+// TestPoolRecovers kills the Store's query connections, as a database
+// restart would, before each kind of call: the call succeeds on a new
+// connection.
 func TestPoolRecovers(t *testing.T) {
 	dsn := testDSN(t)
 	schema := newSchema(t, dsn)
-	s := open(t, dsn, schema, postgres.Options{})
-	if _, err := s.Version(t.Context()); err != nil {
+	s := open(t, dsn, schema, postgres.Options{MaxConns: 4})
+	ctx := t.Context()
+	if err := s.CreateClient(ctx, store.Client{ClientID: "c0"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := admin(t, dsn, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
-		postgres.ApplicationName+":"+schema); n < 1 {
-		t.Fatalf("terminated %d connections, want at least 1", n)
+	app := postgres.ApplicationName + ":" + schema
+	killAll := func() {
+		t.Helper()
+		// Fill the pool with several idle connections, then kill them.
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if _, err := s.Load(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := admin(t, dsn, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); n < 1 {
+			t.Fatalf("terminated %d connections", n)
+		}
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if admin(t, dsn, `SELECT 1 FROM pg_stat_activity WHERE application_name = $1`, app) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("terminated backends still present after 10s")
+			}
+		}
 	}
-	time.Sleep(1100 * time.Millisecond)
-	if err := s.CreateClient(t.Context(), store.Client{ClientID: "c1"}); err != nil {
-		t.Fatal(err)
+	for name, op := range map[string]func() error{
+		"create": func() error { return s.CreateClient(ctx, store.Client{ClientID: "c1"}) },
+		"update": func() error {
+			_, err := s.UpdateClient(ctx, "c0", func(c *store.Client) error { c.Name = "x"; return nil })
+			return err
+		},
+		"get":     func() error { _, err := s.GetClient(ctx, "c0"); return err },
+		"version": func() error { _, err := s.Version(ctx); return err },
+		"list": func() error {
+			_, _, err := s.ListClients(ctx, store.ClientFilter{})
+			return err
+		},
+		"load": func() error { _, err := s.Load(ctx); return err },
+	} {
+		killAll()
+		if err := op(); err != nil {
+			t.Errorf("%s after the connections died: %v", name, err)
+		}
 	}
 }
 
