@@ -175,8 +175,8 @@ func whereClause(where string) string {
 	return " WHERE " + where
 }
 
-// placeholders returns "$1, $2, …, $n".
-func placeholders(n int) string {
+// bindVars returns "$1, $2, …, $n".
+func bindVars(n int) string {
 	ps := make([]string, n)
 	for i := range ps {
 		ps[i] = "$" + strconv.Itoa(i+1)
@@ -196,7 +196,7 @@ func (tb *table[T]) insert(ctx context.Context, tx pgx.Tx, v *T) error {
 	}
 	args := append([]any{*tb.key(v)}, tb.columns(v)...)
 	args = append(args, doc)
-	_, err = tx.Exec(ctx, "INSERT INTO "+tb.name+" ("+strings.Join(tb.cols, ", ")+", doc) VALUES ("+placeholders(len(args))+")", args...)
+	_, err = tx.Exec(ctx, "INSERT INTO "+tb.name+" ("+strings.Join(tb.cols, ", ")+", doc) VALUES ("+bindVars(len(args))+")", args...)
 	return mapErr(err)
 }
 
