@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/hook"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/internal/token"
 	"github.com/credo-dev/credo/store"
 	"github.com/credo-dev/credo/store/sqlite"
 )
@@ -23,6 +25,8 @@ type app struct {
 	master *keys.MasterKey
 	holder *tenant.Holder
 	svc    *tenant.Service
+	// scripts compiles and runs Actions and Hooks for the token pipeline.
+	scripts *token.Scripts
 }
 
 func newLogger(cfg config.Config, w *os.File) *slog.Logger {
@@ -73,12 +77,16 @@ func loadMasterKey(cfg config.Config, log *slog.Logger) (*keys.MasterKey, error)
 
 // openApp opens everything a command that works on the tenant needs, and
 // makes sure the system API and signing keys exist.
-func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, compiler func(*keys.MasterKey) tenant.Compiler) (*app, error) {
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st}
+	a := &app{cfg: cfg, log: log, store: st, scripts: &token.Scripts{
+		Runtime:  hook.New(hook.Options{Logger: log}),
+		Log:      log,
+		TenantID: issuerHost(cfg.Issuer),
+	}}
 	fail := func(err error) (*app, error) { st.Close(); return nil, err }
 	if a.master, err = loadMasterKey(cfg, log); err != nil {
 		return fail(err)
@@ -94,11 +102,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, compiler 
 	if err := a.svc.EnsureSystem(ctx); err != nil {
 		return fail(fmt.Errorf("management API: %w", err))
 	}
-	var compile tenant.Compiler
-	if compiler != nil {
-		compile = compiler(a.master)
-	}
-	if a.holder, err = tenant.NewHolder(ctx, st, a.master, compile, log, nil); err != nil {
+	a.svc.ValidateScript = a.scripts.Validate
+	if a.holder, err = tenant.NewHolder(ctx, st, a.master, a.scripts.Compiler(a.master), log, nil); err != nil {
 		return fail(err)
 	}
 	a.svc.Holder = a.holder

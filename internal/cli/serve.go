@@ -77,8 +77,7 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	ext := newExtensions(log)
-	a, err := openApp(ctx, cfg, log, ext.compiler)
+	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -116,7 +115,7 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 			metrics.TokenEvent(ev)
 			events.Add(ev)
 		},
-		Extensions: ext.run,
+		Extensions: a.scripts.Run,
 	}
 	if cfg.TokenReuse > 0 {
 		ep.Reuse = &token.ReuseCache{MinRemaining: cfg.TokenReuse, Max: 100000}

@@ -33,8 +33,9 @@ type fixture struct {
 	holder *tenant.Holder
 	st     store.Store
 	h      http.Handler
-	now    time.Time
-	events []store.LogEvent
+	now     time.Time
+	events  []store.LogEvent
+	scripts *token.Scripts
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -43,6 +44,13 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func newFixtureAt(t *testing.T, path string) *fixture {
+	t.Helper()
+	return newFixtureWith(t, path, nil)
+}
+
+// newFixtureWith builds the fixture; with scripts set, Actions and Hooks
+// are compiled into snapshots and run by the token endpoint.
+func newFixtureWith(t *testing.T, path string, scripts *token.Scripts) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, path)
@@ -61,7 +69,13 @@ func newFixtureAt(t *testing.T, path string) *fixture {
 	if err := f.svc.EnsureSystem(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.holder, err = tenant.NewHolder(ctx, st, mk, nil, nil, clock)
+	var compile tenant.Compiler
+	if scripts != nil {
+		compile = scripts.Compiler(mk)
+		f.svc.ValidateScript = scripts.Validate
+		f.scripts = scripts
+	}
+	f.holder, err = tenant.NewHolder(ctx, st, mk, compile, nil, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +88,11 @@ func newFixtureAt(t *testing.T, path string) *fixture {
 // are recorded in f.events and passed to also (when set).
 func (f *fixture) endpoint(also func(store.LogEvent)) *token.Endpoint {
 	clock := func() time.Time { return f.now }
-	return &token.Endpoint{Holder: f.holder, Secrets: secret.NewVerifier(time.Minute, clock), Issuer: testIssuer, Now: clock,
+	var ext token.Extensions
+	if f.scripts != nil {
+		ext = f.scripts.Run
+	}
+	return &token.Endpoint{Holder: f.holder, Secrets: secret.NewVerifier(time.Minute, clock), Issuer: testIssuer, Now: clock, Extensions: ext,
 		Events: func(ev store.LogEvent) {
 			f.events = append(f.events, ev)
 			if also != nil {

@@ -1,0 +1,233 @@
+package server_test
+
+import (
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credo-dev/credo/internal/hook"
+	"github.com/credo-dev/credo/internal/token"
+)
+
+func newScriptFixture(t *testing.T, extra string) *fixture {
+	t.Helper()
+	f := newFixtureWith(t, filepath.Join(t.TempDir(), "a.db"), &token.Scripts{Runtime: hook.New(hook.Options{Timeout: 500 * time.Millisecond}), TenantID: "credo-test"})
+	f.seed(baseSeed + extra)
+	return f
+}
+
+// The examples below are Auth0's own documentation examples for the
+// credentials-exchange trigger and the Client Credentials Exchange hook.
+func TestActionsOnTheTokenEndpoint(t *testing.T) {
+	cases := []struct {
+		name       string
+		seed       string
+		client     string
+		secret     string
+		status     int
+		wantError  string
+		wantDesc   string
+		wantClaims map[string]any
+		wantScope  string
+	}{
+		{
+			name: "add a namespaced custom claim",
+			seed: `
+actions:
+  - name: add-claims
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => {
+        api.accessToken.setCustomClaim("https://my-api.exampleco.com/request-ip", event.request.ip);
+        api.accessToken.setCustomClaim("https://my-api.exampleco.com/client", event.client.name);
+      };
+`,
+			client: "worker", secret: workerSecret, status: 200,
+			wantClaims: map[string]any{"https://my-api.exampleco.com/request-ip": "192.0.2.1", "https://my-api.exampleco.com/client": "Batch Worker"},
+			wantScope:  "read:timesheets create:timesheets",
+		},
+		{
+			name: "deny a client by metadata",
+			seed: `
+actions:
+  - name: deny-free-tier
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => {
+        if (event.client.metadata.tier === "free") {
+          api.access.deny("invalid_request", "Free tier clients cannot call this API.");
+        }
+      };
+`,
+			client: "free", secret: "free-secret-0123456789abcdefghijklmnopqr", status: 400,
+			wantError: "invalid_request", wantDesc: "Free tier clients cannot call this API.",
+		},
+		{
+			name: "deny with invalid_scope",
+			seed: `
+actions:
+  - name: deny-scope
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => {
+        if (event.resource_server.identifier === "https://api.exampleco.com/timesheets") {
+          api.access.deny("invalid_scope", "No timesheets today.");
+        }
+      };
+`,
+			client: "worker", secret: workerSecret, status: 400, wantError: "invalid_scope", wantDesc: "No timesheets today.",
+		},
+		{
+			name: "narrow scopes with target scopes; extra scopes are dropped",
+			seed: `
+actions:
+  - name: narrow
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => {
+        api.transaction.setTargetScopes(["read:timesheets", "delete:timesheets"]);
+      };
+`,
+			client: "worker", secret: workerSecret, status: 200, wantScope: "read:timesheets",
+		},
+		{
+			name: "cache and secrets",
+			seed: `
+actions:
+  - name: cache
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => {
+        const hit = api.cache.get("k");
+        if (!hit) { api.cache.set("k", "cached"); }
+        api.accessToken.setCustomClaim("https://x.example/key", event.secrets.API_KEY);
+        api.accessToken.setCustomClaim("https://x.example/cached", hit ? hit.value : "miss");
+      };
+    secrets: [{name: API_KEY, value: k-123}]
+`,
+			client: "worker", secret: workerSecret, status: 200,
+			wantClaims: map[string]any{"https://x.example/key": "k-123", "https://x.example/cached": "miss"},
+		},
+		{
+			name: "legacy hook adds a claim and a scope",
+			seed: `
+hooks:
+  - name: legacy
+    triggerId: credentials-exchange
+    enabled: true
+    script: |
+      module.exports = function(client, scope, audience, context, cb) {
+        var access_token = {};
+        access_token['https://foo.com/claim'] = 'bar';
+        access_token.ignored = 'not namespaced';
+        access_token.scope = scope;
+        access_token.scope.push('extra-scope');
+        cb(null, access_token);
+      };
+`,
+			client: "worker", secret: workerSecret, status: 200,
+			wantClaims: map[string]any{"https://foo.com/claim": "bar"},
+			wantScope:  "read:timesheets create:timesheets", // extra-scope is not granted: dropped
+		},
+		{
+			name: "legacy hook InvalidScopeError",
+			seed: `
+hooks:
+  - name: legacy-deny
+    triggerId: credentials-exchange
+    enabled: true
+    script: |
+      module.exports = function(client, scope, audience, context, cb) {
+        cb(new InvalidScopeError("scope not allowed for " + client.name));
+      };
+`,
+			client: "worker", secret: workerSecret, status: 400, wantError: "invalid_scope", wantDesc: "scope not allowed for Batch Worker",
+		},
+		{
+			name: "a throwing action is a 500 that reveals nothing",
+			seed: `
+actions:
+  - name: broken
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => { throw new Error("db password is hunter2"); };
+`,
+			client: "worker", secret: workerSecret, status: 500, wantError: "server_error",
+		},
+		{
+			name: "an infinite loop is a bounded 500",
+			seed: `
+actions:
+  - name: loop
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => { while (true) {} };
+`,
+			client: "worker", secret: workerSecret, status: 500, wantError: "server_error",
+		},
+	}
+	const freeClient = `
+clients:
+  - {name: Free, client_id: free, client_secret: free-secret-0123456789abcdefghijklmnopqr, client_metadata: {tier: free}}
+clientGrants:
+  - {client_id: free, audience: "https://api.exampleco.com/timesheets", scope: []}
+`
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newScriptFixture(t, "")
+			f.seed(freeClient + tc.seed)
+			start := time.Now()
+			rec := f.do(formReq(form("grant_type", "client_credentials", "client_id", tc.client, "client_secret", tc.secret, "audience", timesheets)))
+			if time.Since(start) > 3*time.Second {
+				t.Fatalf("took %v", time.Since(start))
+			}
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			body := decode(t, rec)
+			if tc.wantError != "" {
+				if body["error"] != tc.wantError || (tc.wantDesc != "" && body["error_description"] != tc.wantDesc) {
+					t.Fatalf("body %v", body)
+				}
+				if strings.Contains(rec.Body.String(), "hunter2") {
+					t.Fatal("script error text leaked to the client")
+				}
+				return
+			}
+			_, claims := f.verifyToken(t, body["access_token"].(string), "")
+			for k, v := range tc.wantClaims {
+				if claims[k] != v {
+					t.Errorf("claim %s = %v, want %v (claims %v)", k, claims[k], v, claims)
+				}
+			}
+			if _, ok := claims["ignored"]; ok {
+				t.Error("non-namespaced hook property became a claim")
+			}
+			if tc.wantScope != "" && (claims["scope"] != tc.wantScope || body["scope"] != tc.wantScope) {
+				t.Errorf("scope claim %v / response %v, want %q", claims["scope"], body["scope"], tc.wantScope)
+			}
+		})
+	}
+}
+
+func TestActionCacheSurvivesAcrossRequests(t *testing.T) {
+	f := newScriptFixture(t, `
+actions:
+  - name: cache
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => {
+        const hit = api.cache.get("k");
+        if (!hit) { api.cache.set("k", "cached"); }
+        api.accessToken.setCustomClaim("https://x.example/cached", hit ? hit.value : "miss");
+      };
+`)
+	var got []any
+	for range 2 {
+		rec := f.do(formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", workerSecret, "audience", timesheets)))
+		_, claims := f.verifyToken(t, decode(t, rec)["access_token"].(string), "")
+		got = append(got, claims["https://x.example/cached"])
+	}
+	if got[0] != "miss" || got[1] != "cached" {
+		t.Fatalf("cache values %v", got)
+	}
+	// The server keeps serving normal requests after a failing script was replaced.
+	rec := f.do(httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+}
