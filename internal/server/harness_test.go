@@ -28,11 +28,11 @@ const testIssuer = "https://credo.test/"
 
 // fixture is a real tenant on a temp SQLite file behind the real router.
 type fixture struct {
-	t      *testing.T
-	svc    *tenant.Service
-	holder *tenant.Holder
-	st     store.Store
-	h      http.Handler
+	t       *testing.T
+	svc     *tenant.Service
+	holder  *tenant.Holder
+	st      store.Store
+	h       http.Handler
 	now     time.Time
 	events  []store.LogEvent
 	scripts *token.Scripts
