@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# bench/scale.sh: credo with 100,000 clients (one grant each) and 1,000 APIs.
+#
+# Measures, in one run: time from process start to /readyz 200, resident
+# memory, token throughput (ES256, Basic, c=32) beside the same credo on a
+# 10-client tenant, and Management API list latency per page.
+#
+#   bench/scale.sh                 # 100k clients, 1k APIs, 10 s wrk runs
+#   bench/scale.sh -n 20000 -a 200 -d 5
+#
+# Needs go, wrk, curl. Targets only 127.0.0.1; stops everything it started.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+n=100000
+apis=1000
+duration=10
+while getopts "n:a:d:h" opt; do
+  case $opt in
+    n) n=$OPTARG ;;
+    a) apis=$OPTARG ;;
+    d) duration=$OPTARG ;;
+    h) sed -n '2,12p' "$0"; exit 0 ;;
+    *) exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+host=127.0.0.1
+port=18090
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+export CREDO_MASTER_KEY=$(printf 'ab%.0s' $(seq 32))
+export CREDO_BOOTSTRAP_CLIENT_ID=scale-admin CREDO_BOOTSTRAP_CLIENT_SECRET=scale-admin-secret-0123456789abcdefghijklm
+secret=scale-secret-0123456789abcdefghijklmnopqrstu
+issuer="http://$host:$port/"
+
+(cd "$root" && go build -o "$work/credo" ./cmd/credo && go build -o "$work/populate" ./bench/populate)
+echo "populating $n clients and $apis APIs..." >&2
+t0=$(date +%s.%N)
+"$work/populate" -db "$work/big.db" -clients "$n" -apis "$apis" -secret "$secret" -issuer "$issuer" 2>"$work/populate.log"
+t1=$(date +%s.%N)
+"$work/populate" -db "$work/small.db" -clients 10 -apis 10 -secret "$secret" -issuer "$issuer" 2>/dev/null
+
+start() { # db -> sets pid, prints seconds to ready
+  local s; s=$(date +%s.%N)
+  "$work/credo" serve --no-demo --addr "$host:$port" --issuer "$issuer" --db "$1" --log-level warn >"$work/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 3000); do
+    if curl -fsS -o /dev/null "http://$host:$port/readyz" 2>/dev/null; then
+      awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}'; return 0
+    fi
+    sleep 0.01
+  done
+  echo "credo did not become ready" >&2; cat "$work/serve.log" >&2; exit 1
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status"; }
+tput() { # client audience -> req/s
+  CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d2s -s "$root/../shared/bench/post.lua" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
+  CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d"${duration}s" -s "$root/../shared/bench/post.lua" "http://$host:$port/oauth/token" 2>&1 \
+    | awk '/^Requests\/sec/ {r=$2} /Non-2xx/ {bad=$NF} END {printf "%s %s", r, (bad==""?0:bad)}'
+}
+
+small_ready=$(start "$work/small.db")
+read -r small_rps small_bad <<<"$(tput scale-000003 urn:scale:api:0003)"
+stop
+
+big_ready=$(start "$work/big.db")
+big_rss_ready=$(rss_mb)
+mid=$(printf 'scale-%06d' $((n / 2)))
+mid_api=$(printf 'urn:scale:api:%04d' $(((n / 2) % apis)))
+read -r big_rps big_bad <<<"$(tput "$mid" "$mid_api")"
+big_rss_load=$(rss_mb)
+
+admin=$(curl -fsS "http://$host:$port/oauth/token" -d grant_type=client_credentials -d client_id=scale-admin \
+  -d client_secret="$CREDO_BOOTSTRAP_CLIENT_SECRET" -d audience="${issuer}api/v2/" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+page_ms() { # path -> median of 5, ms
+  for _ in 1 2 3 4 5; do
+    curl -fsS -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $admin" "http://$host:$port/api/v2/$1"
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[3]*1000}'
+}
+last=$(( n / 100 - 1 ))
+lists=(
+  "clients?per_page=100&page=0"
+  "clients?per_page=100&page=$((last / 2))"
+  "clients?per_page=100&page=$last&include_totals=true"
+  "client-grants?per_page=100&page=$((last / 2))"
+  "client-grants?client_id=$mid"
+  "resource-servers?per_page=100&page=$(( apis / 100 - 1 ))"
+)
+stop
+
+echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo); date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)"
+echo "command: bench/scale.sh -n $n -a $apis -d $duration"
+echo
+echo "| measure | $n clients, $apis APIs | 10 clients, 10 APIs |"
+echo "|---|---|---|"
+echo "| populate (service layer, one transaction per write) | $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f s", b-a}') | |"
+echo "| start to ready | ${big_ready} s | ${small_ready} s |"
+echo "| resident memory after start / after load | ${big_rss_ready} MB / ${big_rss_load} MB | |"
+echo "| ES256 token req/s (Basic, c=32, ${duration}s) | $big_rps (non-2xx $big_bad) | $small_rps (non-2xx $small_bad) |"
+echo "| throughput ratio | $(awk -v a="$big_rps" -v b="$small_rps" 'BEGIN{printf "%.0f%%", 100*a/b}') | |"
+big_ready=$(start "$work/big.db")
+for l in "${lists[@]}"; do
+  echo "| GET /api/v2/$l (median of 5) | $(page_ms "$l") ms | |"
+done
+stop
