@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	fs.Duration(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
+	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
@@ -154,6 +156,9 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 		ln = tls.NewListener(ln, hs.TLSConfig)
 	}
 
+	if cfg.PprofAddr != "" {
+		go servePprof(ctx, cfg.PprofAddr, log)
+	}
 	go a.holder.Watch(ctx, cfg.PollInterval)
 	if cfg.KeyRotationPeriod > 0 {
 		go autoRotate(ctx, a, cfg, log)
@@ -258,6 +263,23 @@ func autoRotate(ctx context.Context, a *app, cfg config.Config, log *slog.Logger
 			continue
 		}
 		log.Info("signing keys rotated automatically", "types", due)
+	}
+}
+
+// servePprof exposes the Go profiler on a separate listener, never on the
+// public one.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	log.Info("pprof listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("pprof listener failed", "err", err)
 	}
 }
 

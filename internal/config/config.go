@@ -57,6 +57,8 @@ type Config struct {
 	// TokenReuse, when > 0, returns a cached token while more than this
 	// fraction of its lifetime remains (0 disables; e.g. 0.5).
 	TokenReuse float64
+	// PprofAddr serves net/http/pprof on a separate loopback listener when set.
+	PprofAddr string
 	// NoDemo skips creating the demo tenant on first start.
 	NoDemo bool
 }
@@ -148,6 +150,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		errs = append(errs, errors.New("--db-max-conns must be between 1 and 1000"))
+	}
+	if c.PprofAddr != "" {
+		if h, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !(h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1") {
+			errs = append(errs, fmt.Errorf("--pprof-addr %q: must be a loopback host:port such as 127.0.0.1:6060", c.PprofAddr))
+		}
 	}
 	if c.TokenReuse < 0 || c.TokenReuse >= 1 {
 		errs = append(errs, errors.New("--token-reuse must be 0 (off) or a fraction below 1, e.g. 0.5"))
