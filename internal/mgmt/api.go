@@ -1,0 +1,256 @@
+package mgmt
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/store"
+	"github.com/credo-dev/credo/verify"
+)
+
+// Deps are the Management API's collaborators.
+type Deps struct {
+	// Service performs every write (and holds the store for reads).
+	Service *tenant.Service
+	// Holder gives the current snapshot: the JWKS tokens are verified
+	// with, and the callers' clients and grants.
+	Holder *tenant.Holder
+	// Events records sapi log events for successful writes (nil: none).
+	Events func(store.LogEvent)
+	// Log receives internal errors (nil: discarded).
+	Log *slog.Logger
+	// Issuer is the tenant's issuer with its trailing slash; tokens must
+	// carry it as iss and <Issuer>api/v2/ as aud.
+	Issuer string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// API is the Management API handler.
+type API struct {
+	d        Deps
+	audience string
+	mux      *http.ServeMux
+	auth     *authenticator
+}
+
+// route is one row of the route table.
+type route struct {
+	method, path string
+	scopes       []string // any of (all of when all is set)
+	all          bool
+	kind         kind     // what a 404/409 is about
+	event        string   // sapi description recorded after a successful write
+	params       []string // accepted query parameters
+	h            func(*call) (any, error)
+}
+
+// call is one request on its way through a route.
+type call struct {
+	api    *API
+	w      http.ResponseWriter
+	r      *http.Request
+	q      query
+	claims *verify.Claims
+	scopes []string // the caller's effective scopes
+	status int      // success status; 200 unless the handler sets it
+	target string   // id of the object written, for the log event
+	raw    []byte   // a non-JSON body to write as is (certificate downloads)
+	rawCT  string
+}
+
+const prefix = "/api/v2"
+
+// New returns the Management API handler; mount it at /api/v2/.
+func New(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	a := &API{d: d, audience: d.Issuer + "api/v2/", mux: http.NewServeMux()}
+	a.auth = newAuthenticator(d.Issuer, a.audience, d.Holder, d.Now)
+	for _, rt := range a.routes() {
+		a.mux.HandleFunc(rt.method+" "+prefix+rt.path, func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, &rt) })
+	}
+	a.mux.HandleFunc(prefix+"/", a.fallback)
+	return a
+}
+
+// routes is THE route table of the Management API (scopes: reference §3.1).
+func (a *API) routes() []route {
+	listClients := append(append([]string{"app_type"}, pageParams...), fieldParams...)
+	listGrants := append([]string{"audience", "client_id", "from", "take"}, pageParams...)
+	listLogs := append(append([]string{"from", "take"}, pageParams...), fieldParams...)
+	return []route{
+		{method: "GET", path: "/clients", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"}, kind: kindClient, params: listClients, h: a.listClients},
+		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, kind: kindClient, event: "Create a client", h: a.createClient},
+		{method: "GET", path: "/clients/{id}", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials"}, kind: kindClient, params: fieldParams, h: a.getClient},
+		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, kind: kindClient, event: "Update a client", h: a.updateClient},
+		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, kind: kindClient, event: "Delete a client", h: a.deleteClient},
+		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Rotate a client secret", params: []string{"grace_period"}, h: a.rotateSecret},
+
+		{method: "GET", path: "/resource-servers", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: pageParams, h: a.listResourceServers},
+		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, kind: kindResourceServer, event: "Create a resource server", h: a.createResourceServer},
+		{method: "GET", path: "/resource-servers/{id}", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: fieldParams, h: a.getResourceServer},
+		{method: "PATCH", path: "/resource-servers/{id}", scopes: []string{"update:resource_servers"}, kind: kindResourceServer, event: "Update a resource server", h: a.updateResourceServer},
+		{method: "DELETE", path: "/resource-servers/{id}", scopes: []string{"delete:resource_servers"}, kind: kindResourceServer, event: "Delete a resource server", h: a.deleteResourceServer},
+
+		{method: "GET", path: "/client-grants", scopes: []string{"read:client_grants"}, kind: kindGrant, params: listGrants, h: a.listGrants},
+		{method: "POST", path: "/client-grants", scopes: []string{"create:client_grants"}, kind: kindGrant, event: "Create a client grant", h: a.createGrant},
+		{method: "GET", path: "/client-grants/{id}", scopes: []string{"read:client_grants"}, kind: kindGrant, h: a.getGrant},
+		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, kind: kindGrant, event: "Update a client grant", h: a.updateGrant},
+		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, kind: kindGrant, event: "Delete a client grant", h: a.deleteGrant},
+
+		{method: "GET", path: "/keys/signing", scopes: []string{"read:signing_keys"}, kind: kindKey, h: a.listKeys},
+		{method: "POST", path: "/keys/signing/rotate", scopes: []string{"create:signing_keys", "update:signing_keys"}, all: true, kind: kindKey, event: "Rotate the signing keys", params: []string{"key_type"}, h: a.rotateKeys},
+		{method: "GET", path: "/keys/signing/{kid}", scopes: []string{"read:signing_keys"}, kind: kindKey, h: a.getKey},
+		{method: "GET", path: "/keys/signing/{kid}/pem", scopes: []string{"read:signing_keys"}, kind: kindKey, h: a.keyPEM},
+		{method: "GET", path: "/keys/signing/{kid}/cer", scopes: []string{"read:signing_keys"}, kind: kindKey, h: a.keyCER},
+		{method: "PUT", path: "/keys/signing/{kid}/revoke", scopes: []string{"update:signing_keys"}, kind: kindKey, event: "Revoke a signing key", h: a.revokeKey},
+
+		{method: "GET", path: "/tenants/settings", scopes: []string{"read:tenant_settings"}, params: fieldParams, h: a.getSettings},
+		{method: "PATCH", path: "/tenants/settings", scopes: []string{"update:tenant_settings"}, event: "Update tenant settings", h: a.updateSettings},
+
+		{method: "GET", path: "/logs", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, params: listLogs, h: a.listLogs},
+		{method: "GET", path: "/logs/{id}", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, h: a.getLog},
+	}
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			a.d.Log.Error("panic in Management API", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			writeError(w, errInternal(nil))
+		}
+	}()
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	a.mux.ServeHTTP(w, r)
+}
+
+// fallback answers paths no route matches: 405 when another method would
+// match, else 404.
+func (a *API) fallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, pat := a.mux.Handler(r2); pat != "" && pat != prefix+"/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		writeError(w, errMethod(strings.Join(allow, ", ")))
+		return
+	}
+	writeError(w, errRouteNotFound())
+}
+
+// serve runs one route: authenticate, check scopes, parse the query, run
+// the handler, write its result or its error, record the event.
+func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *route) {
+	c := &call{api: a, w: w, r: r, status: http.StatusOK}
+	v, err := a.run(c, rt)
+	if err != nil {
+		ae := toAPIError(err, rt.kind)
+		if ae.Status >= 500 {
+			a.d.Log.Error("Management API request failed", "method", r.Method, "path", r.URL.Path, "err", ae.cause)
+		}
+		writeError(w, ae)
+		return
+	}
+	if c.raw != nil {
+		w.Header().Set("Content-Type", c.rawCT)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(c.status)
+		w.Write(c.raw)
+	} else {
+		writeJSON(w, c.status, v)
+	}
+	if rt.event != "" {
+		a.record(c, rt)
+	}
+}
+
+func (a *API) run(c *call, rt *route) (any, error) {
+	claims, scopes, err := a.auth.authenticate(c.r)
+	if err != nil {
+		return nil, err
+	}
+	c.claims, c.scopes = claims, scopes
+	if !scopeOK(scopes, rt.scopes, rt.all) {
+		return nil, errScope(rt.all, rt.scopes)
+	}
+	if c.q, err = parseQuery(c.r, rt.params); err != nil {
+		return nil, err
+	}
+	return rt.h(c)
+}
+
+func scopeOK(have, want []string, all bool) bool {
+	for _, s := range want {
+		ok := slices.Contains(have, s)
+		if ok && !all {
+			return true
+		}
+		if !ok && all {
+			return false
+		}
+	}
+	return all
+}
+
+// record writes the sapi log event of a successful write. It carries the
+// caller and the request line, never a body (bodies may hold secrets).
+func (a *API) record(c *call, rt *route) {
+	if a.d.Events == nil {
+		return
+	}
+	now := a.d.Now().UTC()
+	ev := store.LogEvent{
+		ID:          tenant.NewLogID(now),
+		Date:        now,
+		Type:        "sapi",
+		Description: rt.event,
+		ClientID:    c.claims.ClientID,
+		IP:          remoteIP(c.r),
+		UserAgent:   c.r.UserAgent(),
+		Hostname:    c.r.Host,
+		Audience:    a.audience,
+		Details: map[string]any{
+			"request":  map[string]any{"method": c.r.Method, "path": c.r.URL.Path, "channel": "api"},
+			"response": map[string]any{"statusCode": c.status},
+		},
+	}
+	if cl, ok := a.d.Holder.Current().Client(c.claims.ClientID); ok {
+		ev.ClientName = cl.Name
+	}
+	if c.target != "" {
+		ev.Details["target"] = c.target
+	}
+	a.d.Events(ev)
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// svc and st shorten handler code.
+func (c *call) svc() *tenant.Service { return c.api.d.Service }
+func (c *call) st() store.Store      { return c.api.d.Service.Store }
+func (c *call) now() time.Time       { return c.api.d.Now() }

@@ -1,0 +1,210 @@
+package mgmt
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/store"
+)
+
+// ClientBody is the JSON body of POST and PATCH /clients. Pointer fields
+// are "not given" when nil.
+type ClientBody struct {
+	ClientID                *string            `json:"client_id,omitempty"`     // create only (credo extension)
+	ClientSecret            *string            `json:"client_secret,omitempty"` // an imported secret; PATCH needs update:client_keys
+	Name                    *string            `json:"name,omitempty"`
+	Description             *string            `json:"description,omitempty"`
+	AppType                 *string            `json:"app_type,omitempty"`
+	GrantTypes              *[]string          `json:"grant_types,omitempty"`
+	TokenEndpointAuthMethod *string            `json:"token_endpoint_auth_method,omitempty"`
+	ClientMetadata          *map[string]string `json:"client_metadata,omitempty"`
+	IsFirstParty            *bool              `json:"is_first_party,omitempty"`
+	OIDCConformant          *bool              `json:"oidc_conformant,omitempty"`
+	JWTConfiguration        *JWTConfigBody     `json:"jwt_configuration,omitempty"`
+	TokenLifetime           *int               `json:"token_lifetime,omitempty"`
+}
+
+// JWTConfigBody is jwt_configuration in a client body.
+type JWTConfigBody struct {
+	Alg *string `json:"alg,omitempty"`
+}
+
+func (b *ClientBody) fields() (tenant.ClientFields, error) {
+	if b.OIDCConformant != nil && !*b.OIDCConformant {
+		return tenant.ClientFields{}, errBody("credo clients are always OIDC conformant", "oidc_conformant")
+	}
+	f := tenant.ClientFields{
+		Name: b.Name, Description: b.Description, AppType: b.AppType, GrantTypes: b.GrantTypes,
+		TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, IsFirstParty: b.IsFirstParty,
+		Metadata: b.ClientMetadata, TokenLifetime: b.TokenLifetime,
+	}
+	if b.ClientID != nil {
+		f.ClientID = *b.ClientID
+		if f.ClientID == "" {
+			return f, errBody("String is too short (0 chars), minimum 1", "client_id")
+		}
+	}
+	if b.ClientSecret != nil {
+		f.ClientSecret = *b.ClientSecret
+		if f.ClientSecret == "" {
+			return f, errBody("String is too short (0 chars), minimum 1", "client_secret")
+		}
+	}
+	if b.JWTConfiguration != nil {
+		f.JWTAlg = b.JWTConfiguration.Alg
+	}
+	return f, nil
+}
+
+func (a *API) listClients(c *call) (any, error) {
+	p, err := c.q.page()
+	if err != nil {
+		return nil, err
+	}
+	fl, err := c.q.fields()
+	if err != nil {
+		return nil, err
+	}
+	var types []string
+	for _, t := range strings.Split(c.q.str("app_type"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			types = append(types, t)
+		}
+	}
+	ctx := c.r.Context()
+	var list []store.Client
+	var total int
+	if len(types) <= 1 {
+		f := store.ClientFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}}
+		if len(types) == 1 {
+			f.AppType = types[0]
+		}
+		if list, total, err = c.st().ListClients(ctx, f); err != nil {
+			return nil, err
+		}
+	} else {
+		// Several app types: the store filters by one, so filter here.
+		var all []store.Client
+		for off := 0; ; {
+			batch, n, err := c.st().ListClients(ctx, store.ClientFilter{Page: store.Page{Offset: off, Limit: maxPerPage}})
+			if err != nil {
+				return nil, err
+			}
+			for _, cl := range batch {
+				if slices.Contains(types, cl.AppType) {
+					all = append(all, cl)
+				}
+			}
+			off += len(batch)
+			if len(batch) == 0 || off >= n {
+				break
+			}
+		}
+		total = len(all)
+		list = all[min(p.offset(), total):min(p.offset()+p.PerPage, total)]
+	}
+	now := c.now()
+	items := make([]any, len(list))
+	for i, cl := range list {
+		items[i] = ClientView(cl, now)
+	}
+	if items, err = fl.applyAll(items); err != nil {
+		return nil, err
+	}
+	return paged(p, "clients", items, total), nil
+}
+
+// paged wraps a page of items as Auth0 does: the bare array, or with
+// include_totals {"start","limit","length","total","<key>":[…]}.
+func paged(p page, key string, items []any, total int) any {
+	if !p.Totals {
+		return items
+	}
+	return map[string]any{"start": p.offset(), "limit": p.PerPage, "length": len(items), "total": total, key: items}
+}
+
+func (a *API) getClient(c *call) (any, error) {
+	fl, err := c.q.fields()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := c.st().GetClient(c.r.Context(), c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return fl.apply(ClientView(cl, c.now()))
+}
+
+func (a *API) createClient(c *call) (any, error) {
+	var b ClientBody
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	f, err := b.fields()
+	if err != nil {
+		return nil, err
+	}
+	if f.Name == nil {
+		return nil, errBody("Missing required property: name", "")
+	}
+	cl, plain, err := c.svc().CreateClient(c.r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	c.status, c.target = http.StatusCreated, cl.ClientID
+	v := ClientView(cl, c.now())
+	v.ClientSecret = plain
+	return v, nil
+}
+
+func (a *API) updateClient(c *call) (any, error) {
+	var b ClientBody
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	if b.ClientID != nil {
+		return nil, errBody("Additional properties not allowed: client_id", "")
+	}
+	if b.ClientSecret != nil && !slices.Contains(c.scopes, "update:client_keys") {
+		return nil, errScope(false, []string{"update:client_keys"})
+	}
+	f, err := b.fields()
+	if err != nil {
+		return nil, err
+	}
+	id := c.r.PathValue("id")
+	cl, err := c.svc().UpdateClient(c.r.Context(), id, f)
+	if err != nil {
+		return nil, err
+	}
+	c.target = id
+	return ClientView(cl, c.now()), nil
+}
+
+func (a *API) deleteClient(c *call) (any, error) {
+	id := c.r.PathValue("id")
+	if err := c.svc().DeleteClient(c.r.Context(), id); err != nil {
+		return nil, err
+	}
+	c.status, c.target = http.StatusNoContent, id
+	return nil, nil
+}
+
+func (a *API) rotateSecret(c *call) (any, error) {
+	grace, err := c.q.int("grace_period", 0, 0, int(tenant.MaxGracePeriod/time.Second))
+	if err != nil {
+		return nil, err
+	}
+	id := c.r.PathValue("id")
+	cl, plain, err := c.svc().RotateSecret(c.r.Context(), id, time.Duration(grace)*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	c.target = id
+	v := ClientView(cl, c.now())
+	v.ClientSecret = plain
+	return v, nil
+}

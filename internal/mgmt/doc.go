@@ -1,0 +1,67 @@
+// Package mgmt serves credo's Management API v2 under /api/v2/: clients,
+// resource servers (APIs), client grants, signing keys, tenant settings and
+// logs, in Auth0's JSON shapes and with Auth0's scopes, so that tools written
+// for Auth0's Management API (its SDKs, Terraform's auth0 provider, Deploy
+// CLI) work against credo by changing the domain.
+//
+// Every handler is a thin adapter: reads go to the store, every write goes
+// through tenant.Service (the same validated code path the CLI, the seed
+// loader and the dashboard use), which refreshes the in-memory snapshot, so a
+// created grant or a rotated secret is honoured by the very next token
+// request. Errors are values of one type, apiError, written in one place in
+// Auth0's shape {"statusCode","error","message","errorCode"}.
+//
+// # Protection
+//
+// Every call needs "Authorization: Bearer <token>": an access token credo
+// issued for the audience <issuer>api/v2/, verified with credo's public
+// verify package (signature, iss, aud, exp, algorithm allow-list). The JWKS
+// is answered in process from the current snapshot (no network self-call),
+// and the verifier is rebuilt whenever the tenant's keys change, so a
+// revoked key stops verifying at once. Each route then checks its scopes
+// (reference §3.1, "any of"; rotating signing keys needs both
+// create:signing_keys and update:signing_keys).
+//
+// # Differences from Auth0 (deliberate, documented)
+//
+//   - Client secrets are stored hashed. client_secret appears only in the
+//     response of POST /clients and POST /clients/{id}/rotate-secret; a
+//     later GET cannot return it (Auth0 returns it to holders of
+//     read:client_keys).
+//   - POST /clients/{id}/rotate-secret?grace_period=SECONDS keeps the
+//     previous secret valid for that long (default 0: Auth0's behaviour,
+//     the old secret stops at once). While it is valid the client object
+//     carries previous_secret_expires_at.
+//   - A resource server's signing_secret (HS256) is write-only: it is
+//     accepted on create and patch, stored encrypted, and never returned.
+//   - Beyond Auth0, the caller's access is re-checked against the current
+//     tenant on every call: a token whose client was deleted, or whose grant
+//     to the Management API was deleted, is refused (401), and the scopes
+//     that count are the token's scopes that the grant still holds. Auth0
+//     honours such tokens until they expire.
+//   - The system API (<issuer>api/v2/) cannot be patched or deleted:
+//     403 operation_not_supported.
+//   - POST /keys/signing/rotate rotates every key type (RSA, EC, OKP;
+//     ?key_type=RSA limits it) and answers {"cert","kid"} of the new
+//     current RSA key (the one the Management API itself signs with).
+//     PUT /keys/signing/{kid}/revoke answers {"cert","kid"} of the revoked
+//     key. GET /keys/signing/{kid}/pem and /cer download its certificate.
+//   - GET/PATCH /tenants/settings expose credo's two tenant switches as
+//     {"flags":{"honor_scope_subset":bool,"auth0_compat_errors":bool}};
+//     other Auth0 tenant settings are refused as unknown properties.
+//   - Fields credo does not model are refused as unknown properties rather
+//     than stored and ignored. Accepted but fixed: oidc_conformant (must be
+//     true), allow_offline_access and enforce_policies (must be false),
+//     skip_consent_for_verifiable_first_party_clients (ignored; M2M has no
+//     consent).
+//   - Credo extensions on objects: created_at and updated_at on clients,
+//     resource servers and grants; token_lifetime on clients (seconds,
+//     0 = the API's); client_id on POST /clients (choose the id, as a seed
+//     file can).
+//   - 403 messages follow the form observed on the wire
+//     ("Insufficient scope, expected any of: read:clients"); a missing
+//     Authorization header is 401 "Missing authentication" and every other
+//     token failure 401 "Invalid token", both with errorCode invalid_token.
+//   - A successful write is recorded as a log event of type sapi (e.g.
+//     "Create a client"), with the caller's client_id and never a secret.
+package mgmt

@@ -1,0 +1,118 @@
+package mgmt
+
+import (
+	"net/http"
+
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/store"
+)
+
+// ResourceServerBody is the JSON body of POST and PATCH /resource-servers.
+type ResourceServerBody struct {
+	Name       *string  `json:"name,omitempty"`
+	Identifier *string  `json:"identifier,omitempty"`
+	Scopes     *[]Scope `json:"scopes,omitempty"`
+	SigningAlg *string  `json:"signing_alg,omitempty"`
+	// SigningSecret is the HS256 secret: write-only, never returned.
+	SigningSecret      *string `json:"signing_secret,omitempty"`
+	TokenLifetime      *int    `json:"token_lifetime,omitempty"`
+	TokenDialect       *string `json:"token_dialect,omitempty"`
+	AllowOfflineAccess *bool   `json:"allow_offline_access,omitempty"`
+	SkipConsent        *bool   `json:"skip_consent_for_verifiable_first_party_clients,omitempty"`
+	EnforcePolicies    *bool   `json:"enforce_policies,omitempty"`
+}
+
+func (b *ResourceServerBody) fields() (tenant.ResourceServerFields, error) {
+	if b.AllowOfflineAccess != nil && *b.AllowOfflineAccess {
+		return tenant.ResourceServerFields{}, errBody("credo issues no refresh tokens; allow_offline_access must be false", "allow_offline_access")
+	}
+	if b.EnforcePolicies != nil && *b.EnforcePolicies {
+		return tenant.ResourceServerFields{}, errBody("credo has no RBAC policies; enforce_policies must be false", "enforce_policies")
+	}
+	f := tenant.ResourceServerFields{
+		Name: b.Name, Identifier: b.Identifier, SigningAlg: b.SigningAlg, SigningSecret: b.SigningSecret,
+		TokenLifetime: b.TokenLifetime, TokenDialect: b.TokenDialect,
+	}
+	if b.Scopes != nil {
+		scopes := make([]store.Scope, len(*b.Scopes))
+		for i, s := range *b.Scopes {
+			scopes[i] = store.Scope{Value: s.Value, Description: s.Description}
+		}
+		f.Scopes = &scopes
+	}
+	return f, nil
+}
+
+func (a *API) listResourceServers(c *call) (any, error) {
+	p, err := c.q.page()
+	if err != nil {
+		return nil, err
+	}
+	list, total, err := c.st().ListResourceServers(c.r.Context(), store.Page{Offset: p.offset(), Limit: p.PerPage})
+	if err != nil {
+		return nil, err
+	}
+	items := make([]any, len(list))
+	for i, rs := range list {
+		items[i] = ResourceServerView(rs)
+	}
+	return paged(p, "resource_servers", items, total), nil
+}
+
+func (a *API) getResourceServer(c *call) (any, error) {
+	fl, err := c.q.fields()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := c.st().GetResourceServer(c.r.Context(), c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return fl.apply(ResourceServerView(rs))
+}
+
+func (a *API) createResourceServer(c *call) (any, error) {
+	var b ResourceServerBody
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	f, err := b.fields()
+	if err != nil {
+		return nil, err
+	}
+	if f.Identifier == nil {
+		return nil, errBody("Missing required property: identifier", "")
+	}
+	rs, err := c.svc().CreateResourceServer(c.r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	c.status, c.target = http.StatusCreated, rs.ID
+	return ResourceServerView(rs), nil
+}
+
+func (a *API) updateResourceServer(c *call) (any, error) {
+	var b ResourceServerBody
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	f, err := b.fields()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := c.svc().UpdateResourceServer(c.r.Context(), c.r.PathValue("id"), f)
+	if err != nil {
+		return nil, err
+	}
+	c.target = rs.ID
+	return ResourceServerView(rs), nil
+}
+
+func (a *API) deleteResourceServer(c *call) (any, error) {
+	id := c.r.PathValue("id")
+	if err := c.svc().DeleteResourceServer(c.r.Context(), id); err != nil {
+		return nil, err
+	}
+	c.status, c.target = http.StatusNoContent, id
+	return nil, nil
+}

@@ -1,0 +1,95 @@
+package mgmt_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestSettings(t *testing.T) {
+	h := newHarness(t)
+	r := h.do("GET", "/api/v2/tenants/settings", nil).want(200)
+	golden(t, "settings", r.Body.Bytes())
+
+	api := "urn:credo:subset"
+	h.do("POST", "/api/v2/resource-servers", map[string]any{"identifier": api, "scopes": []map[string]string{{"value": "a"}, {"value": "b"}}}).want(201)
+	h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": adminID, "audience": api, "scope": []string{"a", "b"}}).want(201)
+	_, tok := h.tokenReq(adminID, adminSecret, api, "scope", "a")
+	if tok["scope"] != "a b" {
+		t.Fatalf("Auth0 behaviour issues every granted scope: %v", tok)
+	}
+
+	m := h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"flags": map[string]any{"honor_scope_subset": true}}).want(200).json()
+	if f := m["flags"].(map[string]any); f["honor_scope_subset"] != true || f["auth0_compat_errors"] != false {
+		t.Errorf("%v", m)
+	}
+	// The next token request sees it.
+	if _, tok := h.tokenReq(adminID, adminSecret, api, "scope", "a"); tok["scope"] != "a" {
+		t.Errorf("with honor_scope_subset: %v", tok)
+	}
+	if m := h.do("GET", "/api/v2/tenants/settings?fields=flags", nil).want(200).json(); m["flags"].(map[string]any)["honor_scope_subset"] != true {
+		t.Errorf("%v", m)
+	}
+	r = h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"flags": map[string]any{"enable_client_connections": false}}).want(400)
+	golden(t, "error_400_unknown_flag", r.Body.Bytes())
+	h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"friendly_name": "x"}).want(400)
+}
+
+func TestLogs(t *testing.T) {
+	h := newHarness(t)
+	h.do("POST", "/api/v2/clients", map[string]any{"client_id": "logged", "name": "Logged"}).want(201)
+	h.do("PATCH", "/api/v2/clients/logged", map[string]any{"description": "d"}).want(200)
+	h.do("POST", "/api/v2/clients/logged/rotate-secret", nil).want(200)
+	h.do("DELETE", "/api/v2/clients/logged", nil).want(204)
+	h.do("GET", "/api/v2/clients", nil).want(200) // reads are not logged
+
+	var sapi []string
+	for _, ev := range h.recorded() {
+		if ev.Type == "sapi" {
+			sapi = append(sapi, ev.Description)
+			if ev.ClientID != adminID || ev.ClientName != "credo bootstrap admin" || ev.UserAgent != "mgmt-test" {
+				t.Errorf("event %+v", ev)
+			}
+		}
+	}
+	want := []string{"Create a client", "Update a client", "Rotate a client secret", "Delete a client"}
+	if strings.Join(sapi, "|") != strings.Join(want, "|") {
+		t.Errorf("sapi events %q, want %q", sapi, want)
+	}
+
+	// Newest first: 4 sapi + the admin's seccft.
+	r := h.do("GET", "/api/v2/logs", nil).want(200)
+	l := r.list()
+	if len(l) != 5 {
+		t.Fatalf("%d logs, want 5: %s", len(l), r.Body)
+	}
+	newest := l[0].(map[string]any)
+	if newest["type"] != "sapi" || newest["description"] != "Delete a client" {
+		t.Errorf("newest %v", newest)
+	}
+	if oldest := l[4].(map[string]any); oldest["type"] != "seccft" {
+		t.Errorf("oldest %v", oldest)
+	}
+
+	id := str(newest["log_id"])
+	r = h.do("GET", "/api/v2/logs/"+url.PathEscape(id), nil).want(200)
+	if m := r.json(); m["log_id"] != id {
+		t.Errorf("%v", m)
+	}
+	golden(t, "log_sapi", r.Body.Bytes(), "log_id")
+	r = h.do("GET", "/api/v2/logs/nope", nil).want(404)
+	golden(t, "error_404_log", r.Body.Bytes())
+
+	m := h.do("GET", "/api/v2/logs?per_page=2&page=1&include_totals=true&fields=type", nil).want(200).json()
+	if m["total"] != 5.0 || len(m["logs"].([]any)) != 2 {
+		t.Errorf("%v", m)
+	}
+	// Checkpoint: the events after the oldest, oldest first.
+	oldestID := str(l[4].(map[string]any)["log_id"])
+	after := h.do("GET", "/api/v2/logs?take=2&from="+url.QueryEscape(oldestID), nil).want(200).list()
+	if len(after) != 2 || after[0].(map[string]any)["description"] != "Create a client" {
+		t.Errorf("%v", after)
+	}
+	h.do("GET", "/api/v2/logs?from=nope", nil).want(400)
+	h.do("GET", "/api/v2/logs?take=1&page=0", nil).want(400)
+}
