@@ -32,7 +32,9 @@ type JWTConfigBody struct {
 	Alg *string `json:"alg,omitempty"`
 }
 
-func (b *ClientBody) fields() (tenant.ClientFields, error) {
+// Fields validates what the Management API checks beyond the service
+// (oidc_conformant, empty ids) and returns the service's patch.
+func (b *ClientBody) Fields() (tenant.ClientFields, error) {
 	if b.OIDCConformant != nil && !*b.OIDCConformant {
 		return tenant.ClientFields{}, errBody("credo clients are always OIDC conformant", "oidc_conformant")
 	}
@@ -143,7 +145,7 @@ func (a *API) createClient(c *call) (any, error) {
 	if err := decodeBody(c.r, &b); err != nil {
 		return nil, err
 	}
-	f, err := b.fields()
+	f, err := b.Fields()
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +173,7 @@ func (a *API) updateClient(c *call) (any, error) {
 	if b.ClientSecret != nil && !slices.Contains(c.scopes, "update:client_keys") {
 		return nil, errScope(false, []string{"update:client_keys"})
 	}
-	f, err := b.fields()
+	f, err := b.Fields()
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,8 @@ type apiError struct {
 	challenge string
 }
 
-func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+// Error is the message, as a CLI shows it.
+func (e *apiError) Error() string { return e.Message }
 
 // errorBody is the wire shape, fields in Auth0's order.
 type errorBody struct {

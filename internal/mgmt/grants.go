@@ -22,6 +22,24 @@ type GrantPatch struct {
 	AllowAllScopes *bool     `json:"allow_all_scopes,omitempty"`
 }
 
+// Fields checks the required properties and returns the service's fields.
+func (b *GrantBody) Fields() (tenant.GrantFields, error) {
+	if b.ClientID == nil {
+		return tenant.GrantFields{}, errBody("Missing required property: client_id", "")
+	}
+	if b.Audience == nil {
+		return tenant.GrantFields{}, errBody("Missing required property: audience", "")
+	}
+	f := tenant.GrantFields{ClientID: *b.ClientID, Audience: *b.Audience, Scope: b.Scope, AllowAllScopes: b.AllowAllScopes}
+	if b.SubjectType != nil {
+		f.SubjectType = *b.SubjectType
+		if f.SubjectType == "" {
+			return f, errBody("must be client or user", "subject_type")
+		}
+	}
+	return f, nil
+}
+
 func (a *API) listGrants(c *call) (any, error) {
 	ctx := c.r.Context()
 	f := store.GrantFilter{ClientID: c.q.str("client_id"), Audience: c.q.str("audience")}
@@ -82,18 +100,9 @@ func (a *API) createGrant(c *call) (any, error) {
 	if err := decodeBody(c.r, &b); err != nil {
 		return nil, err
 	}
-	if b.ClientID == nil {
-		return nil, errBody("Missing required property: client_id", "")
-	}
-	if b.Audience == nil {
-		return nil, errBody("Missing required property: audience", "")
-	}
-	f := tenant.GrantFields{ClientID: *b.ClientID, Audience: *b.Audience, Scope: b.Scope, AllowAllScopes: b.AllowAllScopes}
-	if b.SubjectType != nil {
-		f.SubjectType = *b.SubjectType
-		if f.SubjectType == "" {
-			return nil, errBody("must be client or user", "subject_type")
-		}
+	f, err := b.Fields()
+	if err != nil {
+		return nil, err
 	}
 	g, err := c.svc().CreateGrant(c.r.Context(), f)
 	if err != nil {

@@ -22,7 +22,9 @@ type ResourceServerBody struct {
 	EnforcePolicies    *bool   `json:"enforce_policies,omitempty"`
 }
 
-func (b *ResourceServerBody) fields() (tenant.ResourceServerFields, error) {
+// Fields checks the values credo accepts but cannot honour
+// (allow_offline_access, enforce_policies) and returns the service's patch.
+func (b *ResourceServerBody) Fields() (tenant.ResourceServerFields, error) {
 	if b.AllowOfflineAccess != nil && *b.AllowOfflineAccess {
 		return tenant.ResourceServerFields{}, errBody("credo issues no refresh tokens; allow_offline_access must be false", "allow_offline_access")
 	}
@@ -76,7 +78,7 @@ func (a *API) createResourceServer(c *call) (any, error) {
 	if err := decodeBody(c.r, &b); err != nil {
 		return nil, err
 	}
-	f, err := b.fields()
+	f, err := b.Fields()
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +98,7 @@ func (a *API) updateResourceServer(c *call) (any, error) {
 	if err := decodeBody(c.r, &b); err != nil {
 		return nil, err
 	}
-	f, err := b.fields()
+	f, err := b.Fields()
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// writer is io.Writer under a name that a parameter called io (of type IO)
+// does not shadow.
+type writer = io.Writer
+
+// verb is one subcommand of a command group (credo clients list, …).
+type verb struct {
+	name, summary string
+	run           func(ctx context.Context, io IO, args []string) error
+}
+
+// dispatch runs the verb named by args[0].
+func dispatch(ctx context.Context, io IO, group, about string, verbs []verb, args []string) error {
+	usage := func(w writer) {
+		fmt.Fprintf(w, "Usage: credo %s <command> [flags]\n\n%s\n\nCommands:\n", group, about)
+		for _, v := range verbs {
+			fmt.Fprintf(w, "  %-14s %s\n", v.name, v.summary)
+		}
+		fmt.Fprintf(w, "\nRun credo %s <command> --help for its flags.\n", group)
+	}
+	if len(args) == 0 {
+		usage(io.Stderr)
+		return errUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		usage(io.Stdout)
+		return flag.ErrHelp
+	}
+	for _, v := range verbs {
+		if v.name == args[0] {
+			return v.run(ctx, io, args[1:])
+		}
+	}
+	fmt.Fprintf(io.Stderr, "credo %s: unknown command %q\n\n", group, args[0])
+	usage(io.Stderr)
+	return errUsage
+}
+
+// withBackend parses the flags, opens the backend, runs fn and closes it.
+func withBackend(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []string, nargs int, argName string,
+	fn func(b backend, pos []string) error) error {
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != nargs {
+		if nargs == 0 {
+			return fmt.Errorf("unexpected arguments %q", pos)
+		}
+		return fmt.Errorf("want exactly one %s argument, got %d", argName, len(pos))
+	}
+	b, err := o.open(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return fn(b, pos)
+}
+
+// show prints v as JSON (-o json) or with table.
+func (o *mgmtOpts) show(io IO, v any, table func(w writer)) error {
+	if o.output == "json" {
+		enc := json.NewEncoder(io.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)
+	table(tw)
+	return tw.Flush()
+}
+
+// row writes one tab-separated table row.
+func row(w writer, cells ...string) {
+	for i, c := range cells {
+		if c == "" {
+			c = "-"
+		}
+		cells[i] = strings.ReplaceAll(c, "\t", " ")
+	}
+	fmt.Fprintln(w, strings.Join(cells, "\t"))
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(s string) []string {
+	out := []string{}
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// setFlags reports which flags were given on the command line.
+func setFlags(fs *flagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// givenFlags reports the flags given on the command line or through their
+// CREDO_* variable (a non-zero value).
+func givenFlags(fs *flagSet) map[string]bool {
+	set := setFlags(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		switch f.Value.String() {
+		case "", "0", "0s", "false":
+		default:
+			set[f.Name] = true
+		}
+	})
+	return set
+}
+
+func deleted(io IO, o *mgmtOpts, what, id string) error {
+	if o.output == "json" {
+		return o.show(io, map[string]any{"deleted": id}, nil)
+	}
+	fmt.Fprintf(io.Stdout, "Deleted %s %s\n", what, id)
+	return nil
+}

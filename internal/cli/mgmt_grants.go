@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/credo-dev/credo/internal/mgmt"
+)
+
+func init() {
+	register(command{name: "grants", summary: "manage client grants (which application gets which API's scopes)", run: runGrants})
+}
+
+func runGrants(ctx context.Context, io IO, args []string) error {
+	return dispatch(ctx, io, "grants", "Manage client grants: an application may get tokens for an API with at most the granted scopes.", []verb{
+		{"list", "list grants, optionally of one application or API", grantsList},
+		{"create", "grant an application access to an API", grantsCreate},
+		{"update", "change a grant's scopes", grantsUpdate},
+		{"delete", "delete a grant; the next token request for it fails", grantsDelete},
+	}, args)
+}
+
+func showGrants(io IO, o *mgmtOpts, list []mgmt.ClientGrant) error {
+	return o.show(io, list, func(w writer) {
+		row(w, "ID", "CLIENT ID", "AUDIENCE", "SCOPE")
+		for _, g := range list {
+			scope := strings.Join(g.Scope, " ")
+			if g.AllowAllScopes {
+				scope = "(all scopes of the API)"
+			}
+			row(w, g.ID, g.ClientID, g.Audience, scope)
+		}
+	})
+}
+
+func showGrant(io IO, o *mgmtOpts, g mgmt.ClientGrant) error {
+	return o.show(io, g, func(w writer) {
+		row(w, "id", g.ID)
+		row(w, "client_id", g.ClientID)
+		row(w, "audience", g.Audience)
+		row(w, "scope", strings.Join(g.Scope, " "))
+		row(w, "allow_all_scopes", strconv.FormatBool(g.AllowAllScopes))
+		row(w, "subject_type", g.SubjectType)
+		row(w, "created_at", g.CreatedAt)
+		row(w, "updated_at", g.UpdatedAt)
+	})
+}
+
+func grantsList(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "grants list", "grants list [--client CLIENT_ID] [--audience IDENTIFIER] [flags]")
+	var clientID, audience string
+	fs.String(&clientID, "client", "", "only the grants of this client_id")
+	fs.String(&audience, "audience", "", "only the grants for this API identifier")
+	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
+		list, err := b.listGrants(ctx, clientID, audience)
+		if err != nil {
+			return err
+		}
+		return showGrants(io, o, list)
+	})
+}
+
+func grantsCreate(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "grants create", "grants create --client CLIENT_ID --audience IDENTIFIER [--scope a,b | --all-scopes] [flags]")
+	var clientID, audience, scope string
+	var all bool
+	fs.String(&clientID, "client", "", "the application's client_id")
+	fs.String(&audience, "audience", "", "the API's identifier")
+	fs.String(&scope, "scope", "", "comma-separated scopes granted (the ceiling of every token)")
+	fs.Bool(&all, "all-scopes", false, "grant every current and future scope of the API (allow_all_scopes)")
+	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
+		if clientID == "" || audience == "" {
+			return fmt.Errorf("--client and --audience are required")
+		}
+		sc := splitList(scope)
+		body := mgmt.GrantBody{ClientID: &clientID, Audience: &audience, Scope: &sc}
+		if all {
+			body.AllowAllScopes = &all
+		}
+		g, err := b.createGrant(ctx, body)
+		if err != nil {
+			return err
+		}
+		return showGrant(io, o, g)
+	})
+}
+
+func grantsUpdate(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "grants update", "grants update GRANT_ID [--scope a,b] [--all-scopes=true|false] [flags]")
+	var scope string
+	var all bool
+	fs.String(&scope, "scope", "", `comma-separated scopes (replaces them all; "" revokes all)`)
+	fs.Bool(&all, "all-scopes", false, "allow_all_scopes")
+	return withBackend(ctx, io, fs, o, args, 1, "GRANT_ID", func(b backend, pos []string) error {
+		set := setFlags(fs)
+		var p mgmt.GrantPatch
+		if set["scope"] {
+			sc := splitList(scope)
+			p.Scope = &sc
+		}
+		if set["all-scopes"] {
+			p.AllowAllScopes = &all
+		}
+		if p.Scope == nil && p.AllowAllScopes == nil {
+			return fmt.Errorf("nothing to change: give --scope or --all-scopes")
+		}
+		g, err := b.updateGrant(ctx, pos[0], p)
+		if err != nil {
+			return err
+		}
+		return showGrant(io, o, g)
+	})
+}
+
+func grantsDelete(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "grants delete", "grants delete GRANT_ID [flags]")
+	return withBackend(ctx, io, fs, o, args, 1, "GRANT_ID", func(b backend, pos []string) error {
+		if err := b.deleteGrant(ctx, pos[0]); err != nil {
+			return err
+		}
+		return deleted(io, o, "grant", pos[0])
+	})
+}

@@ -1,0 +1,366 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/secret"
+	"github.com/credo-dev/credo/internal/server"
+	"github.com/credo-dev/credo/internal/token"
+)
+
+var testMasterKey = strings.Repeat("ab", 32)
+
+// cli runs credo with env and fails the test unless the exit code is want.
+func cli(t *testing.T, env map[string]string, want int, args ...string) string {
+	t.Helper()
+	code, out, errOut := run(t, env, args...)
+	if code != want {
+		t.Fatalf("credo %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, out, errOut)
+	}
+	if want != 0 {
+		return errOut
+	}
+	return out
+}
+
+func cliJSON(t *testing.T, env map[string]string, args ...string) map[string]any {
+	t.Helper()
+	out := cli(t, env, 0, append(args, "-o", "json")...)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("credo %s -o json: %q: %v", strings.Join(args, " "), out, err)
+	}
+	return m
+}
+
+func cliList(t *testing.T, env map[string]string, args ...string) []map[string]any {
+	t.Helper()
+	out := cli(t, env, 0, append(args, "-o", "json")...)
+	var l []map[string]any
+	if err := json.Unmarshal([]byte(out), &l); err != nil {
+		t.Fatalf("credo %s -o json: %q: %v", strings.Join(args, " "), out, err)
+	}
+	return l
+}
+
+func TestManagementCLIDirect(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "credo.db")
+	env := map[string]string{"CREDO_DB": db, "CREDO_MASTER_KEY": testMasterKey}
+
+	app := cliJSON(t, env, "clients", "create", "--name", "Billing", "--id", "billing", "--metadata", "team=finance")
+	sec := app["client_secret"].(string)
+	if app["client_id"] != "billing" || len(sec) < 43 {
+		t.Fatalf("%v", app)
+	}
+	if out := cli(t, env, 0, "clients", "create", "--name", "Reports"); !strings.Contains(out, "client_secret") || !strings.Contains(out, "shown only now") {
+		t.Errorf("table create output:\n%s", out)
+	}
+	api := "https://api.example.com/invoices"
+	cli(t, env, 0, "apis", "create", "--identifier", api, "--name", "Invoices", "--scopes", "read:inv=Read invoices,write:inv")
+	g := cliJSON(t, env, "grants", "create", "--client", "billing", "--audience", api, "--scope", "read:inv")
+	gid := g["id"].(string)
+
+	tok := func(secret string, want int) map[string]any {
+		t.Helper()
+		args := []string{"token", "--client", "billing", "--client-secret", secret, "--audience", api}
+		if want != 0 {
+			cli(t, env, want, args...)
+			return nil
+		}
+		return cliJSON(t, env, args...)
+	}
+	if m := tok(sec, 0); m["scope"] != "read:inv" || m["token_type"] != "Bearer" || m["expires_in"] != 86400.0 {
+		t.Errorf("token %v", m)
+	}
+	if out := cli(t, env, 0, "token", "--client", "billing", "--client-secret", sec, "--audience", api); strings.Count(out, ".") != 2 {
+		t.Errorf("plain token output %q", out)
+	}
+	cli(t, env, 0, "grants", "update", gid, "--scope", "read:inv,write:inv")
+	if m := tok(sec, 0); m["scope"] != "read:inv write:inv" {
+		t.Errorf("after update: %v", m)
+	}
+
+	rot := cliJSON(t, env, "clients", "rotate-secret", "billing", "--grace-period", "1m")
+	sec2 := rot["client_secret"].(string)
+	if sec2 == sec || rot["previous_secret_expires_at"] == nil {
+		t.Fatalf("%v", rot)
+	}
+	tok(sec, 0)
+	tok(sec2, 0)
+	cliJSON(t, env, "clients", "rotate-secret", "billing")
+	tok(sec2, 1)
+
+	c := cliJSON(t, env, "clients", "update", "billing", "--name", "Billing v2", "--jwt-alg", "PS256")
+	if c["name"] != "Billing v2" || c["client_metadata"].(map[string]any)["team"] != "finance" {
+		t.Errorf("update changed other fields: %v", c)
+	}
+	if _, ok := c["client_secret"]; ok {
+		t.Error("update printed a secret")
+	}
+	if got := cliJSON(t, env, "clients", "get", "billing"); got["name"] != "Billing v2" {
+		t.Errorf("%v", got)
+	}
+	if l := cliList(t, env, "clients", "list"); len(l) != 2 {
+		t.Errorf("%d clients", len(l))
+	}
+	if out := cli(t, env, 0, "clients", "list"); !strings.Contains(out, "CLIENT ID") || !strings.Contains(out, "Billing v2") {
+		t.Errorf("table:\n%s", out)
+	}
+	if l := cliList(t, env, "apis", "list"); len(l) != 2 {
+		t.Errorf("%d APIs", len(l))
+	}
+	if m := cliJSON(t, env, "apis", "update", api, "--token-lifetime", "600"); m["token_lifetime"] != 600.0 || m["name"] != "Invoices" {
+		t.Errorf("%v", m)
+	}
+	if m := cliJSON(t, env, "apis", "get", api); len(m["scopes"].([]any)) != 2 {
+		t.Errorf("%v", m)
+	}
+
+	// Keys: rotate, then revoke the previous RSA key; the current one cannot be.
+	if l := cliList(t, env, "keys", "list"); len(l) != 6 {
+		t.Fatalf("%d keys", len(l))
+	}
+	newKid := cliJSON(t, env, "keys", "rotate")["kid"].(string)
+	var prev string
+	for _, k := range cliList(t, env, "keys", "list") {
+		if k["kty"] == "RSA" && k["previous"] == true {
+			prev = k["kid"].(string)
+		}
+	}
+	if prev == "" {
+		t.Fatal("no previous RSA key after rotate")
+	}
+	if errOut := cli(t, env, 1, "keys", "revoke", newKid); !strings.Contains(errOut, "only the previous key") {
+		t.Errorf("%s", errOut)
+	}
+	if m := cliJSON(t, env, "keys", "revoke", prev); m["kid"] != prev {
+		t.Errorf("%v", m)
+	}
+	tok(rot["client_secret"].(string), 1) // rotated away above
+	sec3 := cliJSON(t, env, "clients", "rotate-secret", "billing")["client_secret"].(string)
+	tok(sec3, 0) // signed by the new current key
+
+	// Seed export: no secrets; round-trips on the same tenant and onto a new one.
+	export := cli(t, env, 0, "seed", "export")
+	for _, s := range []string{sec, sec2, sec3} {
+		if strings.Contains(export, s) {
+			t.Error("seed export contains a client secret")
+		}
+	}
+	if !strings.Contains(export, "client_id: billing") || !strings.Contains(export, api) || strings.Contains(export, "api/v2/") || strings.Contains(export, "bootstrap") {
+		t.Errorf("export:\n%s", export)
+	}
+	seedFile := filepath.Join(dir, "tenant.yaml")
+	if err := os.WriteFile(seedFile, []byte(export), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := cli(t, env, 0, "seed", "apply", seedFile); !strings.Contains(out, "0 created, 0 updated, 4 unchanged") {
+		t.Errorf("re-apply on the same tenant: %s", out)
+	}
+	env2 := map[string]string{"CREDO_DB": filepath.Join(dir, "other.db"), "CREDO_MASTER_KEY": testMasterKey}
+	if out := cli(t, env2, 0, "seed", "apply", seedFile); !strings.Contains(out, "4 created") || !strings.Contains(out, "generated one") {
+		t.Errorf("apply on a new tenant: %s", out)
+	}
+	if again := cli(t, env2, 0, "seed", "export"); stripHeader(again) != stripHeader(export) {
+		t.Errorf("export of the copy differs:\n%s\nwant\n%s", again, export)
+	}
+
+	// Deletes take effect on the next token request.
+	cli(t, env, 0, "grants", "delete", gid)
+	if errOut := cli(t, env, 1, "token", "--client", "billing", "--client-secret", sec3, "--audience", api); !strings.Contains(errOut, "403") {
+		t.Errorf("%s", errOut)
+	}
+	cli(t, env, 0, "clients", "delete", "billing")
+	if errOut := cli(t, env, 1, "token", "--client", "billing", "--client-secret", sec3, "--audience", api); !strings.Contains(errOut, "401") {
+		t.Errorf("%s", errOut)
+	}
+	cli(t, env, 0, "apis", "delete", api)
+
+	// Errors.
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"clients", "get", "nope"}, 1, `client "nope" does not exist`},
+		{[]string{"clients", "get"}, 1, "CLIENT_ID"},
+		{[]string{"clients", "create"}, 1, "--name is required"},
+		{[]string{"clients", "create", "--name", "<b>"}, 1, "must not contain"},
+		{[]string{"clients", "list", "-o", "yaml"}, 1, "want table or json"},
+		{[]string{"clients", "frob"}, 2, "unknown command"},
+		{[]string{"clients"}, 2, "Commands:"},
+		{[]string{"apis", "delete", "https://nowhere.example.com/"}, 1, "does not exist"},
+		{[]string{"grants", "create", "--client", "x"}, 1, "--audience are required"},
+		{[]string{"grants", "update", "cgr_x"}, 1, "nothing to change"},
+		{[]string{"token", "--audience", api}, 1, "--client-secret"},
+		{[]string{"seed", "apply"}, 1, "FILE"},
+		{[]string{"seed", "export", "--server", "http://127.0.0.1:1/"}, 1, "--db"},
+	} {
+		if errOut := cli(t, env, tc.code, tc.args...); !strings.Contains(errOut, tc.want) {
+			t.Errorf("credo %s: stderr %q lacks %q", strings.Join(tc.args, " "), errOut, tc.want)
+		}
+	}
+	for _, args := range [][]string{{"clients", "--help"}, {"clients", "create", "--help"}, {"grants", "--help"}, {"keys", "revoke", "--help"}, {"seed", "export", "--help"}, {"token", "--help"}} {
+		code, out, errOut := run(t, env, args...)
+		if code != 0 || !strings.Contains(out+errOut, "Usage: credo") {
+			t.Errorf("credo %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+	if _, _, errOut := run(t, env, "clients", "create", "--help"); !strings.Contains(errOut, "CREDO_DB") || !strings.Contains(errOut, "--server") {
+		t.Errorf("create --help: %s", errOut)
+	}
+
+	// No secret at rest.
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(db + suffix)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, s := range []string{sec, sec2, sec3} {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("secret in %s", db+suffix)
+			}
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func stripHeader(s string) string {
+	_, rest, _ := strings.Cut(s, "\n")
+	return rest
+}
+
+// TestManagementCLIServer drives the same commands through a running
+// server's Management API (--server), with the admin credentials in env.
+func TestManagementCLIServer(t *testing.T) {
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String() + "/"
+	db := filepath.Join(t.TempDir(), "served.db")
+	cfg := config.Default()
+	cfg.DB, cfg.Issuer, cfg.MasterKey = db, base, testMasterKey
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	a, err := openApp(ctx, cfg, slogTo(cfg, logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	const adminSecret = "cli-admin-secret-0123456789abcdefghijkl"
+	if _, _, err := a.svc.EnsureBootstrap(ctx, "admin", adminSecret); err != nil {
+		t.Fatal(err)
+	}
+	ep := &token.Endpoint{Holder: a.holder, Secrets: secret.NewVerifier(time.Minute, nil), Issuer: base}
+	srv := httptest.NewUnstartedServer(server.New(server.Deps{Holder: a.holder, Token: ep, Management: managementAPI(a, nil, a.log), Issuer: base, JWKSMaxAge: time.Minute}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+
+	env := map[string]string{"CREDO_SERVER": base, "CREDO_CLIENT_ID": "admin", "CREDO_CLIENT_SECRET": adminSecret}
+	app := cliJSON(t, env, "clients", "create", "--name", "Remote", "--id", "remote")
+	sec := app["client_secret"].(string)
+	api := "urn:credo:remote"
+	cliJSON(t, env, "apis", "create", "--identifier", api, "--scopes", "a,b")
+	gid := cliJSON(t, env, "grants", "create", "--client", "remote", "--audience", api, "--scope", "a")["id"].(string)
+	tokEnv := map[string]string{"CREDO_SERVER": base}
+	if m := cliJSON(t, tokEnv, "token", "--client", "remote", "--client-secret", sec, "--audience", api); m["scope"] != "a" {
+		t.Errorf("token %v", m)
+	}
+	cli(t, env, 0, "grants", "update", gid, "--scope", "a,b")
+	if m := cliJSON(t, tokEnv, "token", "--client", "remote", "--client-secret", sec, "--audience", api); m["scope"] != "a b" {
+		t.Errorf("token after update %v", m)
+	}
+	// The admin token itself, from CREDO_CLIENT_ID/CREDO_CLIENT_SECRET.
+	if m := cliJSON(t, env, "token", "--client-secret", adminSecret, "--audience", base+"api/v2/"); !strings.Contains(m["scope"].(string), "read:clients") {
+		t.Errorf("admin token %v", m)
+	}
+	rot := cliJSON(t, env, "clients", "rotate-secret", "remote", "--grace-period", "30s")
+	if rot["previous_secret_expires_at"] == nil {
+		t.Errorf("%v", rot)
+	}
+	cliJSON(t, tokEnv, "token", "--client", "remote", "--client-secret", sec, "--audience", api)
+	if m := cliJSON(t, env, "clients", "update", "remote", "--description", "via API", "--metadata", "k=v"); m["description"] != "via API" || m["client_metadata"].(map[string]any)["k"] != "v" {
+		t.Errorf("%v", m)
+	}
+	if l := cliList(t, env, "clients", "list"); len(l) != 2 {
+		t.Errorf("%d clients", len(l))
+	}
+	if l := cliList(t, env, "grants", "list", "--client", "remote"); len(l) != 1 {
+		t.Errorf("%d grants", len(l))
+	}
+	if m := cliJSON(t, env, "apis", "get", api); len(m["scopes"].([]any)) != 2 {
+		t.Errorf("%v", m)
+	}
+	cli(t, env, 0, "apis", "update", api, "--name", "Remote API")
+	if out := cli(t, env, 0, "apis", "list"); !strings.Contains(out, "Remote API") {
+		t.Errorf("%s", out)
+	}
+	if l := cliList(t, env, "keys", "list"); len(l) != 6 {
+		t.Errorf("%d keys", len(l))
+	}
+	cli(t, env, 0, "keys", "rotate")
+	if errOut := cli(t, env, 1, "clients", "get", "nope"); !strings.Contains(errOut, "inexistent_client") {
+		t.Errorf("%s", errOut)
+	}
+
+	// A direct-mode command on the served database, without --issuer,
+	// keeps the issuer the database was served with: the server's admin
+	// grant survives.
+	direct := map[string]string{"CREDO_DB": db, "CREDO_MASTER_KEY": testMasterKey}
+	if l := cliList(t, direct, "apis", "list"); len(l) != 2 || l[0]["identifier"] != base+"api/v2/" && l[1]["identifier"] != base+"api/v2/" {
+		t.Errorf("direct apis list: %v", l)
+	}
+	if l := cliList(t, env, "grants", "list", "--audience", base+"api/v2/"); len(l) != 1 {
+		t.Errorf("admin grant lost: %v", l)
+	}
+
+	cli(t, env, 0, "grants", "delete", gid)
+	cli(t, tokEnv, 1, "token", "--client", "remote", "--client-secret", rot["client_secret"].(string), "--audience", api)
+	cli(t, env, 0, "clients", "delete", "remote")
+	cli(t, env, 0, "apis", "delete", api)
+
+	if errOut := cli(t, map[string]string{"CREDO_SERVER": base}, 1, "clients", "list"); !strings.Contains(errOut, "CREDO_CLIENT_ID") {
+		t.Errorf("%s", errOut)
+	}
+	if errOut := cli(t, map[string]string{"CREDO_SERVER": base, "CREDO_CLIENT_ID": "admin", "CREDO_CLIENT_SECRET": "wrong"}, 1, "clients", "list"); !strings.Contains(errOut, "401") {
+		t.Errorf("%s", errOut)
+	}
+	if strings.Contains(logs.String(), adminSecret) || strings.Contains(logs.String(), sec) {
+		t.Error("a secret reached the server log")
+	}
+}

@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/credo-dev/credo/client"
+	"github.com/credo-dev/credo/internal/secret"
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/internal/token"
+	"github.com/credo-dev/credo/store"
+	"gopkg.in/yaml.v3"
+)
+
+func init() {
+	register(command{name: "token", summary: "get an access token for an application (for quick testing)", run: runToken})
+	register(command{name: "seed", summary: "apply a tenant.yaml seed file, or export the tenant as one", run: runSeed})
+}
+
+// tokenOut is the token response, as the token endpoint sends it.
+type tokenOut struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+func runToken(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "token", `token --audience IDENTIFIER [--client CLIENT_ID] [--client-secret SECRET] [flags]
+
+Gets an access token with the client credentials grant and prints it (-o json
+prints the whole token response). With --server it asks that server's token
+endpoint; otherwise it runs the same token pipeline in process on --db. The
+client defaults to CREDO_CLIENT_ID; the secret is required either way.`)
+	var clientID, clientSecret, audience, scope string
+	fs.String(&clientID, "client", "", "the application's client_id (default CREDO_CLIENT_ID)")
+	fs.String(&clientSecret, "client-secret", "", "the application's client secret")
+	fs.String(&audience, "audience", "", "the API identifier the token is for")
+	fs.String(&scope, "scope", "", "space- or comma-separated scopes to ask for (honoured when the tenant's honor_scope_subset flag is on)")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("unexpected arguments %q", pos)
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	if clientID == "" {
+		clientID, _ = io.env("CREDO_CLIENT_ID")
+	}
+	if clientID == "" || clientSecret == "" || audience == "" {
+		return errors.New("--audience, --client (or CREDO_CLIENT_ID) and --client-secret (or CREDO_CLIENT_SECRET) are required")
+	}
+	scopes := strings.Fields(strings.ReplaceAll(scope, ",", " "))
+	var tok tokenOut
+	if o.server != "" {
+		tok, err = remoteToken(ctx, o.server, clientID, clientSecret, audience, scopes)
+	} else {
+		tok, err = directToken(ctx, io, o, clientID, clientSecret, audience, scopes)
+	}
+	if err != nil {
+		return err
+	}
+	if o.output == "json" {
+		return o.show(io, tok, nil)
+	}
+	fmt.Fprintln(io.Stdout, tok.AccessToken)
+	return nil
+}
+
+func remoteToken(ctx context.Context, server, id, sec, aud string, scopes []string) (tokenOut, error) {
+	base, err := serverURL(server)
+	if err != nil {
+		return tokenOut{}, err
+	}
+	ts := client.TokenSource(ctx, client.ClientCredentials{
+		TokenURL: base + "oauth/token", ClientID: id, ClientSecret: sec, Audience: aud, Scope: scopes, MaxAttempts: 1,
+	})
+	t, err := ts.Token()
+	if err != nil {
+		return tokenOut{}, err
+	}
+	out := tokenOut{AccessToken: t.AccessToken, TokenType: t.TokenType, ExpiresIn: int64(time.Until(t.Expiry).Round(time.Second).Seconds())}
+	if s, ok := t.Extra("scope").(string); ok {
+		out.Scope = s
+	}
+	return out, nil
+}
+
+// directToken runs the token endpoint in process, on the tenant opened from
+// --db: the same pipeline (authentication, grant, actions, signing) as a
+// running server, and the exchange is logged like one.
+func directToken(ctx context.Context, io IO, o *mgmtOpts, id, sec, aud string, scopes []string) (tokenOut, error) {
+	a, err := o.openTenant(ctx, io)
+	if err != nil {
+		return tokenOut{}, err
+	}
+	defer a.Close()
+	ep := &token.Endpoint{
+		Holder:     a.holder,
+		Secrets:    secret.NewVerifier(0, nil),
+		Issuer:     a.cfg.Issuer,
+		Log:        a.log,
+		Extensions: a.scripts.Run,
+		Events: func(ev store.LogEvent) {
+			if ev.ID == "" {
+				ev.ID = tenant.NewLogID(ev.Date)
+			}
+			if err := a.store.AppendLogs(ctx, []store.LogEvent{ev}); err != nil {
+				a.log.Warn("logging the token exchange failed", "err", err)
+			}
+		},
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {sec}, "audience": {aud}}
+	if len(scopes) > 0 {
+		form.Set("scope", strings.Join(scopes, " "))
+	}
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, a.cfg.Issuer+"oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "credo-cli/"+Version)
+	rec := httptest.NewRecorder()
+	ep.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		var e struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		json.Unmarshal(rec.Body.Bytes(), &e)
+		return tokenOut{}, fmt.Errorf("token endpoint: HTTP %d: %s: %s", rec.Code, e.Error, e.Description)
+	}
+	var out tokenOut
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		return tokenOut{}, fmt.Errorf("token endpoint: %w", err)
+	}
+	return out, nil
+}
+
+func runSeed(ctx context.Context, io IO, args []string) error {
+	return dispatch(ctx, io, "seed", "Seed files describe a tenant in Auth0 Deploy CLI's tenant.yaml shape (clients, resourceServers,\nclientGrants, actions, hooks). Both commands work on the database (--db).", []verb{
+		{"apply", "apply a seed file (idempotent: entries are matched and updated)", seedApply},
+		{"export", "print the tenant as a seed file, secrets omitted", seedExport},
+	}, args)
+}
+
+func seedApply(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "seed apply", "seed apply FILE [flags]\n\nApplies FILE (${ENV_VAR} references are expanded) with the same validated writes\nas the Management API. Applying the same file twice changes nothing. Clients\ncreated without a client_secret get a generated one, printed once.")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("want exactly one FILE argument, got %d", len(pos))
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	if o.server != "" {
+		return errors.New("seed apply works on the database (--db), not through --server")
+	}
+	a, err := o.openTenant(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	res, err := applySeedFile(ctx, a.svc, pos[0])
+	if err != nil {
+		return err
+	}
+	if o.output == "json" {
+		return o.show(io, map[string]any{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged, "secrets": res.Secrets}, nil)
+	}
+	fmt.Fprintf(io.Stdout, "Applied %s: %d created, %d updated, %d unchanged\n", pos[0], res.Created, res.Updated, res.Unchanged)
+	for id, sec := range res.Secrets {
+		fmt.Fprintf(io.Stdout, "Client %s had no client_secret; generated one (shown only now): %s\n", id, sec)
+	}
+	return nil
+}
+
+func seedExport(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "seed export", "seed export [flags] > tenant.yaml\n\nPrints the tenant's APIs, clients and client grants as a seed file (YAML). No\nsecret is included: client secrets are stored hashed, API signing secrets are\nleft out. The Management API and the bootstrap admin are omitted (every tenant\ncreates its own). The output round-trips through credo seed apply.")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return fmt.Errorf("unexpected arguments %q", pos)
+	}
+	if o.server != "" {
+		return errors.New("seed export works on the database (--db), not through --server")
+	}
+	if o.output != "table" {
+		return errors.New("seed export always prints YAML; -o is not supported")
+	}
+	a, err := o.openTenant(ctx, io)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	seed, skipped, err := a.svc.ExportSeed(ctx)
+	if err != nil {
+		return err
+	}
+	if skipped > 0 {
+		fmt.Fprintf(io.Stderr, "credo seed export: %d actions/hooks are not exported\n", skipped)
+	}
+	fmt.Fprintf(io.Stdout, "# credo seed export of %s (secrets omitted)\n", a.cfg.Issuer)
+	enc := yaml.NewEncoder(io.Stdout)
+	enc.SetIndent(2)
+	if err := enc.Encode(seed); err != nil {
+		return err
+	}
+	return enc.Close()
+}
