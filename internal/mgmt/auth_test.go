@@ -2,11 +2,13 @@ package mgmt_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/credo-dev/credo/internal/mgmt"
 	"github.com/credo-dev/credo/internal/tenant"
 )
 
@@ -218,5 +220,26 @@ func TestStoreFailure(t *testing.T) {
 	golden(t, "error_500", r.Body.Bytes())
 	if !strings.Contains(h.logs.String(), "Management API request failed") {
 		t.Errorf("500 not logged:\n%s", h.logs)
+	}
+}
+
+// TestPanicIs500: a panicking handler is a logged 500 in Auth0's shape and
+// the process keeps serving. (A Deps without a Service panics on the first
+// store access.)
+func TestPanicIs500(t *testing.T) {
+	h := newHarness(t)
+	broken := mgmt.New(mgmt.Deps{Holder: h.holder, Issuer: issuer, Now: h.clock, Log: slog.New(slog.NewTextHandler(h.logs, nil))})
+	for range 2 {
+		r := httptest.NewRequest("GET", "/api/v2/clients", nil)
+		r.Header.Set("Authorization", "Bearer "+h.admin)
+		rec := httptest.NewRecorder()
+		broken.ServeHTTP(rec, r)
+		if rec.Code != 500 {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		golden(t, "error_500", rec.Body.Bytes())
+	}
+	if !strings.Contains(h.logs.String(), "panic in Management API") {
+		t.Errorf("panic not logged:\n%s", h.logs)
 	}
 }
