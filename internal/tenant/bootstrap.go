@@ -50,12 +50,20 @@ func (s *Service) EnsureSystem(ctx context.Context) error {
 				return nil
 			}
 			if rs.IsSystem {
+				// The issuer changed (a new --issuer or --addr): move the
+				// Management API, and with it every grant to it, to the new
+				// audience instead of dropping the admins' grants.
 				if s.Log != nil {
-					s.Log.Warn("issuer changed: replacing the Management API resource server", "old", rs.Identifier, "new", aud)
+					s.Log.Warn("issuer changed: moving the Management API audience", "old", rs.Identifier, "new", aud)
 				}
-				if err := s.Store.DeleteResourceServer(ctx, rs.ID); err != nil {
-					return err
+				_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
+					r.Identifier, r.Scopes, r.UpdatedAt = aud, managementScopeObjects(), s.now()
+					return nil
+				})
+				if err == nil {
+					s.changed(ctx)
 				}
+				return err
 			}
 		}
 		page.Offset += len(list)

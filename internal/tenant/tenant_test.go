@@ -241,3 +241,21 @@ func TestBootstrapIsIdempotent(t *testing.T) {
 		t.Fatal("half-configured bootstrap accepted")
 	}
 }
+
+func TestIssuerChangeKeepsAdminGrants(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	if _, _, err := svc.EnsureBootstrap(ctx, "admin", "admin-secret-0123456789abcdefghijklmno"); err != nil {
+		t.Fatal(err)
+	}
+	svc.Issuer = "https://moved.example/"
+	if err := svc.EnsureSystem(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := svc.Holder.Current().Grant("admin", "https://moved.example/api/v2/"); !ok {
+		t.Fatal("admin grant lost when the issuer changed")
+	}
+	if _, ok := svc.Holder.Current().API("https://credo.test/api/v2/"); ok {
+		t.Fatal("old Management API audience still served")
+	}
+}
