@@ -85,9 +85,10 @@ var (
 		"http://auth0.com/oauth/grant-type/mfa-otp", "http://auth0.com/oauth/grant-type/mfa-recovery-code",
 		"urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange",
 		"urn:openid:params:grant-type:ciba", "urn:auth0:params:oauth:grant-type:token-exchange:federated-connection-access-token"}
-	authMethods = []string{oauth.AuthNone, oauth.AuthSecretPost, oauth.AuthSecretBasic}
-	dialects    = []string{oauth.DialectAuth0, "access_token_authz", oauth.DialectRFC9068, "rfc9068_profile_authz"}
-	clientIDRe  = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
+	authMethods   = []string{oauth.AuthNone, oauth.AuthSecretPost, oauth.AuthSecretBasic}
+	dialects      = []string{oauth.DialectAuth0, "access_token_authz", oauth.DialectRFC9068, "rfc9068_profile_authz"}
+	clientIDRe    = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
+	metadataKeyRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
 
 // Limits on fields (Auth0's where documented).
@@ -177,7 +178,7 @@ func (f *ClientFields) apply(c *store.Client) error {
 			return invalid("client_metadata", "at most %d keys", maxMetadataKeys)
 		}
 		for k, v := range *f.Metadata {
-			if k == "" || len(k) > 255 || !regexp.MustCompile(`^[A-Za-z0-9_-]+$`).MatchString(k) {
+			if k == "" || len(k) > 255 || !metadataKeyRe.MatchString(k) {
 				return invalid("client_metadata", "key %q must be 1-255 characters of A-Z a-z 0-9 _ -", k)
 			}
 			if utf8.RuneCountInString(v) > maxMetadataValue {

@@ -150,7 +150,8 @@ func (e *Endpoint) exchange(ctx context.Context, w http.ResponseWriter, r *http.
 		}
 		return ex, oauth.Token{}, oauth.ServerError("")
 	}
-	payload := e.claims(ex)
+	scope := strings.Join(ex.Scopes, " ")
+	payload := e.claims(ex, scope)
 	compact, err := signer.Sign(payload)
 	if err != nil {
 		if e.Log != nil {
@@ -158,7 +159,7 @@ func (e *Endpoint) exchange(ctx context.Context, w http.ResponseWriter, r *http.
 		}
 		return ex, oauth.Token{}, oauth.ServerError("")
 	}
-	t := oauth.Token{AccessToken: compact, TokenType: "Bearer", ExpiresIn: ex.Lifetime, Scope: strings.Join(ex.Scopes, " ")}
+	t := oauth.Token{AccessToken: compact, TokenType: "Bearer", ExpiresIn: ex.Lifetime, Scope: scope}
 	if reuse {
 		e.Reuse.Put(snap.Version, ex.Client.ClientID, ex.API.Identifier, ex.Scopes, ex.Issued, t)
 	}
@@ -261,7 +262,7 @@ func isRFC9068(d string) bool { return strings.HasPrefix(d, "rfc9068_profile") }
 // claims encodes the JWT payload without reflection. Auth0 profile:
 // iss, sub, aud, iat, exp, scope, gty, azp. RFC 9068 profile: iss, sub, aud,
 // iat, exp, scope, client_id, jti.
-func (e *Endpoint) claims(ex *Exchange) []byte {
+func (e *Endpoint) claims(ex *Exchange, scope string) []byte {
 	cid := ex.Client.ClientID
 	iat := ex.Issued.Unix()
 	b := make([]byte, 0, 256+len(e.Issuer)+len(ex.API.Identifier))
@@ -275,7 +276,6 @@ func (e *Endpoint) claims(ex *Exchange) []byte {
 	b = strconv.AppendInt(b, iat, 10)
 	b = append(b, `,"exp":`...)
 	b = strconv.AppendInt(b, iat+ex.Lifetime, 10)
-	scope := strings.Join(ex.Scopes, " ")
 	if isRFC9068(ex.API.TokenDialect) {
 		if scope != "" {
 			b = append(b, `,"scope":`...)
