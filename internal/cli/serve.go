@@ -54,6 +54,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	fs.Duration(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
+	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics")
 	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	if _, err := fs.parse(args); err != nil {
 		return err
@@ -115,7 +116,9 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 		Log:     log,
 		Events: func(ev store.LogEvent) {
 			metrics.TokenEvent(ev)
-			events.Add(ev)
+			if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
+				events.Add(ev)
+			}
 		},
 		Extensions: a.scripts.Run,
 	}

@@ -57,6 +57,10 @@ type Config struct {
 	// TokenReuse, when > 0, returns a cached token while more than this
 	// fraction of its lifetime remains (0 disables; e.g. 0.5).
 	TokenReuse float64
+	// TokenLog chooses which token exchanges are written to the tenant log
+	// (CREDO_TOKEN_LOG): all (seccft and feccft, like Auth0), failures (the
+	// default: feccft only; successes are counted in /metrics), or none.
+	TokenLog string
 	// PprofAddr serves net/http/pprof on a separate loopback listener when set.
 	PprofAddr string
 	// NoDemo skips creating the demo tenant on first start.
@@ -72,6 +76,7 @@ func Default() Config {
 		DBStatementTimeout: 5 * time.Second,
 		LogFormat:          "text",
 		LogLevel:           "info",
+		TokenLog:           "failures",
 		JWKSMaxAge:         10 * time.Minute,
 		PollInterval:       2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
@@ -150,6 +155,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		errs = append(errs, errors.New("--db-max-conns must be between 1 and 1000"))
+	}
+	switch c.TokenLog {
+	case "all", "failures", "none":
+	default:
+		errs = append(errs, fmt.Errorf("--token-log %q: want all, failures or none", c.TokenLog))
 	}
 	if c.PprofAddr != "" {
 		if h, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !(h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1") {

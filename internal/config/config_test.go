@@ -67,3 +67,18 @@ func TestPostgresMasterKeyDefault(t *testing.T) {
 		t.Fatal(c.MasterKeyFile)
 	}
 }
+
+func TestTokenLogValues(t *testing.T) {
+	for _, v := range []string{"all", "failures", "none"} {
+		c := Default()
+		c.TokenLog = v
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+	c := Default()
+	c.TokenLog = "some"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--token-log") {
+		t.Fatalf("bad value accepted: %v", err)
+	}
+}
