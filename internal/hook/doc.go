@@ -1,0 +1,87 @@
+// Package hook runs tenant JavaScript at the token endpoint: Auth0 Actions
+// for the credentials-exchange trigger
+// (exports.onExecuteCredentialsExchange = async (event, api) => {…}) and
+// legacy Auth0 Hooks for the Client Credentials Exchange extensibility point
+// (module.exports = function (client, scope, audience, context, cb) {…}).
+//
+// Compile parses and compiles a Script once into an immutable Program. A
+// Runtime runs a chain of Programs for one token request and returns the
+// custom claims and scope changes to apply, a *Denial when a script refused
+// the exchange (the pipeline answers 400 or 500 with the script's code and
+// reason), or an *ExecError for any other failure (the pipeline answers 500
+// server_error; the reason is for logs only).
+//
+// # Semantics
+//
+// The event and api objects follow Auth0's credentials-exchange reference
+// (reference/auth0-m2m.md §5). Differences that a script can observe:
+//
+//   - The cache (api.cache) is in memory, per Script.ID, and survives
+//     across executions and recompilations until its entries expire. Auth0
+//     scopes it to the trigger; credo scopes it to the action so that one
+//     action cannot read another's entries. When a write would exceed 20
+//     entries or 8 kB, the entries closest to expiry are evicted (Auth0 says
+//     entries may disappear before their lifetime ends).
+//   - There is no require (it throws), no fetch, process, Buffer or network
+//     and file access, no eval or Function constructor, no BigInt, and no
+//     Proxy. setTimeout, setInterval and setImmediate exist and run on the
+//     execution's own loop, inside its time bound.
+//   - An unhandled promise rejection fails the execution, as it crashes a
+//     Node process.
+//   - Hooks: the access token passed to cb contributes its scope property
+//     and its namespaced (http:// or https://) properties; other properties
+//     are dropped, as Auth0 does. A token without scope yields an empty
+//     scope list.
+//
+// # Isolation
+//
+// Each Program keeps a pool of goja runtimes, so one script never shares a
+// runtime with another. Every execution evaluates the module again (its code
+// is wrapped in a CommonJS-style function and compiled once), with a fresh
+// module and exports, a fresh event, and a fresh global object whose
+// prototype is the frozen global of the pooled runtime, so that module-level
+// variables and globals a script sets (globalThis.x, or an undeclared
+// assignment) are gone by the next execution. What a script does to the
+// built-in prototypes (Array.prototype.x = …) does persist into later
+// executions of the same script, as it would in a long-lived Node process;
+// it cannot reach other scripts. Freezing the built-ins would break common
+// code such as this.name = … in an Error subclass.
+//
+// # Bounds
+//
+// A Run is bounded in time and, approximately, in memory:
+//
+//   - The whole chain has one deadline (Options.Timeout, default 5 s, at
+//     most 20 s, as Auth0). At the deadline the running script is stopped
+//     with vm.Interrupt, and timers still pending are dropped.
+//   - A watchdog samples the process heap every few milliseconds while
+//     scripts run and interrupts the script that has been running JavaScript
+//     longest once the heap has grown more than Options.MaxHeapGrowth above
+//     the larger of the heap and the GC's heap goal when the script started.
+//     The bound is approximate because Go cannot attribute heap to a
+//     goroutine.
+//   - goja cannot interrupt a built-in function in the middle of its work,
+//     so built-ins that could allocate without bound or loop over a huge
+//     length in one call are wrapped (prelude.js): strings longer than 2^24
+//     code units, array-likes longer than 2^20 elements, buffers larger than
+//     4 MiB, JSON nested deeper than 1000 levels and regular expressions
+//     longer than 32 Ki characters are refused with a RangeError or
+//     SyntaxError; long sorts compare in JavaScript; callbacks given to
+//     array methods are called through a JavaScript wrapper, so that a loop
+//     over a built-in callback can be interrupted; backtracking regular
+//     expressions give up after 100 ms (this package sets
+//     regexp2.DefaultMatchTimeout, which only goja uses).
+//   - Each chain runs on its own goroutine, so Run returns by the deadline
+//     plus a short grace even if a script is stuck in a built-in. Such a
+//     goroutine is abandoned and its runtime discarded; while two executions
+//     of one Program are stuck, Run refuses that Program.
+//
+// These bounds protect the server from a script's mistakes; they do not make
+// goja a boundary against deliberately hostile code. Constant-factor
+// amplification remains possible (Object.keys of a 16 Mi-character string
+// builds 16 Mi keys), and so do native loops over native callbacks outside
+// the array methods (Map.prototype.forEach with a bound built-in, promise
+// reactions that are built-ins), which the grace and the quarantine bound
+// but cannot stop. Compile is not bounded in time: pathological code within
+// the 100 kB limit can take seconds to compile (off the request path).
+package hook
