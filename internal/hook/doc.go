@@ -28,6 +28,10 @@
 //     execution's own loop, inside its time bound.
 //   - An unhandled promise rejection fails the execution, as it crashes a
 //     Node process.
+//   - The event object builds each property on first access. It behaves as
+//     a plain object, except that it cannot be frozen, sealed or given
+//     properties with non-default attributes (Object.freeze(event) throws).
+//   - event.request.geoip is empty: credo has no GeoIP database.
 //   - Hooks: the access token passed to cb contributes its scope property
 //     and its namespaced (http:// or https://) properties; other properties
 //     are dropped, as Auth0 does. A token without scope yields an empty
