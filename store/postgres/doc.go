@@ -19,6 +19,12 @@
 // appends are serialised too, so that log sequence order is commit order and
 // a checkpoint reader never skips an event.
 //
+// Queries run on a pgxpool pool. When a statement fails because its
+// connection died (a database restart, pg_terminate_backend), the call runs
+// once more on another connection, unless the failure was the COMMIT of a
+// write, whose outcome is unknown; idle connections released before the
+// death are pinged before reuse.
+//
 // Options.Schema puts every table in a schema of its own (created if
 // needed), which lets tests run in parallel on one database. TLS and
 // credentials are whatever the DSN says.

@@ -55,7 +55,7 @@ func (s *Store) listen(ctx context.Context, ch chan<- struct{}) {
 // listenOnce connects, listens and forwards notifications until the
 // connection fails or ctx ends; listening calls started once it is in place.
 func (s *Store) listenOnce(ctx context.Context, ch chan<- struct{}, started func()) error {
-	config := s.config.Copy()
+	config := s.pool.Config().ConnConfig
 	config.RuntimeParams["application_name"] = ListenerApplicationName
 	if s.schema != "" {
 		config.RuntimeParams["application_name"] += ":" + s.schema
@@ -101,4 +101,11 @@ func signal(ch chan<- struct{}) {
 	case ch <- struct{}{}:
 	default:
 	}
+}
+
+// closeConn closes conn, waiting at most a second for the server to hear.
+func closeConn(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	conn.Close(ctx)
 }

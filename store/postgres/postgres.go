@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/credo-dev/credo/store"
 )
@@ -33,7 +35,9 @@ const ApplicationName = "credo"
 type Options struct {
 	// MaxConns caps the connections a Store keeps open for queries, not
 	// counting one LISTEN connection per Changes call. Zero means
-	// max(4, GOMAXPROCS).
+	// max(4, GOMAXPROCS). The other pool_* parameters that pgxpool reads
+	// from the DSN (pool_max_conn_lifetime, …) apply as pgxpool documents;
+	// pool_max_conns is overridden by this field.
 	MaxConns int32
 	// StatementTimeout, when positive, is set as the statement_timeout
 	// runtime parameter of every connection.
@@ -48,10 +52,16 @@ type Options struct {
 
 // Store is a store.Store on PostgreSQL. It is safe for concurrent use.
 type Store struct {
-	config  *pgx.ConnConfig
-	pool    *pool
+	pool    *pgxpool.Pool
 	schema  string
 	maxLogs int
+
+	// suspect is when (time since start) a pooled connection was last found
+	// dead: whatever killed it (a restart, pg_terminate_backend) likely
+	// killed the idle ones too, so those released before then are pinged
+	// before use (see shouldPing).
+	start   time.Time
+	suspect atomic.Int64
 }
 
 var (
@@ -63,10 +73,11 @@ var (
 // key=value string; TLS as it says), applies pending migrations and returns
 // the Store.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
-	config, err := pgx.ParseConfig(dsn)
+	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	config := pc.ConnConfig
 	if opt.StatementTimeout > 0 {
 		config.RuntimeParams["statement_timeout"] = strconv.FormatInt(opt.StatementTimeout.Milliseconds(), 10)
 	}
@@ -79,15 +90,19 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			config.RuntimeParams["application_name"] += ":" + opt.Schema
 		}
 	}
-	maxConns := opt.MaxConns
-	if maxConns <= 0 {
-		maxConns = int32(max(4, runtime.GOMAXPROCS(0)))
+	pc.MaxConns = opt.MaxConns
+	if pc.MaxConns <= 0 {
+		pc.MaxConns = int32(max(4, runtime.GOMAXPROCS(0)))
 	}
 	maxLogs := opt.MaxLogs
 	if maxLogs <= 0 {
 		maxLogs = DefaultMaxLogs
 	}
-	s := &Store{config: config, pool: newPool(config, maxConns), schema: opt.Schema, maxLogs: maxLogs}
+	s := &Store{schema: opt.Schema, maxLogs: maxLogs, start: time.Now()}
+	pc.ShouldPing = s.shouldPing
+	if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -95,10 +110,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the Store's connections. LISTEN connections close when the
-// contexts given to Changes end.
+// Close closes the Store's connections, waiting for those in use to be
+// released. LISTEN connections close when the contexts given to Changes end.
 func (s *Store) Close() error {
-	s.pool.close()
+	s.pool.Close()
 	return nil
 }
 
@@ -126,35 +141,51 @@ type querier interface {
 // withConn runs fn, which must be safe to repeat (a read), on a pooled
 // connection; see run.
 func (s *Store) withConn(ctx context.Context, fn func(*pgx.Conn) error) error {
-	return s.run(ctx, true, fn)
+	return s.run(ctx, fn)
 }
 
 // run runs fn on a pooled connection. After a database restart or a killed
-// backend, pooled connections fail on first use; so when fn fails and its
-// connection turns out to be dead, fn runs once more on a new connection
-// if that cannot repeat an effect: fn is repeatable, or its error says the
-// transaction never began.
-func (s *Store) run(ctx context.Context, repeatable bool, fn func(*pgx.Conn) error) error {
+// backend, pooled connections fail on first use (pgxpool pings only those
+// idle for over a second); so when fn fails and its connection turns out to
+// be dead, fn runs once more on another connection unless its error came
+// from a COMMIT, whose outcome is unknown. A transaction whose session died
+// before COMMIT was rolled back by the server, so a whole write transaction
+// may run twice (and with it the fn given to an UpdateX method); reads are
+// repeatable anyway. Idle connections released before the death are pinged
+// before the second attempt uses them (see shouldPing).
+func (s *Store) run(ctx context.Context, fn func(*pgx.Conn) error) error {
 	for attempt := 0; ; attempt++ {
-		c, err := s.pool.acquire(ctx, attempt > 0)
+		c, err := s.pool.Acquire(ctx)
 		if err != nil {
 			return err
 		}
-		err = fn(c)
-		dead := c.IsClosed()
-		s.pool.release(c)
-		var nb notBegun
-		if err == nil || !dead || attempt > 0 || ctx.Err() != nil || !(repeatable || errors.As(err, &nb)) {
+		err = fn(c.Conn())
+		dead := c.Conn().IsClosed()
+		c.Release() // pgxpool destroys a closed, busy or mid-transaction connection
+		if dead {
+			s.suspect.Store(int64(time.Since(s.start)))
+		}
+		var ce commitError
+		if err == nil || !dead || attempt > 0 || ctx.Err() != nil || errors.As(err, &ce) {
 			return err
 		}
 	}
 }
 
-// notBegun marks an error from BEGIN: nothing of the transaction ran.
-type notBegun struct{ err error }
+// shouldPing is pgxpool's ShouldPing: ping a connection on its way out of
+// the pool if it has been idle for over a second (pgxpool's default) or was
+// released before a pooled connection was last found dead.
+func (s *Store) shouldPing(_ context.Context, p pgxpool.ShouldPingParams) bool {
+	released := time.Since(s.start) - p.IdleDuration
+	return p.IdleDuration > time.Second || int64(released) < s.suspect.Load()
+}
 
-func (e notBegun) Error() string { return e.err.Error() }
-func (e notBegun) Unwrap() error { return e.err }
+// commitError marks an error from COMMIT: whether the transaction committed
+// is unknown, so it is not run again.
+type commitError struct{ err error }
+
+func (e commitError) Error() string { return e.err.Error() }
+func (e commitError) Unwrap() error { return e.err }
 
 var (
 	readOnly  = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -164,17 +195,17 @@ var (
 // tx runs fn in a transaction. fn's error is returned as is; a failed
 // commit's constraint errors become store sentinels.
 func (s *Store) tx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	return s.run(ctx, false, func(c *pgx.Conn) error {
+	return s.run(ctx, func(c *pgx.Conn) error {
 		tx, err := c.BeginTx(ctx, opts)
 		if err != nil {
-			return notBegun{err}
+			return err
 		}
 		if err := fn(tx); err != nil {
 			rollback(ctx, tx)
 			return err
 		}
 		if err := tx.Commit(ctx); err != nil {
-			return mapErr(err)
+			return commitError{mapErr(err)}
 		}
 		return nil
 	})

@@ -318,3 +318,40 @@ func TestStatementTimeout(t *testing.T) {
 	}
 	t.Logf("refused after %v: %v", time.Since(start), err)
 }
+
+// TestWriteRetriedAfterConnectionDies kills the Store's connections in the
+// middle of a write transaction: the transaction never committed, so it runs
+// again on a new connection (fn included) and its effect lands once.
+func TestWriteRetriedAfterConnectionDies(t *testing.T) {
+	dsn := testDSN(t)
+	schema := newSchema(t, dsn)
+	s := open(t, dsn, schema, postgres.Options{MaxConns: 2})
+	ctx := t.Context()
+	if err := s.CreateClient(ctx, store.Client{ClientID: "c0"}); err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.ApplicationName + ":" + schema
+	calls := 0
+	c, err := s.UpdateClient(ctx, "c0", func(c *store.Client) error {
+		calls++
+		if calls == 1 {
+			if n := admin(t, dsn, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); n < 1 {
+				t.Errorf("terminated %d connections", n)
+			}
+		}
+		c.Name = c.Name + "x"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 2 || c.Name != "x" {
+		t.Fatalf("fn ran %d times, name %q; want 2 and %q", calls, c.Name, "x")
+	}
+	if got, err := s.GetClient(ctx, "c0"); err != nil || got.Name != "x" {
+		t.Fatalf("stored name %q, %v; want %q", got.Name, err, "x")
+	}
+	if v, err := s.Version(ctx); err != nil || v != 2 {
+		t.Fatalf("version %d, %v; want 2", v, err)
+	}
+}
