@@ -2,9 +2,11 @@
 // `credo serve` and drive it with the libraries an Auth0 customer already
 // uses, unchanged except for the domain and credentials.
 //
-// In Go (compat_test.go): golang.org/x/oauth2/clientcredentials fetches
-// tokens with every AuthStyle, and github.com/auth0/go-jwt-middleware/v2
-// verifies them for every signing algorithm and token dialect.
+// In Go: golang.org/x/oauth2/clientcredentials fetches tokens with every
+// AuthStyle (compat_test.go), and github.com/auth0/go-jwt-middleware/v2
+// verifies them for every signing algorithm and token dialect
+// (jwtmiddleware_test.go; build tag credo_jwtmw until go.mod requires
+// gopkg.in/go-jose/go-jose.v2, which that library imports).
 //
 // In Node (node/, driven by TestNode): openid-client v6, jose, an
 // express-oauth2-jwt-bearer app and Auth0's Management API SDK (npm auth0 v7),
