@@ -1,11 +1,5 @@
-//go:build credo_jwtmw
-
-// This file needs a module that github.com/auth0/go-jwt-middleware/v2's jwks
-// and validator packages import and that go.mod does not require yet:
-// gopkg.in/go-jose/go-jose.v2 v2.6.3 (go get
-// github.com/auth0/go-jwt-middleware/v2/jwks@v2.3.1, or go mod tidy, adds
-// it). Then delete the build constraint above so `go test ./...` runs it;
-// until then: go test -tags credo_jwtmw ./compat/ after adding the module.
+// go-jwt-middleware v2's jwks and validator packages import
+// gopkg.in/go-jose/go-jose.v2, which go.mod requires for this test only.
 
 package compat
 
