@@ -95,34 +95,67 @@ type SeedHook struct {
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // ParseSeed decodes a seed document, expanding ${ENV_VAR} references with
-// lookup (os.LookupEnv when nil). A reference to an unset variable is an
-// error naming it.
+// lookup (os.LookupEnv when nil). References are expanded inside decoded
+// string values, never in the YAML text, so a value containing "#", ": " or
+// quotes arrives intact. A reference to an unset variable is an error naming it.
 func ParseSeed(data []byte, lookup func(string) (string, bool)) (*Seed, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	var s Seed
+	if root.Kind == 0 { // an empty file is an empty seed
+		return &s, nil
+	}
 	var missing []string
-	expanded := envRef.ReplaceAllFunc(data, func(m []byte) []byte {
-		name := string(envRef.FindSubmatch(m)[1])
-		v, ok := lookup(name)
-		if !ok {
-			missing = append(missing, name)
-		}
-		return []byte(v)
-	})
+	expandNode(&root, lookup, &missing)
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("environment variable(s) not set: %v", missing)
 	}
+	// Re-encode the expanded tree and decode it strictly, so that unknown
+	// fields are still refused.
+	expanded, err := yaml.Marshal(&root)
+	if err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
-	var s Seed
-	if err := dec.Decode(&s); err != nil {
-		if errors.Is(err, io.EOF) { // an empty file is an empty seed
-			return &s, nil
-		}
+	if err := dec.Decode(&s); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// expandNode replaces ${VAR} in every scalar value (not in mapping keys).
+func expandNode(n *yaml.Node, lookup func(string) (string, bool), missing *[]string) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !envRef.MatchString(n.Value) {
+			return
+		}
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := envRef.FindStringSubmatch(m)[1]
+			v, ok := lookup(name)
+			if !ok {
+				*missing = append(*missing, name)
+			}
+			return v
+		})
+		// Let the encoder pick a style that round-trips the new value; the
+		// tag is re-resolved, so ${N} can also fill a number field.
+		n.Tag, n.Style = "", 0
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			expandNode(n.Content[i], lookup, missing)
+		}
+	default:
+		for _, c := range n.Content {
+			expandNode(c, lookup, missing)
+		}
+	}
 }
 
 // SeedError names the entry and field of an invalid seed.

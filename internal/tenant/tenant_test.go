@@ -259,3 +259,36 @@ func TestIssuerChangeKeepsAdminGrants(t *testing.T) {
 		t.Fatal("old Management API audience still served")
 	}
 }
+
+func TestSeedEnvValuesArriveIntact(t *testing.T) {
+	for _, v := range []string{"0123456789abcdefghij #0123456789abcdefghij", "a: b", "@at", "*star", "'quoted\"", "!bang", "line1\nline2"} {
+		s, err := tenant.ParseSeed([]byte("clients:\n  - name: x\n    client_secret: ${S}\n"), env(map[string]string{"S": v}))
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if s.Clients[0].ClientSecret != v {
+			t.Fatalf("secret %q arrived as %q", v, s.Clients[0].ClientSecret)
+		}
+	}
+	// Expansion inside a longer value, and no expansion in keys.
+	s, err := tenant.ParseSeed([]byte("resourceServers:\n  - identifier: https://${HOST}/api\n"), env(map[string]string{"HOST": "a.example"}))
+	if err != nil || s.ResourceServers[0].Identifier != "https://a.example/api" {
+		t.Fatalf("%+v %v", s, err)
+	}
+	// Non-string fields still decode as their types.
+	s, err = tenant.ParseSeed([]byte("resourceServers:\n  - identifier: urn:x\n    token_lifetime: 600\n"), env(nil))
+	if err != nil || *s.ResourceServers[0].TokenLifetime != 600 {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
+
+func TestSeedEnvFillsNumbers(t *testing.T) {
+	s, err := tenant.ParseSeed([]byte("resourceServers:\n  - identifier: urn:x\n    token_lifetime: ${L}\n"), env(map[string]string{"L": "3600"}))
+	if err != nil || *s.ResourceServers[0].TokenLifetime != 3600 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	s, err = tenant.ParseSeed([]byte("clients:\n  - name: x\n    client_secret: ${S}\n"), env(map[string]string{"S": "true"}))
+	if err != nil || s.Clients[0].ClientSecret != "true" {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
