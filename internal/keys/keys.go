@@ -375,12 +375,6 @@ func PKCS7PEM(k store.SigningKey) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PKCS7", Bytes: degeneratePKCS7(k.CertDER)}))
 }
 
-// publicJWK is one JWKS entry.
-type publicJWK struct {
-	jwk jose.JSONWebKey
-	x5t string
-}
-
 // KeyID is the JWK kid under which a key is published for alg. Every JWK
 // carries one alg (verifiers such as jose and express-oauth2-jwt-bearer
 // match kid and alg), so an RSA key, which signs both RS256 and PS256, is

@@ -165,7 +165,7 @@ func TestSetJWKSAndSigners(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			parsed, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+			parsed, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
 			if err != nil {
 				t.Fatal(err)
 			}

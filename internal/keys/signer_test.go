@@ -26,7 +26,7 @@ func TestHMACSignerVerifiesWithGoJose(t *testing.T) {
 		if string(hdr) != `{"alg":"HS256","typ":"at+jwt"}` {
 			t.Fatalf("header %s", hdr)
 		}
-		jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.HS256})
+		jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.HS256})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestSignerHeaderEscapesKid(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, _ := sg.Sign([]byte(`{}`))
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func (f *fixture) token(t *testing.T, aud string) string {
 
 // verifyWith verifies tok with a cached JWKS, as a resource server would.
 func verifyWith(set jose.JSONWebKeySet, tok string) error {
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func TestRotationNeverBreaksVerifiers(t *testing.T) {
 }
 
 func kidOf(t *testing.T, tok string) string {
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func basic(id, secret string) string {
 // and returns its header and claims.
 func (f *fixture) verifyToken(t *testing.T, tok string, hsSecret string) (jose.Header, map[string]any) {
 	t.Helper()
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA, jose.HS256})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA, jose.HS256})
 	if err != nil {
 		t.Fatalf("parse %q: %v", tok, err)
 	}
