@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credo-dev/credo/internal/server"
+	"github.com/credo-dev/credo/internal/token"
 	"github.com/credo-dev/credo/store"
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -384,5 +386,65 @@ func TestTokenEventsRecorded(t *testing.T) {
 		if strings.Contains(string(b), workerSecret) || strings.Contains(string(b), "wrong") {
 			t.Fatalf("event leaks a secret: %s", b)
 		}
+	}
+}
+
+func TestPerClientTokenLifetimeOverride(t *testing.T) {
+	f := newFixture(t)
+	f.seed(baseSeed + `
+clients:
+  - {name: Short Lived, client_id: short, client_secret: short-lived-secret-0123456789abcdefghijk, token_lifetime: 300}
+clientGrants:
+  - {client_id: short, audience: "https://api.exampleco.com/timesheets", scope: []}
+  - {client_id: short, audience: "urn:credo:modern", scope: []}
+`)
+	for _, aud := range []string{timesheets, "urn:credo:modern"} { // API lifetimes 86400 and 600
+		rec := f.do(formReq(form("grant_type", "client_credentials", "client_id", "short", "client_secret", "short-lived-secret-0123456789abcdefghijk", "audience", aud)))
+		body := decode(t, rec)
+		if rec.Code != 200 || body["expires_in"] != float64(300) {
+			t.Fatalf("%s: %d %v", aud, rec.Code, body)
+		}
+		_, claims := f.verifyToken(t, body["access_token"].(string), "")
+		if claims["exp"].(float64)-claims["iat"].(float64) != 300 {
+			t.Fatalf("exp-iat = %v", claims["exp"].(float64)-claims["iat"].(float64))
+		}
+	}
+}
+
+func TestTokenReuseCache(t *testing.T) {
+	f := newFixture(t)
+	f.seed(baseSeed)
+	ep := f.endpoint(nil)
+	ep.Reuse = &token.ReuseCache{MinRemaining: 0.5, Max: 100}
+	h := server.New(server.Deps{Holder: f.holder, Token: ep, Issuer: testIssuer})
+	get := func() map[string]any {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", workerSecret, "audience", timesheets)))
+		return decode(t, rec)
+	}
+	a := get()
+	f.now = f.now.Add(10 * time.Hour)
+	b := get()
+	if a["access_token"] != b["access_token"] || b["expires_in"] != float64(86400-36000) {
+		t.Fatalf("not reused within the fresh half: %v / %v", a["expires_in"], b["expires_in"])
+	}
+	f.now = f.now.Add(3 * time.Hour) // 13 h of 24 used: less than half left
+	c := get()
+	if c["access_token"] == a["access_token"] || c["expires_in"] != float64(86400) {
+		t.Fatal("stale token reused")
+	}
+	// A write (here: a rotated secret elsewhere) changes the version and drops cached tokens.
+	if _, _, err := f.svc.RotateSecret(t.Context(), "legacy", 0); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Second) // RS256 is deterministic: a new token needs a new iat to differ
+	if d := get(); d["access_token"] == c["access_token"] {
+		t.Fatal("cached token survived a tenant change")
+	}
+	// A bad secret is never answered from the cache.
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", "wrong", "audience", timesheets)))
+	if rec.Code != 401 {
+		t.Fatalf("wrong secret with a cached token: %d", rec.Code)
 	}
 }
