@@ -391,7 +391,8 @@ func TestTokenEventsRecorded(t *testing.T) {
 
 func TestPerClientTokenLifetimeOverride(t *testing.T) {
 	f := newFixture(t)
-	f.seed(baseSeed + `
+	f.seed(baseSeed)
+	f.seed(`
 clients:
   - {name: Short Lived, client_id: short, client_secret: short-lived-secret-0123456789abcdefghijk, token_lifetime: 300}
 clientGrants:
