@@ -91,7 +91,7 @@ func New(baseURL string, ts oauth2.TokenSource, opts ...Option) *Client {
 
 // APIError is an unsuccessful Management API response in Auth0's shape:
 //
-//	{"statusCode":403,"error":"Forbidden","message":"Insufficient scope; expected any of: update:clients.","errorCode":"insufficient_scope"}
+//	{"statusCode":403,"error":"Forbidden","message":"Insufficient scope, expected any of: update:clients","errorCode":"insufficient_scope"}
 //
 // StatusCode is always the HTTP status of the response.
 type APIError struct {

@@ -382,8 +382,8 @@ func TestAPIErrors(t *testing.T) {
 		body   string
 		want   client.APIError
 	}{
-		{403, `{"statusCode":403,"error":"Forbidden","message":"Insufficient scope; expected any of: update:clients.","errorCode":"insufficient_scope"}`,
-			client.APIError{StatusCode: 403, Err: "Forbidden", Message: "Insufficient scope; expected any of: update:clients.", ErrorCode: "insufficient_scope"}},
+		{403, `{"statusCode":403,"error":"Forbidden","message":"Insufficient scope, expected any of: update:clients","errorCode":"insufficient_scope"}`,
+			client.APIError{StatusCode: 403, Err: "Forbidden", Message: "Insufficient scope, expected any of: update:clients", ErrorCode: "insufficient_scope"}},
 		{502, "<html>Bad Gateway</html>", client.APIError{StatusCode: 502, Err: "Bad Gateway", Message: "<html>Bad Gateway</html>"}},
 		{500, `{"unexpected":true}`, client.APIError{StatusCode: 500, Err: "Internal Server Error", Message: `{"unexpected":true}`}},
 	} {

@@ -38,7 +38,7 @@ func exampleServer() (*httptest.Server, *atomic.Int32) {
 	})
 	mux.HandleFunc("POST /api/v2/client-grants", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, `{"statusCode":403,"error":"Forbidden","message":"Insufficient scope; expected any of: create:client_grants.","errorCode":"insufficient_scope"}`)
+		fmt.Fprint(w, `{"statusCode":403,"error":"Forbidden","message":"Insufficient scope, expected any of: create:client_grants","errorCode":"insufficient_scope"}`)
 	})
 	return httptest.NewServer(mux), &tokenRequests
 }
@@ -125,5 +125,5 @@ func ExampleNew() {
 	}
 	// Output:
 	// cid_reporting generated-secret
-	// 403 Insufficient scope; expected any of: create:client_grants.
+	// 403 Insufficient scope, expected any of: create:client_grants
 }
