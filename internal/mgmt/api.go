@@ -90,6 +90,8 @@ func (a *API) routes() []route {
 	listClients := append(append([]string{"app_type"}, pageParams...), fieldParams...)
 	listGrants := append([]string{"audience", "client_id", "from", "take"}, pageParams...)
 	listLogs := append(append([]string{"from", "take"}, pageParams...), fieldParams...)
+	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
+	listHooks := append(append([]string{"enabled", "triggerId"}, pageParams...), fieldParams...)
 	return []route{
 		{method: "GET", path: "/clients", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"}, kind: kindClient, params: listClients, h: a.listClients},
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, kind: kindClient, event: "Create a client", h: a.createClient},
@@ -122,6 +124,26 @@ func (a *API) routes() []route {
 
 		{method: "GET", path: "/logs", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, params: listLogs, h: a.listLogs},
 		{method: "GET", path: "/logs/{id}", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, h: a.getLog},
+
+		{method: "GET", path: "/actions/actions", scopes: []string{"read:actions"}, params: listActions, h: a.listActions},
+		{method: "POST", path: "/actions/actions", scopes: []string{"create:actions"}, event: "Create an action", h: a.createAction},
+		{method: "GET", path: "/actions/actions/{id}", scopes: []string{"read:actions"}, h: a.getAction},
+		{method: "PATCH", path: "/actions/actions/{id}", scopes: []string{"update:actions"}, event: "Update an action", h: a.updateAction},
+		{method: "DELETE", path: "/actions/actions/{id}", scopes: []string{"delete:actions"}, event: "Delete an action", params: []string{"force"}, h: a.deleteAction},
+		{method: "POST", path: "/actions/actions/{id}/deploy", scopes: []string{"update:actions"}, event: "Deploy an action", h: a.deployAction},
+		{method: "GET", path: "/actions/triggers", scopes: []string{"read:actions"}, h: a.listTriggers},
+		{method: "GET", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"read:actions"}, params: []string{"page", "per_page"}, h: a.getBindings},
+		{method: "PATCH", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"update:actions"}, event: "Update trigger bindings", h: a.setBindings},
+
+		{method: "GET", path: "/hooks", scopes: []string{"read:hooks"}, params: listHooks, h: a.listHooks},
+		{method: "POST", path: "/hooks", scopes: []string{"create:hooks"}, event: "Create a hook", h: a.createHook},
+		{method: "GET", path: "/hooks/{id}", scopes: []string{"read:hooks"}, params: fieldParams, h: a.getHook},
+		{method: "PATCH", path: "/hooks/{id}", scopes: []string{"update:hooks"}, event: "Update a hook", h: a.updateHook},
+		{method: "DELETE", path: "/hooks/{id}", scopes: []string{"delete:hooks"}, event: "Delete a hook", h: a.deleteHook},
+		{method: "GET", path: "/hooks/{id}/secrets", scopes: []string{"read:hooks"}, h: a.getHookSecrets},
+		{method: "POST", path: "/hooks/{id}/secrets", scopes: []string{"create:hooks"}, event: "Add hook secrets", h: a.addHookSecrets},
+		{method: "PATCH", path: "/hooks/{id}/secrets", scopes: []string{"update:hooks"}, event: "Update hook secrets", h: a.updateHookSecrets},
+		{method: "DELETE", path: "/hooks/{id}/secrets", scopes: []string{"delete:hooks"}, event: "Delete hook secrets", h: a.deleteHookSecrets},
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credo-dev/credo/internal/hook"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/mgmt"
 	"github.com/credo-dev/credo/internal/secret"
@@ -91,18 +92,20 @@ func newHarness(t *testing.T) *harness {
 	if _, err := km.Ensure(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.svc = &tenant.Service{Store: st, Master: mk, Keys: km, Issuer: issuer, Now: h.clock, Log: log}
+	// Actions and Hooks are compiled and run as in credo serve.
+	scripts := &token.Scripts{Runtime: hook.New(hook.Options{Logger: log}), Log: log, TenantID: "credo.test"}
+	h.svc = &tenant.Service{Store: st, Master: mk, Keys: km, Issuer: issuer, Now: h.clock, Log: log, ValidateScript: scripts.Validate}
 	if err := h.svc.EnsureSystem(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if h.holder, err = tenant.NewHolder(ctx, st, mk, nil, log, h.clock); err != nil {
+	if h.holder, err = tenant.NewHolder(ctx, st, mk, scripts.Compiler(mk), log, h.clock); err != nil {
 		t.Fatal(err)
 	}
 	h.svc.Holder = h.holder
 	if _, _, err := h.svc.EnsureBootstrap(ctx, adminID, adminSecret); err != nil {
 		t.Fatal(err)
 	}
-	ep := &token.Endpoint{Holder: h.holder, Secrets: secret.NewVerifier(time.Minute, h.clock), Issuer: issuer, Now: h.clock, Log: log, Events: h.record}
+	ep := &token.Endpoint{Holder: h.holder, Secrets: secret.NewVerifier(time.Minute, h.clock), Issuer: issuer, Now: h.clock, Log: log, Events: h.record, Extensions: scripts.Run}
 	api := mgmt.New(mgmt.Deps{Service: h.svc, Holder: h.holder, Events: h.record, Log: log, Issuer: issuer, Now: h.clock})
 	h.h = server.New(server.Deps{Holder: h.holder, Token: ep, Management: api, Log: log, Issuer: issuer, JWKSMaxAge: time.Minute})
 	h.admin = h.mustToken(adminID, adminSecret, mgmtAud)
