@@ -15,7 +15,7 @@ func TestBadBodies(t *testing.T) {
 		golden                   string
 	}{
 		{"unknown property", "POST", "/clients", `{"name":"x","foo":1}`, 400, "error_400_unknown_property"},
-		{"unknown nested property", "POST", "/clients", `{"name":"x","jwt_configuration":{"alg":"RS256","lifetime_in_seconds":36000}}`, 400, ""},
+		{"unknown nested property", "POST", "/clients", `{"name":"x","jwt_configuration":{"alg":"RS256","colour":"blue"}}`, 400, ""},
 		{"wrong type", "POST", "/clients", `{"name":1}`, 400, "error_400_wrong_type"},
 		{"wrong nested type", "POST", "/clients", `{"name":"x","jwt_configuration":{"alg":true}}`, 400, "error_400_wrong_nested_type"},
 		{"fraction for integer", "POST", "/clients", `{"name":"x","token_lifetime":1.5}`, 400, ""},

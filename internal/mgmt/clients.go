@@ -27,9 +27,14 @@ type ClientBody struct {
 	TokenLifetime           *int               `json:"token_lifetime,omitempty"`
 }
 
-// JWTConfigBody is jwt_configuration in a client body.
+// JWTConfigBody is jwt_configuration in a client body. lifetime_in_seconds,
+// secret_encoded and scopes configure ID tokens, which credo does not issue;
+// they are accepted (Terraform and the Deploy CLI send them) and ignored.
 type JWTConfigBody struct {
-	Alg *string `json:"alg,omitempty"`
+	Alg               *string         `json:"alg,omitempty"`
+	LifetimeInSeconds *int            `json:"lifetime_in_seconds,omitempty"`
+	SecretEncoded     *bool           `json:"secret_encoded,omitempty"`
+	Scopes            *map[string]any `json:"scopes,omitempty"`
 }
 
 // Fields validates what the Management API checks beyond the service

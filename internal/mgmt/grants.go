@@ -14,16 +14,39 @@ type GrantBody struct {
 	Scope          *[]string `json:"scope,omitempty"`
 	AllowAllScopes *bool     `json:"allow_all_scopes,omitempty"`
 	SubjectType    *string   `json:"subject_type,omitempty"`
+	orgFields
 }
 
 // GrantPatch is the JSON body of PATCH /client-grants/{id}.
 type GrantPatch struct {
 	Scope          *[]string `json:"scope,omitempty"`
 	AllowAllScopes *bool     `json:"allow_all_scopes,omitempty"`
+	orgFields
+}
+
+// orgFields are Auth0's organization settings of a grant. credo has no
+// organizations yet, so only the values that mean "no organizations" are
+// accepted (Auth0's defaults, which tooling sends explicitly).
+type orgFields struct {
+	OrganizationUsage    *string `json:"organization_usage,omitempty"`
+	AllowAnyOrganization *bool   `json:"allow_any_organization,omitempty"`
+}
+
+func (o orgFields) check() error {
+	if o.OrganizationUsage != nil && *o.OrganizationUsage != "deny" {
+		return errBody("credo does not support organizations yet; organization_usage must be deny", "organization_usage")
+	}
+	if o.AllowAnyOrganization != nil && *o.AllowAnyOrganization {
+		return errBody("credo does not support organizations yet; allow_any_organization must be false", "allow_any_organization")
+	}
+	return nil
 }
 
 // Fields checks the required properties and returns the service's fields.
 func (b *GrantBody) Fields() (tenant.GrantFields, error) {
+	if err := b.check(); err != nil {
+		return tenant.GrantFields{}, err
+	}
 	if b.ClientID == nil {
 		return tenant.GrantFields{}, errBody("Missing required property: client_id", "")
 	}
@@ -115,6 +138,9 @@ func (a *API) createGrant(c *call) (any, error) {
 func (a *API) updateGrant(c *call) (any, error) {
 	var b GrantPatch
 	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	if err := b.check(); err != nil {
 		return nil, err
 	}
 	id := c.r.PathValue("id")

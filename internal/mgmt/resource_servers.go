@@ -20,6 +20,17 @@ type ResourceServerBody struct {
 	AllowOfflineAccess *bool   `json:"allow_offline_access,omitempty"`
 	SkipConsent        *bool   `json:"skip_consent_for_verifiable_first_party_clients,omitempty"`
 	EnforcePolicies    *bool   `json:"enforce_policies,omitempty"`
+	// SubjectTypeAuthorization is Auth0's API access policy. credo always
+	// requires a client grant for M2M access, so client.policy may only be
+	// require_client_grant (Auth0's default); user flows do not exist here.
+	SubjectTypeAuthorization *struct {
+		User *struct {
+			Policy *string `json:"policy,omitempty"`
+		} `json:"user,omitempty"`
+		Client *struct {
+			Policy *string `json:"policy,omitempty"`
+		} `json:"client,omitempty"`
+	} `json:"subject_type_authorization,omitempty"`
 }
 
 // Fields checks the values credo accepts but cannot honour
@@ -30,6 +41,9 @@ func (b *ResourceServerBody) Fields() (tenant.ResourceServerFields, error) {
 	}
 	if b.EnforcePolicies != nil && *b.EnforcePolicies {
 		return tenant.ResourceServerFields{}, errBody("credo has no RBAC policies; enforce_policies must be false", "enforce_policies")
+	}
+	if sta := b.SubjectTypeAuthorization; sta != nil && sta.Client != nil && sta.Client.Policy != nil && *sta.Client.Policy != "require_client_grant" {
+		return tenant.ResourceServerFields{}, errBody("credo always requires a client grant for machine-to-machine access; subject_type_authorization.client.policy must be require_client_grant (delete the grants to deny all clients)", "subject_type_authorization.client.policy")
 	}
 	f := tenant.ResourceServerFields{
 		Name: b.Name, Identifier: b.Identifier, SigningAlg: b.SigningAlg, SigningSecret: b.SigningSecret,
