@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -38,6 +39,13 @@ func (s *Scripts) Validate(code string, kind tenant.ScriptKind) error {
 		k = hook.KindHook
 	}
 	_, err := hook.Compile(hook.Script{ID: "validate", Name: "validate", Kind: k, Code: code})
+	var ce *hook.CompileError
+	if errors.As(err, &ce) {
+		if ce.Line > 0 {
+			return fmt.Errorf("line %d, column %d: %s", ce.Line, ce.Column, ce.Reason)
+		}
+		return errors.New(ce.Reason)
+	}
 	return err
 }
 
