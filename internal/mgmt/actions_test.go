@@ -218,7 +218,7 @@ func TestActions(t *testing.T) {
 		bid := str(h.do("POST", actionsPath, broken).want(201).json()["id"])
 		r = h.do("POST", actionsPath+"/"+bid+"/deploy", nil).want(400)
 		golden(t, "error_400_action_syntax", r.Body.Bytes())
-		if m := r.json(); !strings.Contains(str(m["message"]), ":2:") || m["errorCode"] != "invalid_body" {
+		if m := r.json(); !strings.Contains(str(m["message"]), "line 2, column 11") || m["errorCode"] != "invalid_body" {
 			t.Errorf("no line number: %v", m)
 		}
 		broken["name"], broken["deploy"] = "broken-deployed-at-once", true
