@@ -189,7 +189,9 @@ func (l Lifecycle) Revoke(keys []store.SigningKey, kid string) (store.SigningKey
 		if k.State != store.KeyPrevious {
 			return store.SigningKey{}, ErrNotRevocable
 		}
-		k.State, k.RevokedAt = store.KeyRevoked, l.Now().UTC()
+		// A revoked key never signs again, so its private half is destroyed;
+		// the certificate stays for audit.
+		k.State, k.RevokedAt, k.SealedPrivateKey = store.KeyRevoked, l.Now().UTC(), nil
 		return k, nil
 	}
 	return store.SigningKey{}, ErrNoKey

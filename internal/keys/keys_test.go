@@ -119,7 +119,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("revoking unknown: %v", err)
 	}
 	r, err := l.Revoke(changed, oldCur.KID)
-	if err != nil || r.State != store.KeyRevoked || r.RevokedAt != now {
+	if err != nil || r.State != store.KeyRevoked || r.RevokedAt != now || r.SealedPrivateKey != nil {
 		t.Fatalf("Revoke: %+v %v", r, err)
 	}
 }
