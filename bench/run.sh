@@ -43,7 +43,13 @@ floor_port=19100
 
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+pgschema=""
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "$pgschema" ] && psql "$pgdsn" -qc "DROP SCHEMA IF EXISTS $pgschema CASCADE" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
 trap cleanup EXIT INT TERM
 
 echo "building credo and floor..." >&2
@@ -165,7 +171,8 @@ for sc in "${scenarios[@]}"; do
       sqlite+reuse) start_credo reuse "$work/bench-reuse.db" --token-reuse 0.5 ;;
       postgres)
         schema="bench_$$"
-        start_credo pg "$pgdsn&search_path=$schema" ;;
+        pgschema=$schema
+        start_credo pg "$pgdsn" --db-schema "$schema" ;;
     esac
     current_store=$storekind
   fi
