@@ -25,6 +25,12 @@
 // write, whose outcome is unknown; idle connections released before the
 // death are pinged before reuse.
 //
+// The tables, their statements and the store.Store methods other than Ping
+// and Close are shared with store/sqlite in store/internal/sqlstore; this
+// package supplies the pool, the transactions (read-committed writes,
+// repeatable-read reads), the PostgreSQL dialect and the mapping of
+// constraint errors.
+//
 // Options.Schema puts every table in a schema of its own (created if
 // needed), which lets tests run in parallel on one database. TLS and
 // credentials are whatever the DSN says.

@@ -55,7 +55,7 @@ func (s *Store) listen(ctx context.Context, ch chan<- struct{}) {
 // listenOnce connects, listens and forwards notifications until the
 // connection fails or ctx ends; listening calls started once it is in place.
 func (s *Store) listenOnce(ctx context.Context, ch chan<- struct{}, started func()) error {
-	config := s.pool.Config().ConnConfig
+	config := s.db.pool.Config().ConnConfig
 	config.RuntimeParams["application_name"] = ListenerApplicationName
 	if s.schema != "" {
 		config.RuntimeParams["application_name"] += ":" + s.schema

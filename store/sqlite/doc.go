@@ -11,7 +11,11 @@
 //
 // Every table keeps its lookup and constraint columns next to a JSON doc of
 // the whole value; Load decodes documents in bulk, which keeps a full load of
-// 100,000 clients and grants well under two seconds.
+// 100,000 clients and grants well under two seconds. The tables, their
+// statements and the store.Store methods other than Ping and Close are
+// shared with store/postgres in store/internal/sqlstore; this package
+// supplies the connections, the transactions, the SQLite dialect and the
+// mapping of constraint errors.
 //
 // The schema lives in numbered SQL files under migrations/, embedded in the
 // binary and applied in order by Migrate (which Open calls); each applied

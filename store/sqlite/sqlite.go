@@ -13,28 +13,41 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/credo-dev/credo/store"
+	"github.com/credo-dev/credo/store/internal/sqlstore"
 )
 
 // DefaultMaxLogs is how many of the newest log events a Store keeps unless
 // MaxLogs says otherwise.
-const DefaultMaxLogs = 10000
-
-// defaultLimit is the page size when store.Page.Limit is 0.
-const defaultLimit = 50
+const DefaultMaxLogs = sqlstore.DefaultMaxLogs
 
 // busyTimeoutMillis is how long a connection waits for another process's
 // lock before failing with SQLITE_BUSY.
 const busyTimeoutMillis = 10000
 
 // Store is a store.Store on one SQLite file. It is safe for concurrent use.
+// Its store.Store methods other than Ping and Close are those of the
+// shared SQL layer (store/internal/sqlstore).
 type Store struct {
+	*core
 	// MaxLogs is how many of the newest log events AppendLogs keeps; older
 	// ones are deleted. Open sets it to DefaultMaxLogs; values below 1 mean
 	// DefaultMaxLogs. Change it only before the Store is shared.
 	MaxLogs int
 
-	w *sql.DB // exactly one connection; transactions BEGIN IMMEDIATE
-	r *sql.DB // read-only connections
+	db *db
+}
+
+// core is the shared SQL layer, embedded under an unexported name so that
+// its methods are promoted without exporting a field of an internal type.
+type core = sqlstore.Store
+
+// dialect is SQLite's side of the shared SQL. The single writer connection
+// serialises write transactions (BEGIN IMMEDIATE), so no lock statements.
+var dialect = sqlstore.Dialect{
+	Name:       "sqlite",
+	Migrations: sqlstore.EmbeddedMigrations(migrationFiles, "migrations"),
+	Bump:       `UPDATE tenant_version SET version = version + 1 WHERE id = 1`,
+	Now:        `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
 }
 
 var _ store.Store = (*Store)(nil)
@@ -71,7 +84,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{MaxLogs: DefaultMaxLogs, w: w}
 	// The first connection switches the file to WAL before any reader opens.
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
@@ -86,7 +98,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	s.r = r
+	s := &Store{MaxLogs: DefaultMaxLogs, db: &db{w: w, r: r}}
+	s.core = sqlstore.New(s.db, dialect, func() int { return s.MaxLogs })
 
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
@@ -97,63 +110,99 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.db.r.Close(), s.db.w.Close())
 }
 
 // Ping reports whether the database file can be read and written.
 func (s *Store) Ping(ctx context.Context) error {
-	return errors.Join(s.r.PingContext(ctx), s.w.PingContext(ctx))
+	return errors.Join(s.db.r.PingContext(ctx), s.db.w.PingContext(ctx))
 }
 
-// Version returns the tenant version.
-func (s *Store) Version(ctx context.Context) (int64, error) {
-	var v int64
-	err := s.r.QueryRowContext(ctx, `SELECT version FROM tenant_version WHERE id = 1`).Scan(&v)
-	return v, err
+// db is the sqlstore.DB of a Store.
+type db struct {
+	w *sql.DB // exactly one connection; transactions BEGIN IMMEDIATE
+	r *sql.DB // read-only connections
 }
 
-// queryer is what reads need from *sql.DB and *sql.Tx.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// Query runs fn on the read-only connections.
+func (d *db) Query(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	return fn(querier{d.r})
 }
 
-// write runs fn in a write transaction that also bumps the tenant version.
-// fn's error is returned as is; constraint errors from the database become
-// store.ErrConflict or store.ErrNotFound.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE tenant_version SET version = version + 1 WHERE id = 1`)
-		return err
-	})
-}
-
-// tx runs fn in a write transaction without bumping the version.
-func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// Read runs fn in a read transaction: every statement sees one snapshot.
+func (d *db) Read(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	tx, err := d.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	return fn(querier{tx})
+}
+
+// Write runs fn in a transaction on the writer connection, which begins
+// with BEGIN IMMEDIATE: writers in this process queue for the connection,
+// writers in other processes wait on the busy timeout.
+func (d *db) Write(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	tx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(querier{tx}); err != nil {
 		return err
 	}
 	return mapErr(tx.Commit())
 }
 
-// read runs fn in a read transaction: every statement sees one snapshot.
-func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+// querier is a sqlstore.Querier on a *sql.DB or *sql.Tx.
+type querier struct {
+	c interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	}
+}
+
+func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	r, err := q.c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows{r}, nil
+}
+
+func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return q.c.QueryRowContext(ctx, query, args...)
+}
+
+func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return res.RowsAffected()
+}
+
+// ExecEach prepares query once and runs it with each argument list.
+func (q querier) ExecEach(ctx context.Context, query string, args [][]any) error {
+	stmt, err := q.c.PrepareContext(ctx, query)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	return fn(tx)
+	defer stmt.Close()
+	for _, a := range args {
+		if _, err := stmt.ExecContext(ctx, a...); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
 }
+
+// rows is a sqlstore.Rows on *sql.Rows.
+type rows struct{ *sql.Rows }
+
+func (r rows) Close() { r.Rows.Close() }
 
 // mapErr turns SQLite constraint violations into the store's sentinels.
 func mapErr(err error) error {
@@ -168,72 +217,4 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 	}
 	return err
-}
-
-// bounds returns the LIMIT and OFFSET for p.
-func bounds(p store.Page) (limit, offset int) {
-	limit, offset = p.Limit, max(p.Offset, 0)
-	if limit <= 0 {
-		limit = defaultLimit
-	}
-	return limit, offset
-}
-
-// Load reads everything the token endpoint needs in one read transaction.
-func (s *Store) Load(ctx context.Context) (*store.Data, error) {
-	d := &store.Data{Bindings: map[string][]string{}}
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		if err = tx.QueryRowContext(ctx, `SELECT version FROM tenant_version WHERE id = 1`).Scan(&d.Version); err != nil {
-			return err
-		}
-		if d.Clients, err = clients.all(ctx, tx, "", nil); err != nil {
-			return err
-		}
-		if d.ResourceServers, err = resourceServers.all(ctx, tx, "", nil); err != nil {
-			return err
-		}
-		if d.Grants, err = clientGrants.all(ctx, tx, "", nil); err != nil {
-			return err
-		}
-		if d.Keys, err = signingKeys.all(ctx, tx, "", nil); err != nil {
-			return err
-		}
-		if d.Hooks, err = hooks.all(ctx, tx, "", nil); err != nil {
-			return err
-		}
-		if d.Settings, err = settings(ctx, tx); err != nil {
-			return err
-		}
-		return loadBindings(ctx, tx, d)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
-}
-
-// loadBindings fills d.Bindings and d.Actions: the bound actions, each once,
-// in trigger order and binding order within a trigger.
-func loadBindings(ctx context.Context, tx *sql.Tx, d *store.Data) error {
-	rows, err := tx.QueryContext(ctx, `SELECT b.trigger, a.id, a.doc FROM action_bindings b
-		JOIN actions a ON a.id = b.action_id ORDER BY b.trigger, b.position`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	seen := map[string]bool{}
-	for rows.Next() {
-		var trigger string
-		var a store.Action
-		if err := actions.scanInto(rows, &a, &trigger); err != nil {
-			return err
-		}
-		d.Bindings[trigger] = append(d.Bindings[trigger], a.ID)
-		if !seen[a.ID] {
-			seen[a.ID] = true
-			d.Actions = append(d.Actions, a)
-		}
-	}
-	return rows.Err()
 }

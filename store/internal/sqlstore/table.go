@@ -1,18 +1,21 @@
-package sqlite
+package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/credo-dev/credo/store"
 )
+
+// defaultLimit is the page size when store.Page.Limit is 0.
+const defaultLimit = 50
 
 // table maps one kind of value to its table: the key column, further
 // columns that are indexed or constrained, and a JSON doc with the value.
@@ -25,7 +28,7 @@ type table[T any] struct {
 	// columns returns the values of cols after the key, for writing.
 	columns func(v *T) []any
 	// restore sets fields from the stored cols (key included) after the doc
-	// is decoded; the columns win over the doc.
+	// is decoded; the columns win over the doc. Nil sets the key only.
 	restore func(v *T, cols []string)
 }
 
@@ -33,9 +36,31 @@ func (tb *table[T]) selectFrom() string {
 	return "SELECT " + strings.Join(tb.cols, ", ") + ", doc FROM " + tb.name
 }
 
+// row returns v's column values, doc last, as insert writes them.
+func (tb *table[T]) row(v *T) ([]any, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]any{*tb.key(v)}, tb.columns(v)...), doc), nil
+}
+
+// decode fills v from its stored columns and document.
+func (tb *table[T]) decode(v *T, cols []string, doc []byte) error {
+	if err := json.Unmarshal(doc, v); err != nil {
+		return fmt.Errorf("store: decode %s %q: %w", tb.what, cols[0], err)
+	}
+	if tb.restore != nil {
+		tb.restore(v, cols)
+	} else {
+		*tb.key(v) = cols[0]
+	}
+	return nil
+}
+
 // scanInto decodes one row of selectFrom's columns (preceded by extra
 // destinations, if any) into v.
-func (tb *table[T]) scanInto(r interface{ Scan(...any) error }, v *T, extra ...any) error {
+func (tb *table[T]) scanInto(r Row, v *T, extra ...any) error {
 	vals := make([]string, len(tb.cols))
 	dest := make([]any, 0, len(extra)+len(vals)+1)
 	dest = append(dest, extra...)
@@ -51,26 +76,26 @@ func (tb *table[T]) scanInto(r interface{ Scan(...any) error }, v *T, extra ...a
 }
 
 // get returns the value matching where, or store.ErrNotFound naming want.
-func (tb *table[T]) get(ctx context.Context, q queryer, want, where string, args ...any) (T, error) {
+func (tb *table[T]) get(ctx context.Context, q Querier, want, where string, args ...any) (T, error) {
 	var v T
-	err := tb.scanInto(q.QueryRowContext(ctx, tb.selectFrom()+" WHERE "+where, args...), &v)
-	if err == sql.ErrNoRows {
-		return v, fmt.Errorf("%w: %s %q", store.ErrNotFound, tb.what, want)
+	err := tb.scanInto(q.QueryRow(ctx, tb.selectFrom()+" WHERE "+where, args...), &v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound(tb.what, want)
 	}
 	return v, err
 }
 
 // all returns the values matching where (everything if where is ""),
 // ordered by key.
-func (tb *table[T]) all(ctx context.Context, q queryer, where string, args []any) ([]T, error) {
+func (tb *table[T]) all(ctx context.Context, q Querier, where string, args ...any) ([]T, error) {
 	return tb.query(ctx, q, tb.selectFrom()+whereClause(where)+" ORDER BY "+tb.cols[0], args...)
 }
 
 // query runs a query over selectFrom's columns. Rows are read first and
 // their documents decoded afterwards, in parallel when there are many: JSON
 // decoding is most of the cost of a full Load.
-func (tb *table[T]) query(ctx context.Context, q queryer, query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+func (tb *table[T]) query(ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -83,14 +108,15 @@ func (tb *table[T]) query(ctx context.Context, q queryer, query string, args ...
 	for i := range vals {
 		dest[i] = &vals[i]
 	}
-	var doc sql.RawBytes
+	var doc []byte
 	dest[ncols] = &doc
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		cols = append(cols, vals...)
-		docs = append(docs, bytes.Clone(doc))
+		docs = append(docs, doc)
+		doc = nil // the next row's document gets its own array
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -103,19 +129,6 @@ func (tb *table[T]) query(ctx context.Context, q queryer, query string, args ...
 		return tb.decode(&out[i], cols[i*ncols:(i+1)*ncols], docs[i])
 	})
 	return out, err
-}
-
-// decode fills v from its stored columns and document.
-func (tb *table[T]) decode(v *T, cols []string, doc []byte) error {
-	if err := json.Unmarshal(doc, v); err != nil {
-		return fmt.Errorf("sqlite: decode %s %q: %w", tb.what, cols[0], err)
-	}
-	if tb.restore != nil {
-		tb.restore(v, cols)
-	} else {
-		*tb.key(v) = cols[0]
-	}
-	return nil
 }
 
 // parallel calls fn for 0..n-1, spread over GOMAXPROCS goroutines when n is
@@ -147,22 +160,33 @@ func parallel(n int, fn func(i int) error) error {
 	return errors.Join(errs...)
 }
 
-// page returns one page of the values matching where, ordered by key, and
-// the number of all matching values.
+// page returns, in one snapshot, one page of the values matching where
+// (which numbers its args from $1), ordered by key, and the number of all
+// matching values.
 func (tb *table[T]) page(ctx context.Context, s *Store, where string, args []any, p store.Page) ([]T, int, error) {
 	limit, offset := bounds(p)
 	var out []T
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+tb.name+whereClause(where), args...).Scan(&total); err != nil {
+	err := s.db.Read(ctx, func(q Querier) error {
+		if err := q.QueryRow(ctx, "SELECT count(*) FROM "+tb.name+whereClause(where), args...).Scan(&total); err != nil {
 			return err
 		}
+		n := len(args)
 		var err error
-		out, err = tb.query(ctx, tx, tb.selectFrom()+whereClause(where)+" ORDER BY "+tb.cols[0]+" LIMIT ? OFFSET ?",
-			append(args[:len(args):len(args)], limit, offset)...)
+		out, err = tb.query(ctx, q, tb.selectFrom()+whereClause(where)+" ORDER BY "+tb.cols[0]+
+			" LIMIT "+param(n+1)+" OFFSET "+param(n+2), append(args[:n:n], limit, offset)...)
 		return err
 	})
 	return out, total, err
+}
+
+// bounds returns the LIMIT and OFFSET for p.
+func bounds(p store.Page) (limit, offset int) {
+	limit, offset = p.Limit, max(p.Offset, 0)
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	return limit, offset
 }
 
 func whereClause(where string) string {
@@ -172,56 +196,67 @@ func whereClause(where string) string {
 	return " WHERE " + where
 }
 
+// param returns the placeholder of the i-th argument: $i.
+func param(i int) string { return "$" + strconv.Itoa(i) }
+
+// params returns "$1, $2, …, $n".
+func params(n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = param(i + 1)
+	}
+	return strings.Join(ps, ", ")
+}
+
 // insert writes v as a new row; a duplicate key or unique column is
 // store.ErrConflict.
-func (tb *table[T]) insert(ctx context.Context, tx *sql.Tx, v *T) error {
+func (tb *table[T]) insert(ctx context.Context, q Querier, v *T) error {
 	if *tb.key(v) == "" {
-		return fmt.Errorf("sqlite: %s has an empty %s", tb.what, tb.cols[0])
+		return fmt.Errorf("store: %s has an empty %s", tb.what, tb.cols[0])
 	}
-	doc, err := json.Marshal(v)
+	row, err := tb.row(v)
 	if err != nil {
 		return err
 	}
-	args := append([]any{*tb.key(v)}, tb.columns(v)...)
-	args = append(args, doc)
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
-	_, err = tx.ExecContext(ctx, "INSERT INTO "+tb.name+" ("+strings.Join(tb.cols, ", ")+", doc) VALUES ("+marks+")", args...)
-	return mapErr(err)
+	_, err = q.Exec(ctx, "INSERT INTO "+tb.name+" ("+strings.Join(tb.cols, ", ")+", doc) VALUES ("+params(len(row))+")", row...)
+	return err
 }
 
 // replace overwrites the row with v's key.
-func (tb *table[T]) replace(ctx context.Context, tx *sql.Tx, v *T) error {
+func (tb *table[T]) replace(ctx context.Context, q Querier, v *T) error {
 	doc, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	var set strings.Builder
-	for _, c := range tb.cols[1:] {
-		set.WriteString(c + " = ?, ")
+	for i, c := range tb.cols[1:] {
+		set.WriteString(c + " = " + param(i+1) + ", ")
 	}
+	n := len(tb.cols)
 	args := append(tb.columns(v), doc, *tb.key(v))
-	_, err = tx.ExecContext(ctx, "UPDATE "+tb.name+" SET "+set.String()+"doc = ? WHERE "+tb.cols[0]+" = ?", args...)
-	return mapErr(err)
+	_, err = q.Exec(ctx, "UPDATE "+tb.name+" SET "+set.String()+"doc = "+param(n)+" WHERE "+tb.cols[0]+" = "+param(n+1), args...)
+	return err
 }
 
 // create inserts v in a write transaction; check, if set, runs first.
-func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(*sql.Tx, *T) error) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(Querier, *T) error) error {
+	return s.write(ctx, func(q Querier) error {
 		if check != nil {
-			if err := check(tx, &v); err != nil {
+			if err := check(q, &v); err != nil {
 				return err
 			}
 		}
-		return tb.insert(ctx, tx, &v)
+		return tb.insert(ctx, q, &v)
 	})
 }
 
-// update reads the value with key, applies fn, keeps the key, runs check
-// (if set) and writes it back, all in one write transaction.
-func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T) error, check func(*sql.Tx, *T) error) (T, error) {
+// update reads (and where the dialect says so, locks) the value with key,
+// applies fn, keeps the key, runs check (if set) and writes it back, all in
+// one write transaction.
+func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T) error, check func(Querier, *T) error) (T, error) {
 	var out T
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		v, err := tb.get(ctx, tx, key, tb.cols[0]+" = ?", key)
+	err := s.write(ctx, func(q Querier) error {
+		v, err := tb.get(ctx, q, key, tb.cols[0]+" = $1"+s.dialect.ForUpdate, key)
 		if err != nil {
 			return err
 		}
@@ -230,11 +265,11 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 		}
 		*tb.key(&v) = key
 		if check != nil {
-			if err := check(tx, &v); err != nil {
+			if err := check(q, &v); err != nil {
 				return err
 			}
 		}
-		if err := tb.replace(ctx, tx, &v); err != nil {
+		if err := tb.replace(ctx, q, &v); err != nil {
 			return err
 		}
 		out = v
@@ -250,26 +285,28 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 // remove deletes the row with key (foreign keys cascade) or returns
 // store.ErrNotFound.
 func (tb *table[T]) remove(ctx context.Context, s *Store, key string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM "+tb.name+" WHERE "+tb.cols[0]+" = ?", key)
+	return s.write(ctx, func(q Querier) error {
+		n, err := q.Exec(ctx, "DELETE FROM "+tb.name+" WHERE "+tb.cols[0]+" = $1", key)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return fmt.Errorf("%w: %s %q", store.ErrNotFound, tb.what, key)
+		if n == 0 {
+			return notFound(tb.what, key)
 		}
 		return nil
 	})
 }
 
 // exists reports store.ErrNotFound unless tb has a row where col = val.
-func (tb *table[T]) exists(ctx context.Context, tx *sql.Tx, col, val string) error {
+func (tb *table[T]) exists(ctx context.Context, q Querier, col, val string) error {
 	var one int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM "+tb.name+" WHERE "+col+" = ?", val).Scan(&one)
-	if err == sql.ErrNoRows {
-		return fmt.Errorf("%w: %s %q", store.ErrNotFound, tb.what, val)
+	err := q.QueryRow(ctx, "SELECT 1 FROM "+tb.name+" WHERE "+col+" = $1", val).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(tb.what, val)
 	}
 	return err
+}
+
+func notFound(what, key string) error {
+	return fmt.Errorf("%w: %s %q", store.ErrNotFound, what, key)
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -71,18 +71,29 @@ var logs = &table[store.LogEvent]{
 	columns: func(*store.LogEvent) []any { return nil },
 }
 
+// getOne reads one value outside a transaction.
+func getOne[T any](ctx context.Context, s *Store, tb *table[T], want, where string, args ...any) (T, error) {
+	var v T
+	err := s.db.Query(ctx, func(q Querier) error {
+		var err error
+		v, err = tb.get(ctx, q, want, where, args...)
+		return err
+	})
+	return v, err
+}
+
 // Clients.
 
 // GetClient returns the client with clientID or store.ErrNotFound.
 func (s *Store) GetClient(ctx context.Context, clientID string) (store.Client, error) {
-	return clients.get(ctx, s.r, clientID, "client_id = ?", clientID)
+	return getOne(ctx, s, clients, clientID, "client_id = $1", clientID)
 }
 
 // ListClients returns a page of clients ordered by client id, and how many
 // match the filter.
 func (s *Store) ListClients(ctx context.Context, f store.ClientFilter) ([]store.Client, int, error) {
 	if f.AppType != "" {
-		return clients.page(ctx, s, "app_type = ?", []any{f.AppType}, f.Page)
+		return clients.page(ctx, s, "app_type = $1", []any{f.AppType}, f.Page)
 	}
 	return clients.page(ctx, s, "", nil, f.Page)
 }
@@ -107,7 +118,7 @@ func (s *Store) DeleteClient(ctx context.Context, clientID string) error {
 
 // GetResourceServer returns the API whose id or identifier is idOrIdentifier.
 func (s *Store) GetResourceServer(ctx context.Context, idOrIdentifier string) (store.ResourceServer, error) {
-	return resourceServers.get(ctx, s.r, idOrIdentifier, "id = ?1 OR identifier = ?1 ORDER BY id = ?1 DESC LIMIT 1", idOrIdentifier)
+	return getOne(ctx, s, resourceServers, idOrIdentifier, "id = $1 OR identifier = $1 ORDER BY id = $1 DESC LIMIT 1", idOrIdentifier)
 }
 
 // ListResourceServers returns a page of APIs ordered by id.
@@ -136,7 +147,7 @@ func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
 
 // GetClientGrant returns the grant with id or store.ErrNotFound.
 func (s *Store) GetClientGrant(ctx context.Context, id string) (store.ClientGrant, error) {
-	return clientGrants.get(ctx, s.r, id, "id = ?", id)
+	return getOne(ctx, s, clientGrants, id, "id = $1", id)
 }
 
 // ListClientGrants returns a page of grants ordered by id.
@@ -144,18 +155,18 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.GrantFilter) ([]st
 	var where []string
 	var args []any
 	add := func(cond string, arg string) {
-		where = append(where, cond)
 		args = append(args, arg)
+		where = append(where, cond+" "+param(len(args)))
 	}
 	if f.ClientID != "" {
-		add("client_id = ?", f.ClientID)
+		add("client_id =", f.ClientID)
 	}
 	if f.Audience != "" {
-		add("audience = ?", f.Audience)
+		add("audience =", f.Audience)
 	}
 	p := f.Page
 	if f.From != "" {
-		add("id > ?", f.From)
+		add("id >", f.From)
 		p.Offset = 0
 	}
 	return clientGrants.page(ctx, s, strings.Join(where, " AND "), args, p)
@@ -166,24 +177,24 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.GrantFilter) ([]st
 // (client, audience, subject type) is store.ErrConflict. An empty
 // SubjectType is stored as "client".
 func (s *Store) CreateClientGrant(ctx context.Context, g store.ClientGrant) error {
-	return clientGrants.create(ctx, s, g, s.checkGrant(ctx))
+	return clientGrants.create(ctx, s, g, checkGrant(ctx))
 }
 
 // UpdateClientGrant applies fn to the stored grant, with the checks of
 // CreateClientGrant. The id cannot be changed.
 func (s *Store) UpdateClientGrant(ctx context.Context, id string, fn func(*store.ClientGrant) error) (store.ClientGrant, error) {
-	return clientGrants.update(ctx, s, id, fn, s.checkGrant(ctx))
+	return clientGrants.update(ctx, s, id, fn, checkGrant(ctx))
 }
 
-func (s *Store) checkGrant(ctx context.Context) func(*sql.Tx, *store.ClientGrant) error {
-	return func(tx *sql.Tx, g *store.ClientGrant) error {
+func checkGrant(ctx context.Context) func(Querier, *store.ClientGrant) error {
+	return func(q Querier, g *store.ClientGrant) error {
 		if g.SubjectType == "" {
 			g.SubjectType = "client"
 		}
-		if err := clients.exists(ctx, tx, "client_id", g.ClientID); err != nil {
+		if err := clients.exists(ctx, q, "client_id", g.ClientID); err != nil {
 			return err
 		}
-		return resourceServers.exists(ctx, tx, "identifier", g.Audience)
+		return resourceServers.exists(ctx, q, "identifier", g.Audience)
 	}
 }
 
@@ -196,17 +207,28 @@ func (s *Store) DeleteClientGrant(ctx context.Context, id string) error {
 
 // ListSigningKeys returns every signing key ordered by KID.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	return signingKeys.all(ctx, s.r, "", nil)
+	var keys []store.SigningKey
+	err := s.db.Query(ctx, func(q Querier) error {
+		var err error
+		keys, err = signingKeys.all(ctx, q, "")
+		return err
+	})
+	return keys, err
 }
 
-// UpdateSigningKeys runs fn on all keys inside the single write transaction
-// (so calls are serialised) and upserts the keys fn returns by KID. Keys that
-// leave the current state are written before keys that enter it, so one call
-// can rotate. A second current key of one key type is store.ErrConflict.
-// When fn returns no keys nothing is written and the version stays.
+// UpdateSigningKeys runs fn on all keys in a write transaction that holds
+// the signing-key lock (PostgreSQL: a transaction advisory lock; SQLite:
+// the database's single writer), so calls from every process are
+// serialised, and upserts the keys fn returns by KID. Keys that leave the
+// current state are written before keys that enter it, so one call can
+// rotate. A second current key of one key type is store.ErrConflict. When
+// fn returns no keys nothing is written and the version stays.
 func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.SigningKey) ([]store.SigningKey, error)) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		keys, err := signingKeys.all(ctx, tx, "", nil)
+	return s.db.Write(ctx, func(q Querier) error {
+		if err := s.lock(ctx, q, "signing_keys"); err != nil {
+			return err
+		}
+		keys, err := signingKeys.all(ctx, q, "")
 		if err != nil {
 			return err
 		}
@@ -224,20 +246,19 @@ func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.Sign
 		for i := range out {
 			k := &out[i]
 			if k.KID == "" {
-				return errors.New("sqlite: signing key has an empty kid")
+				return errors.New("store: signing key has an empty kid")
 			}
 			doc, err := json.Marshal(k)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (kid, key_type, state, doc) VALUES (?, ?, ?, ?)
+			if _, err := q.Exec(ctx, `INSERT INTO signing_keys (kid, key_type, state, doc) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (kid) DO UPDATE SET key_type = excluded.key_type, state = excluded.state, doc = excluded.doc`,
 				k.KID, k.KeyType, string(k.State), doc); err != nil {
-				return mapErr(err)
+				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE tenant_version SET version = version + 1 WHERE id = 1`)
-		return err
+		return s.bump(ctx, q)
 	})
 }
 
@@ -252,7 +273,7 @@ func boolInt(b bool) int {
 
 // GetAction returns the action with id or store.ErrNotFound.
 func (s *Store) GetAction(ctx context.Context, id string) (store.Action, error) {
-	return actions.get(ctx, s.r, id, "id = ?", id)
+	return getOne(ctx, s, actions, id, "id = $1", id)
 }
 
 // ListActions returns a page of actions ordered by id.
@@ -277,37 +298,41 @@ func (s *Store) DeleteAction(ctx context.Context, id string) error {
 
 // Bindings returns the action ids bound to trigger, in order.
 func (s *Store) Bindings(ctx context.Context, trigger string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT action_id FROM action_bindings WHERE trigger = ? ORDER BY position`, trigger)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+	err := s.db.Query(ctx, func(q Querier) error {
+		rows, err := q.Query(ctx, `SELECT action_id FROM action_bindings WHERE trigger = $1 ORDER BY position`, trigger)
+		if err != nil {
+			return err
 		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		defer rows.Close()
+		ids = nil
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	return ids, err
 }
 
 // SetBindings replaces the trigger's bindings with actionIDs, in order.
 // Every action must exist (else store.ErrNotFound) and appear once (else
 // store.ErrConflict).
 func (s *Store) SetBindings(ctx context.Context, trigger string, actionIDs []string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM action_bindings WHERE trigger = ?`, trigger); err != nil {
+	return s.write(ctx, func(q Querier) error {
+		if _, err := q.Exec(ctx, `DELETE FROM action_bindings WHERE trigger = $1`, trigger); err != nil {
 			return err
 		}
 		for i, id := range actionIDs {
-			if err := actions.exists(ctx, tx, "id", id); err != nil {
+			if err := actions.exists(ctx, q, "id", id); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO action_bindings (trigger, position, action_id) VALUES (?, ?, ?)`,
+			if _, err := q.Exec(ctx, `INSERT INTO action_bindings (trigger, position, action_id) VALUES ($1, $2, $3)`,
 				trigger, i, id); err != nil {
-				return mapErr(err)
+				return err
 			}
 		}
 		return nil
@@ -318,7 +343,7 @@ func (s *Store) SetBindings(ctx context.Context, trigger string, actionIDs []str
 
 // GetHook returns the hook with id or store.ErrNotFound.
 func (s *Store) GetHook(ctx context.Context, id string) (store.Hook, error) {
-	return hooks.get(ctx, s.r, id, "id = ?", id)
+	return getOne(ctx, s, hooks, id, "id = $1", id)
 }
 
 // ListHooks returns a page of hooks ordered by id.
@@ -341,90 +366,46 @@ func (s *Store) DeleteHook(ctx context.Context, id string) error {
 	return hooks.remove(ctx, s, id)
 }
 
-// Settings.
-
-// Settings returns the tenant settings.
-func (s *Store) Settings(ctx context.Context) (store.Settings, error) {
-	return settings(ctx, s.r)
-}
-
-func settings(ctx context.Context, q queryer) (store.Settings, error) {
-	var doc []byte
-	var st store.Settings
-	if err := q.QueryRowContext(ctx, `SELECT doc FROM settings WHERE id = 1`).Scan(&doc); err != nil {
-		return st, err
-	}
-	if err := json.Unmarshal(doc, &st); err != nil {
-		return st, fmt.Errorf("sqlite: decode settings: %w", err)
-	}
-	return st, nil
-}
-
-// UpdateSettings applies fn to the settings in one transaction.
-func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) error) (store.Settings, error) {
-	var out store.Settings
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		st, err := settings(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if err := fn(&st); err != nil {
-			return err
-		}
-		doc, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE settings SET doc = ? WHERE id = 1`, doc); err != nil {
-			return err
-		}
-		out = st
-		return nil
-	})
-	if err != nil {
-		return store.Settings{}, err
-	}
-	return out, nil
-}
-
 // Logs.
 
 // AppendLogs stores events in one transaction without bumping the version.
 // An event without an ID gets one that sorts in append order (its sequence
 // number in 20 decimal digits); a duplicate ID is store.ErrConflict and
-// stores nothing. Past MaxLogs, the oldest events are deleted.
+// stores nothing. Past the Store's bound, the oldest events are deleted.
 //
-// Sequence numbers are assigned here, under the writer's lock, so they have
-// no gaps and the bound is one indexed range delete.
+// Appends hold the logs lock (PostgreSQL: a transaction advisory lock;
+// SQLite: the single writer) and assign sequence numbers under it, so
+// sequence order is commit order (a checkpoint reader never skips an
+// event), there are no gaps, and the bound is one indexed range delete.
 func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 	if len(events) == 0 {
 		return ctx.Err()
 	}
-	keep := s.MaxLogs
+	keep := s.maxLogs()
 	if keep < 1 {
 		keep = DefaultMaxLogs
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Write(ctx, func(q Querier) error {
+		if err := s.lock(ctx, q, "logs"); err != nil {
+			return err
+		}
 		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM logs`).Scan(&last); err != nil {
+		if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM logs`).Scan(&last); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO logs (seq, id, doc) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
+		rows := make([][]any, len(events))
 		for i := range events {
 			seq := last + int64(i) + 1
 			doc, err := json.Marshal(&events[i])
 			if err != nil {
 				return err
 			}
-			if _, err := stmt.ExecContext(ctx, seq, logID(events[i].ID, seq), doc); err != nil {
-				return mapErr(err)
-			}
+			rows[i] = []any{seq, logID(events[i].ID, seq), doc}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM logs WHERE seq <= ?`, last+int64(len(events)-keep))
+		if err := q.ExecEach(ctx, `INSERT INTO logs (seq, id, doc) VALUES ($1, $2, $3)`, rows); err != nil {
+			return err
+		}
+		_, err := q.Exec(ctx, `DELETE FROM logs WHERE seq <= $1`, last+int64(len(events)-keep))
 		return err
 	})
 }
@@ -445,26 +426,26 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter) ([]store.LogEve
 	limit, offset := bounds(f.Page)
 	var out []store.LogEvent
 	var total int
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err := s.db.Read(ctx, func(q Querier) error {
 		if f.From == "" {
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM logs`).Scan(&total); err != nil {
+			if err := q.QueryRow(ctx, `SELECT count(*) FROM logs`).Scan(&total); err != nil {
 				return err
 			}
 			var err error
-			out, err = logs.query(ctx, tx, logs.selectFrom()+` ORDER BY seq DESC LIMIT ? OFFSET ?`, limit, offset)
+			out, err = logs.query(ctx, q, logs.selectFrom()+` ORDER BY seq DESC LIMIT $1 OFFSET $2`, limit, offset)
 			return err
 		}
 		var from int64
-		err := tx.QueryRowContext(ctx, `SELECT seq FROM logs WHERE id = ?`, f.From).Scan(&from)
-		if err == sql.ErrNoRows {
-			return fmt.Errorf("%w: log event %q", store.ErrNotFound, f.From)
+		err := q.QueryRow(ctx, `SELECT seq FROM logs WHERE id = $1`, f.From).Scan(&from)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("log event", f.From)
 		} else if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM logs WHERE seq > ?`, from).Scan(&total); err != nil {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM logs WHERE seq > $1`, from).Scan(&total); err != nil {
 			return err
 		}
-		out, err = logs.query(ctx, tx, logs.selectFrom()+` WHERE seq > ? ORDER BY seq LIMIT ?`, from, limit)
+		out, err = logs.query(ctx, q, logs.selectFrom()+` WHERE seq > $1 ORDER BY seq LIMIT $2`, from, limit)
 		return err
 	})
 	if err != nil {
@@ -475,5 +456,5 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter) ([]store.LogEve
 
 // GetLog returns the log event with id or store.ErrNotFound.
 func (s *Store) GetLog(ctx context.Context, id string) (store.LogEvent, error) {
-	return logs.get(ctx, s.r, id, "id = ?", id)
+	return getOne(ctx, s, logs, id, "id = $1", id)
 }
