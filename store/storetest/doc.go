@@ -29,6 +29,8 @@
 //   - Times round-trip to the microsecond; the suite compares them in UTC.
 //   - A failed write (an error from fn, a conflict, a missing id, a cancelled
 //     context) changes nothing, including the version.
+//   - Concurrent updates of one value (a client, the settings) apply one
+//     after the other: none overwrites another's change.
 //
 // RunLogRetention checks the bound on stored log events for a store opened
 // with a small bound.

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/credo-dev/credo/store"
 )
@@ -105,6 +107,33 @@ func testSettings(t *testing.T, s store.Store) {
 	if v2, err := s.Version(ctx); err != nil || v2 != v {
 		t.Fatalf("version after failed update = %d, %v; want %d", v2, err, v)
 	}
+}
+
+// testSettingsConcurrent runs two UpdateSettings at once, each setting its
+// own field and slow enough that both read before either writes unless the
+// second read waits for the first write: neither change may be lost.
+func testSettingsConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	for _, set := range []func(*store.Settings){
+		func(st *store.Settings) { st.HonorScopeSubset = true },
+		func(st *store.Settings) { st.Auth0CompatErrors = true },
+	} {
+		wg.Go(func() {
+			_, err := s.UpdateSettings(ctx, func(st *store.Settings) error {
+				time.Sleep(100 * time.Millisecond)
+				set(st)
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	st, err := s.Settings(ctx)
+	must(t, err)
+	equal(t, "settings after two concurrent updates", st, store.Settings{HonorScopeSubset: true, Auth0CompatErrors: true})
 }
 
 func testLogs(t *testing.T, s store.Store) {

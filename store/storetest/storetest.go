@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeysConcurrent", testSigningKeysConcurrent},
 		{"Bindings", testBindings},
 		{"Settings", testSettings},
+		{"SettingsConcurrent", testSettingsConcurrent},
 		{"Logs", testLogs},
 		{"Pagination", testPagination},
 		{"Version", testVersion},

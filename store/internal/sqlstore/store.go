@@ -87,7 +87,7 @@ func (s *Store) Load(ctx context.Context) (*store.Data, error) {
 		if d.Hooks, err = hooks.all(ctx, q, ""); err != nil {
 			return err
 		}
-		if d.Settings, err = settings(ctx, q); err != nil {
+		if d.Settings, err = settings(ctx, q, ""); err != nil {
 			return err
 		}
 		return loadBindings(ctx, q, d)
@@ -128,16 +128,17 @@ func (s *Store) Settings(ctx context.Context) (store.Settings, error) {
 	var st store.Settings
 	err := s.db.Query(ctx, func(q Querier) error {
 		var err error
-		st, err = settings(ctx, q)
+		st, err = settings(ctx, q, "")
 		return err
 	})
 	return st, err
 }
 
-func settings(ctx context.Context, q Querier) (store.Settings, error) {
+// settings reads the settings; lock is appended to the SELECT.
+func settings(ctx context.Context, q Querier, lock string) (store.Settings, error) {
 	var doc []byte
 	var st store.Settings
-	if err := q.QueryRow(ctx, `SELECT doc FROM settings WHERE id = 1`).Scan(&doc); err != nil {
+	if err := q.QueryRow(ctx, `SELECT doc FROM settings WHERE id = 1`+lock).Scan(&doc); err != nil {
 		return st, err
 	}
 	if err := json.Unmarshal(doc, &st); err != nil {
@@ -146,11 +147,13 @@ func settings(ctx context.Context, q Querier) (store.Settings, error) {
 	return st, nil
 }
 
-// UpdateSettings applies fn to the settings in one transaction.
+// UpdateSettings applies fn to the settings in one transaction. The read
+// locks the row (where the dialect locks rows), so that concurrent updates
+// apply one after the other instead of overwriting each other.
 func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) error) (store.Settings, error) {
 	var out store.Settings
 	err := s.write(ctx, func(q Querier) error {
-		st, err := settings(ctx, q)
+		st, err := settings(ctx, q, s.dialect.ForUpdate)
 		if err != nil {
 			return err
 		}
