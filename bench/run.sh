@@ -57,6 +57,7 @@ echo "building credo and floor..." >&2
 (cd "$shared/bench/floor" && go build -o "$work/floor" .)
 
 secret=bench-secret-0123456789abcdefghijklmnopqrstuv
+export CREDO_MASTER_KEY=$(printf 'ab%.0s' $(seq 32))
 cat > "$work/seed.yaml" <<YAML
 resourceServers:
   - {name: RS256, identifier: "urn:bench:rs256", scopes: [{value: "read:bench"}, {value: "write:bench"}]}
@@ -104,7 +105,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 start_credo() { # name db extra-args...
   local name=$1 db=$2; shift 2
-  CREDO_MASTER_KEY=$(printf 'ab%.0s' $(seq 32)) "$work/credo" serve --no-demo --addr "$host:$credo_port" --db "$db" \
+  "$work/credo" serve --no-demo --addr "$host:$credo_port" --db "$db" \
     --seed "$work/seed.yaml" --log-level warn "$@" >"$work/credo-$name.log" 2>&1 &
   credo_pid=$!; pids+=("$credo_pid")
   wait_ready "http://$host:$credo_port/readyz" || { cat "$work/credo-$name.log" >&2; return 1; }
