@@ -262,6 +262,9 @@ type Store interface {
 	// upserts (by KID) every key fn returns. A second current key of one key
 	// type is refused with ErrConflict.
 	UpdateSigningKeys(ctx context.Context, fn func(keys []SigningKey) ([]SigningKey, error)) error
+	// DeleteSigningKey removes a revoked key (audit retention keeps only the
+	// newest few). A key in any other state is refused with ErrConflict.
+	DeleteSigningKey(ctx context.Context, kid string) error
 
 	GetAction(ctx context.Context, id string) (Action, error)
 	ListActions(ctx context.Context, p Page) ([]Action, int, error)

@@ -263,15 +263,60 @@ func (m *Manager) Rotate(ctx context.Context, types ...string) ([]store.SigningK
 	return current, err
 }
 
-// Revoke revokes a previous key.
+// MaxRevoked is how many revoked keys are kept for audit (as Auth0's
+// Dashboard shows the last three); older ones are deleted on revoke.
+const MaxRevoked = 3
+
+// Revoke revokes a previous key and deletes revoked keys beyond MaxRevoked,
+// oldest first.
 func (m *Manager) Revoke(ctx context.Context, kid string) (store.SigningKey, error) {
 	var revoked store.SigningKey
+	var prune []string
 	err := m.Store.UpdateSigningKeys(ctx, func(keys []store.SigningKey) ([]store.SigningKey, error) {
 		k, err := m.lifecycle().Revoke(keys, kid)
 		revoked = k
+		prune = ExcessRevoked(append(slices.Clone(keys), k), MaxRevoked)
 		return []store.SigningKey{k}, err
 	})
-	return revoked, err
+	if err != nil {
+		return revoked, err
+	}
+	for _, old := range prune {
+		if err := m.Store.DeleteSigningKey(ctx, old); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return revoked, fmt.Errorf("pruning revoked key %s: %w", old, err)
+		}
+	}
+	return revoked, nil
+}
+
+// ExcessRevoked lists the kids of revoked keys beyond the newest keep
+// (by RevokedAt). A key listed twice (old and new version) counts once,
+// with its last state.
+func ExcessRevoked(keys []store.SigningKey, keep int) []string {
+	last := map[string]store.SigningKey{}
+	for _, k := range keys {
+		last[k.KID] = k
+	}
+	var revoked []store.SigningKey
+	for _, k := range last {
+		if k.State == store.KeyRevoked {
+			revoked = append(revoked, k)
+		}
+	}
+	if len(revoked) <= keep {
+		return nil
+	}
+	sort.Slice(revoked, func(i, j int) bool {
+		if !revoked[i].RevokedAt.Equal(revoked[j].RevokedAt) {
+			return revoked[i].RevokedAt.After(revoked[j].RevokedAt)
+		}
+		return revoked[i].KID < revoked[j].KID
+	})
+	var out []string
+	for _, k := range revoked[keep:] {
+		out = append(out, k.KID)
+	}
+	return out
 }
 
 // DueForRotation reports which key types should rotate automatically: the

@@ -3,9 +3,11 @@ package keys
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,5 +217,21 @@ func TestDueForRotation(t *testing.T) {
 	}
 	if d := DueForRotation(ks, 720*time.Hour, time.Hour, t0.Add(720*time.Hour+31*time.Minute)); len(d) != 1 {
 		t.Fatalf("not due: %v", d)
+	}
+}
+
+func TestExcessRevoked(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ks []store.SigningKey
+	for i := range 5 {
+		ks = append(ks, store.SigningKey{KID: fmt.Sprintf("r%d", i), State: store.KeyRevoked, RevokedAt: t0.Add(time.Duration(i) * time.Hour)})
+	}
+	ks = append(ks, store.SigningKey{KID: "c", State: store.KeyCurrent})
+	got := ExcessRevoked(ks, 3)
+	if len(got) != 2 || !slices.Contains(got, "r0") || !slices.Contains(got, "r1") {
+		t.Fatalf("ExcessRevoked = %v, want the two oldest", got)
+	}
+	if got := ExcessRevoked(ks[:3], 3); got != nil {
+		t.Fatalf("pruned within the limit: %v", got)
 	}
 }

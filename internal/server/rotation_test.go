@@ -175,3 +175,41 @@ func TestNoPlaintextSecretsInDatabaseFile(t *testing.T) {
 		t.Error("database contains an unencrypted PKCS#8 RSA key")
 	}
 }
+
+func TestOnlyTheNewestRevokedKeysAreKept(t *testing.T) {
+	f := newFixture(t)
+	f.seed(baseSeed)
+	ctx := t.Context()
+	var revoked []string
+	for range keys.MaxRevoked + 2 {
+		cur := kidOf(t, f.token(t, "urn:credo:modern"))
+		if _, err := f.svc.RotateKeys(ctx, keys.TypeEC); err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(time.Minute)
+		if _, err := f.svc.RevokeKey(ctx, cur); err != nil {
+			t.Fatal(err)
+		}
+		revoked = append(revoked, cur)
+	}
+	ks, err := f.st.ListSigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, k := range ks {
+		if k.State == store.KeyRevoked {
+			kept = append(kept, k.KID)
+		}
+	}
+	if len(kept) != keys.MaxRevoked {
+		t.Fatalf("%d revoked keys kept, want %d", len(kept), keys.MaxRevoked)
+	}
+	for _, old := range revoked[:2] {
+		for _, k := range kept {
+			if k == old {
+				t.Fatalf("oldest revoked key %s kept", old)
+			}
+		}
+	}
+}

@@ -126,3 +126,25 @@ func testSigningKeysConcurrent(t *testing.T, s store.Store) {
 		t.Fatalf("keys after %d concurrent callers = %+v, want exactly one current key", n, keys)
 	}
 }
+
+func testDeleteSigningKey(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	must(t, s.UpdateSigningKeys(ctx, func([]store.SigningKey) ([]store.SigningKey, error) {
+		return []store.SigningKey{sampleKey("cur", "EC", store.KeyCurrent), sampleKey("old", "EC", store.KeyRevoked), sampleKey("prev", "EC", store.KeyPrevious)}, nil
+	}))
+	wantErr(t, "delete current key", s.DeleteSigningKey(ctx, "cur"), store.ErrConflict)
+	wantErr(t, "delete previous key", s.DeleteSigningKey(ctx, "prev"), store.ErrConflict)
+	wantErr(t, "delete missing key", s.DeleteSigningKey(ctx, "nope"), store.ErrNotFound)
+	v0, err := s.Version(ctx)
+	must(t, err)
+	must(t, s.DeleteSigningKey(ctx, "old"))
+	if v1, _ := s.Version(ctx); v1 <= v0 {
+		t.Fatalf("version did not move on delete: %d → %d", v0, v1)
+	}
+	ks, err := s.ListSigningKeys(ctx)
+	must(t, err)
+	if len(ks) != 2 {
+		t.Fatalf("%d keys after deleting one of three", len(ks))
+	}
+	wantErr(t, "delete twice", s.DeleteSigningKey(ctx, "old"), store.ErrNotFound)
+}

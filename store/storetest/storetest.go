@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GrantCascades", testGrantCascades},
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeysConcurrent", testSigningKeysConcurrent},
+		{"DeleteSigningKey", testDeleteSigningKey},
 		{"Bindings", testBindings},
 		{"Settings", testSettings},
 		{"SettingsConcurrent", testSettingsConcurrent},

@@ -262,6 +262,31 @@ func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.Sign
 	})
 }
 
+// DeleteSigningKey removes a revoked key; any other state is
+// store.ErrConflict, a missing key store.ErrNotFound.
+func (s *Store) DeleteSigningKey(ctx context.Context, kid string) error {
+	return s.db.Write(ctx, func(q Querier) error {
+		if err := s.lock(ctx, q, "signing_keys"); err != nil {
+			return err
+		}
+		var state string
+		err := q.QueryRow(ctx, "SELECT state FROM signing_keys WHERE kid = $1", kid).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("signing key", kid)
+		}
+		if err != nil {
+			return err
+		}
+		if state != string(store.KeyRevoked) {
+			return fmt.Errorf("%w: signing key %s is %s, only revoked keys can be deleted", store.ErrConflict, kid, state)
+		}
+		if _, err := q.Exec(ctx, "DELETE FROM signing_keys WHERE kid = $1", kid); err != nil {
+			return err
+		}
+		return s.bump(ctx, q)
+	})
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
