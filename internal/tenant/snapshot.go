@@ -248,13 +248,13 @@ func (h *Holder) setHealth(err error) {
 	defer h.healthMu.Unlock()
 	if err != nil {
 		if h.lastErr == nil {
-			h.log.Warn("store unreachable; serving tokens from the last snapshot", "err", err)
+			h.log.Warn("cannot refresh the tenant snapshot; serving tokens from the last one", "err", err)
 		}
 		h.lastErr, h.lastErrAt = err, h.now()
 		return
 	}
 	if h.lastErr != nil {
-		h.log.Info("store reachable again")
+		h.log.Info("tenant snapshot refreshed again")
 	}
 	h.lastErr, h.lastOK = nil, h.now()
 }
