@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -55,6 +56,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics")
+	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	if _, err := fs.parse(args); err != nil {
 		return err
@@ -79,6 +81,9 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {

@@ -61,6 +61,12 @@ type Config struct {
 	// (CREDO_TOKEN_LOG): all (seccft and feccft, like Auth0), failures (the
 	// default: feccft only; successes are counted in /metrics), or none.
 	TokenLog string
+	// GCPercent is the garbage collector's target (debug.SetGCPercent);
+	// the GOGC environment variable, when set, wins. Default 400: the token
+	// path allocates briefly per request over a small live heap, and
+	// collecting less often measured +30% token throughput with one Action
+	// bound (bench/RESULTS.md). Use GOMEMLIMIT to cap memory.
+	GCPercent int
 	// PprofAddr serves net/http/pprof on a separate loopback listener when set.
 	PprofAddr string
 	// NoDemo skips creating the demo tenant on first start.
@@ -77,6 +83,7 @@ func Default() Config {
 		LogFormat:          "text",
 		LogLevel:           "info",
 		TokenLog:           "failures",
+		GCPercent:          400,
 		JWKSMaxAge:         10 * time.Minute,
 		PollInterval:       2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
@@ -155,6 +162,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		errs = append(errs, errors.New("--db-max-conns must be between 1 and 1000"))
+	}
+	if c.GCPercent < 25 || c.GCPercent > 10000 {
+		errs = append(errs, fmt.Errorf("--gc-percent %d: want 25 to 10000 (GOGC overrides it)", c.GCPercent))
 	}
 	switch c.TokenLog {
 	case "all", "failures", "none":
