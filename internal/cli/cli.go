@@ -172,6 +172,55 @@ func (f *flagSet) Duration(p *time.Duration, name string, def time.Duration, usa
 	f.DurationVar(p, name, def, usage)
 }
 
+// Bytes registers a size flag: plain bytes or a number with KiB, MiB, GiB
+// (or KB, MB, GB) suffix.
+func (f *flagSet) Bytes(p *int64, name string, def int64, usage string) {
+	if v, ok := f.io.env(envName(name)); ok {
+		n, err := parseBytes(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: %v", envName(name), v, err))
+		}
+		def = n
+	}
+	*p = def
+	f.Func(name, usage+" (default "+formatBytes(def)+")", func(s string) error {
+		n, err := parseBytes(s)
+		if err == nil {
+			*p = n
+		}
+		return err
+	})
+}
+
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("want a size such as 450MiB, 2GiB or 0")
+	}
+	return n * mult, nil
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n > 0 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n > 0 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 func (f *flagSet) Bool(p *bool, name string, def bool, usage string) {
 	if v, ok := f.io.env(envName(name)); ok {
 		b, err := strconv.ParseBool(v)

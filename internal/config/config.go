@@ -67,6 +67,11 @@ type Config struct {
 	// collecting less often measured +30% token throughput with one Action
 	// bound (bench/RESULTS.md). Use GOMEMLIMIT to cap memory.
 	GCPercent int
+	// MemoryLimit is the Go runtime's soft memory limit in bytes
+	// (debug.SetMemoryLimit); GOMEMLIMIT, when set, wins; 0 means none.
+	// Default 450 MiB: with GCPercent 400 a large tenant's snapshot rebuild
+	// could otherwise let the heap grow to five times its live size.
+	MemoryLimit int64
 	// PprofAddr serves net/http/pprof on a separate loopback listener when set.
 	PprofAddr string
 	// NoDemo skips creating the demo tenant on first start.
@@ -84,6 +89,7 @@ func Default() Config {
 		LogLevel:           "info",
 		TokenLog:           "failures",
 		GCPercent:          400,
+		MemoryLimit:        450 << 20,
 		JWKSMaxAge:         10 * time.Minute,
 		PollInterval:       2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
@@ -165,6 +171,9 @@ func (c *Config) Validate() error {
 	}
 	if c.GCPercent < 25 || c.GCPercent > 10000 {
 		errs = append(errs, fmt.Errorf("--gc-percent %d: want 25 to 10000 (GOGC overrides it)", c.GCPercent))
+	}
+	if c.MemoryLimit < 0 || (c.MemoryLimit > 0 && c.MemoryLimit < 64<<20) {
+		errs = append(errs, fmt.Errorf("--memory-limit %d: want 0 (none) or at least 64 MiB", c.MemoryLimit))
 	}
 	switch c.TokenLog {
 	case "all", "failures", "none":
