@@ -124,7 +124,7 @@ func (a *authenticator) authenticate(r *http.Request) (*verify.Claims, []string,
 	}
 	var scopes []string
 	for _, s := range claims.Scopes {
-		if g.ScopeSet[s] {
+		if g.Allows(s) {
 			scopes = append(scopes, s)
 		}
 	}

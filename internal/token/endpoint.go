@@ -250,7 +250,7 @@ func splitScope(s string) ([]string, *oauth.Error) {
 func intersect(scopes []string, g *tenant.Grant) []string {
 	out := make([]string, 0, len(scopes))
 	for _, s := range scopes {
-		if g.ScopeSet[s] && !slices.Contains(out, s) {
+		if g.Allows(s) && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
