@@ -192,6 +192,21 @@ func (f *flagSet) Bytes(p *int64, name string, def int64, usage string) {
 	})
 }
 
+// notAFlag reports whether arg is a value that merely starts with "-", such
+// as a base64url kid: a single dash, no defined flag of that name, and a
+// character no flag name has (flags are lower-case words joined by "-").
+// Misspelled flags ("--no-such-flag", "-verbose") stay errors.
+func (f *flagSet) notAFlag(arg string) bool {
+	if len(arg) < 2 || arg[0] != '-' || arg[1] == '-' {
+		return false
+	}
+	name, _, _ := strings.Cut(arg[1:], "=")
+	if f.Lookup(name) != nil {
+		return false
+	}
+	return strings.IndexFunc(name, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '-') }) >= 0
+}
+
 func parseBytes(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	mult := int64(1)
@@ -238,6 +253,11 @@ func (f *flagSet) Bool(p *bool, name string, def bool, usage string) {
 func (f *flagSet) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
+		// An argument that looks like a flag but names none (a kid or an id
+		// may start with "-") is positional.
+		for len(args) > 0 && f.notAFlag(args[0]) {
+			pos, args = append(pos, args[0]), args[1:]
+		}
 		if err := f.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err

@@ -107,3 +107,21 @@ func TestParseBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestPositionalArgumentsMayStartWithADash(t *testing.T) {
+	fs := newFlagSet(IO{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}, "x", "x")
+	var db string
+	fs.String(&db, "db", "", "")
+	pos, err := fs.parse([]string{"-SPRCIdO-948aH5", "--db", "a.db", "--", "--literal"})
+	if err != nil || db != "a.db" || len(pos) != 2 || pos[0] != "-SPRCIdO-948aH5" || pos[1] != "--literal" {
+		t.Fatalf("%v %q %q", err, db, pos)
+	}
+	if _, err := fs.parse([]string{"--db"}); err == nil {
+		t.Fatal("a known flag without its value was accepted")
+	}
+	for _, typo := range []string{"--no-such-flag", "-verbose"} {
+		if _, err := fs.parse([]string{typo}); err == nil {
+			t.Fatalf("misspelled flag %s accepted", typo)
+		}
+	}
+}

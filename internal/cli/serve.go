@@ -59,8 +59,12 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
 	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
-	if _, err := fs.parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected argument %q (serve takes only flags; see credo serve --help)", rest[0])
 	}
 	cfg.MasterKey, _ = io.env("CREDO_MASTER_KEY")
 	cfg.BootstrapClientID, _ = io.env("CREDO_BOOTSTRAP_CLIENT_ID")
@@ -173,7 +177,7 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 	}
 	go a.holder.Watch(ctx, cfg.PollInterval)
 	if cfg.KeyRotationPeriod > 0 {
-		go autoRotate(ctx, a, cfg, log)
+		go autoRotate(ctx, a, cfg, log, time.Minute, time.Now)
 	}
 
 	printBanner(io.Stdout, cfg, demo, adminID, adminSecret)
@@ -256,9 +260,9 @@ Set CREDO_BOOTSTRAP_CLIENT_ID/CREDO_BOOTSTRAP_CLIENT_SECRET to choose them yours
 	fmt.Fprintln(w)
 }
 
-// autoRotate rotates key types that are due, checking every minute.
-func autoRotate(ctx context.Context, a *app, cfg config.Config, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
+// autoRotate rotates key types that are due, checking every interval.
+func autoRotate(ctx context.Context, a *app, cfg config.Config, log *slog.Logger, every time.Duration, now func() time.Time) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -266,16 +270,24 @@ func autoRotate(ctx context.Context, a *app, cfg config.Config, log *slog.Logger
 			return
 		case <-t.C:
 		}
-		due := keys.DueForRotation(a.holder.Current().Keys.Keys(), cfg.KeyRotationPeriod, cfg.JWKSMaxAge, time.Now())
-		if len(due) == 0 {
-			continue
-		}
-		if _, err := a.svc.RotateKeys(ctx, due...); err != nil {
-			log.Error("automatic key rotation failed", "types", due, "err", err)
-			continue
-		}
-		log.Info("signing keys rotated automatically", "types", due)
+		rotateDue(ctx, a, cfg, log, now())
 	}
+}
+
+// rotateDue rotates the key types whose current key has served
+// KeyRotationPeriod and whose next key was published at least JWKSMaxAge
+// ago, and returns them.
+func rotateDue(ctx context.Context, a *app, cfg config.Config, log *slog.Logger, now time.Time) []string {
+	due := keys.DueForRotation(a.holder.Current().Keys.Keys(), cfg.KeyRotationPeriod, cfg.JWKSMaxAge, now)
+	if len(due) == 0 {
+		return nil
+	}
+	if _, err := a.svc.RotateKeys(ctx, due...); err != nil {
+		log.Error("automatic key rotation failed", "types", due, "err", err)
+		return nil
+	}
+	log.Info("signing keys rotated automatically", "types", due)
+	return due
 }
 
 // servePprof exposes the Go profiler on a separate listener, never on the
