@@ -18,7 +18,7 @@ type DB interface {
 }
 
 // Querier runs statements on a backend's connection or transaction.
-// Statements use $1, $2, … placeholders.
+// Statements use $1, $2, … bind parameters.
 type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (Rows, error)
 	// QueryRow's Scan fails with an error wrapping sql.ErrNoRows when there

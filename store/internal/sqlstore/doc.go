@@ -19,7 +19,7 @@
 //     single writer does not need; FOR UPDATE; the current time in
 //     schema_migrations).
 //
-// Statements are written once with $1, $2, … placeholders: pgx binds them
+// Statements are written once with $1, $2, … bind parameters: pgx binds them
 // natively and modernc.org/sqlite binds $N to the N-th argument, as it does
 // ?N. Both drivers report a missing row as an error that wraps
 // sql.ErrNoRows.

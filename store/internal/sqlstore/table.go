@@ -196,7 +196,7 @@ func whereClause(where string) string {
 	return " WHERE " + where
 }
 
-// param returns the placeholder of the i-th argument: $i.
+// param returns the bind parameter of the i-th argument: $i.
 func param(i int) string { return "$" + strconv.Itoa(i) }
 
 // params returns "$1, $2, …, $n".
