@@ -3,8 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -29,7 +29,8 @@ type app struct {
 	scripts *token.Scripts
 }
 
-func newLogger(cfg config.Config, w *os.File) *slog.Logger {
+// newLogger builds the text or JSON logger at the configured level.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	lvl.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}

@@ -115,7 +115,7 @@ func (o *mgmtOpts) openTenant(ctx context.Context, io IO) (*app, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return openApp(ctx, cfg, slogTo(cfg, io.Stderr))
+	return openApp(ctx, cfg, newLogger(cfg, io.Stderr))
 }
 
 // servedIssuer returns the issuer of the database's system API ("" when

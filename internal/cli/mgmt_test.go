@@ -275,7 +275,7 @@ func TestManagementCLIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	a, err := openApp(ctx, cfg, slogTo(cfg, logs))
+	a, err := openApp(ctx, cfg, newLogger(cfg, logs))
 	if err != nil {
 		t.Fatal(err)
 	}

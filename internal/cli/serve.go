@@ -76,14 +76,7 @@ func runServe(ctx context.Context, io IO, args []string) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, io IO) error {
-	logOut, _ := io.Stderr.(*os.File)
-	if logOut == nil {
-		logOut = os.Stderr
-	}
-	log := newLogger(cfg, logOut)
-	if w, ok := io.Stderr.(*os.File); !ok || w != logOut {
-		log = slogTo(cfg, io.Stderr)
-	}
+	log := newLogger(cfg, io.Stderr)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if _, set := os.LookupEnv("GOGC"); !set {
@@ -203,16 +196,6 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-func slogTo(cfg config.Config, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	lvl.UnmarshalText([]byte(cfg.LogLevel))
-	opts := &slog.HandlerOptions{Level: lvl}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func applySeedFile(ctx context.Context, svc *tenant.Service, path string) (tenant.SeedResult, error) {

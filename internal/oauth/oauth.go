@@ -3,6 +3,7 @@ package oauth
 import (
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Grant types and client authentication methods (RFC 6749, RFC 7591 names).
@@ -217,7 +218,7 @@ func AppendJSONString(buf []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := decodeRune(s[i:])
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == 0xFFFD && size == 1 {
 			buf = append(buf, s[start:i]...)
 			buf = append(buf, `\ufffd`...)

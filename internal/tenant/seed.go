@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -380,7 +381,7 @@ func (s *Service) applyClient(ctx context.Context, c SeedClient, res *SeedResult
 	}
 	f.ClientID = ""
 	probe := cur
-	probe.Metadata = maps2(cur.Metadata)
+	probe.Metadata = maps.Clone(cur.Metadata)
 	probe.GrantTypes = slices.Clone(cur.GrantTypes)
 	if err := f.apply(&probe); err != nil {
 		return "", err
@@ -398,14 +399,6 @@ func (s *Service) applyClient(ctx context.Context, c SeedClient, res *SeedResult
 		res.Updated++
 	}
 	return cur.ClientID, err
-}
-
-func maps2(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func sameClient(a, b store.Client) bool {

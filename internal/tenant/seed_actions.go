@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/credo-dev/credo/store"
 )
@@ -115,7 +116,7 @@ func (s *Service) applyExtensions(ctx context.Context, seed *Seed, res *SeedResu
 			for k, v := range sh.Secrets {
 				secrets = append(secrets, SecretInput{Name: k, Value: v})
 			}
-			slices.SortFunc(secrets, func(a, b SecretInput) int { return cmpString(a.Name, b.Name) })
+			slices.SortFunc(secrets, func(a, b SecretInput) int { return strings.Compare(a.Name, b.Name) })
 			f.Secrets = &secrets
 		}
 		var existing *store.Hook
@@ -163,14 +164,4 @@ func (s *Service) sameSecrets(prefix string, stored []store.ActionSecret, in []S
 		}
 	}
 	return true
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
