@@ -65,11 +65,11 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if oerr.Status >= 500 && e.Log != nil {
 			e.Log.Error("token request failed", "error", oerr.Code, "description", oerr.Description)
 		}
-		e.record(r, ex, oerr)
+		e.record(r, ex, "", oerr)
 		oauth.WriteError(w, oerr)
 		return
 	}
-	e.record(r, ex, nil)
+	e.record(r, ex, tok.Scope, nil)
 	oauth.WriteToken(w, tok)
 }
 
@@ -317,7 +317,7 @@ func newJTI() string {
 	return base64.RawURLEncoding.EncodeToString(r[:])
 }
 
-func (e *Endpoint) record(r *http.Request, ex *Exchange, oerr *oauth.Error) {
+func (e *Endpoint) record(r *http.Request, ex *Exchange, scope string, oerr *oauth.Error) {
 	if e.Events == nil {
 		return
 	}
@@ -334,7 +334,7 @@ func (e *Endpoint) record(r *http.Request, ex *Exchange, oerr *oauth.Error) {
 	}
 	if oerr == nil {
 		ev.Type, ev.Description = "seccft", "Client Credentials for Access Token"
-		ev.Scope = strings.Join(ex.Scopes, " ")
+		ev.Scope = scope // already joined for the token
 	} else {
 		ev.Type, ev.Description = "feccft", oerr.Description
 		ev.Details = map[string]any{"error": oerr.Code, "status": oerr.Status}
