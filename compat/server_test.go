@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/credo-dev/credo/internal/testkit"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -217,31 +217,13 @@ func (fx *fixture) seedEnv() []string {
 	}
 }
 
-// lockedBuffer collects a process's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // server is a running `credo serve`.
 type server struct {
 	Base   string // http://127.0.0.1:PORT
 	Issuer string // Base + "/"
 	Dir    string
-	Stdout *lockedBuffer
-	Stderr *lockedBuffer
+	Stdout *testkit.Buffer
+	Stderr *testkit.Buffer
 
 	jwksOnce sync.Once
 	jwks     jose.JSONWebKeySet
@@ -258,17 +240,6 @@ func cleanEnv(extra ...string) []string {
 		}
 	}
 	return append(env, extra...)
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // startCredo runs `credo serve --no-demo --seed …` on a free loopback port
@@ -298,8 +269,8 @@ func startCredo(t *testing.T, fx *fixture) *server {
 }
 
 func tryStart(t *testing.T, bin, dir, seed string, fx *fixture) (*server, error) {
-	addr := freeAddr(t)
-	srv := &server{Base: "http://" + addr, Issuer: "http://" + addr + "/", Dir: dir, Stdout: &lockedBuffer{}, Stderr: &lockedBuffer{}}
+	addr := testkit.FreeAddr(t)
+	srv := &server{Base: "http://" + addr, Issuer: "http://" + addr + "/", Dir: dir, Stdout: &testkit.Buffer{}, Stderr: &testkit.Buffer{}}
 	cmd := exec.Command(bin, "serve", "--no-demo", "--addr", addr, "--db", filepath.Join(dir, "credo.db"), "--seed", seed)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(fx.seedEnv()...)

@@ -12,15 +12,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/credo-dev/credo/internal/testkit"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,28 +73,11 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs a long-lived process; cleanup interrupts it (then kills it
 // after 10 s) and logs its output if the test failed.
-func start(t *testing.T, name string, cmd *exec.Cmd) *syncBuffer {
+func start(t *testing.T, name string, cmd *exec.Cmd) *testkit.Buffer {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -129,15 +111,6 @@ func waitUntil(d time.Duration, fn func() bool) bool {
 	return true
 }
 
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 func ready(url string) bool {
 	resp, err := http.Get(url)
 	if err != nil {
@@ -155,7 +128,7 @@ func startCredo(t *testing.T, bin string, env []string) string {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", filepath.Join(dir, "credo.db"), "--seed", seed, "--no-demo")
 	cmd.Dir, cmd.Env = dir, env
 	out := start(t, "credo", cmd)
@@ -190,7 +163,7 @@ func startAPI(t *testing.T, bin, issuer string) string {
 // run runs a command to completion and returns its combined output and exit code.
 func run(t *testing.T, cmd *exec.Cmd) (string, int) {
 	t.Helper()
-	var out syncBuffer
+	var out testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	var ee *exec.ExitError

@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/credo-dev/credo/internal/testkit"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,45 +33,13 @@ type replica struct {
 	t    *testing.T
 	base string
 	cmd  *exec.Cmd
-	logs *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
-func buildCredo(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "credo")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/credo")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	logs *testkit.Buffer
 }
 
 func startReplica(t *testing.T, bin, dsn, schema, issuer string) *replica {
 	t.Helper()
-	addr := freeAddr(t)
-	r := &replica{t: t, base: "http://" + addr + "/", logs: &lockedBuffer{}}
+	addr := testkit.FreeAddr(t)
+	r := &replica{t: t, base: "http://" + addr + "/", logs: &testkit.Buffer{}}
 	r.cmd = exec.Command(bin, "serve", "--addr", addr, "--issuer", issuer, "--db", dsn, "--db-schema", schema, "--no-demo", "--log-level", "debug")
 	r.cmd.Env = append(os.Environ(),
 		"CREDO_MASTER_KEY="+strings.Repeat("cd", 32),
@@ -191,7 +158,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 	if dsn == "" {
 		t.Skip("CREDO_TEST_POSTGRES not set: skipping the two-replica PostgreSQL test")
 	}
-	bin := buildCredo(t)
+	bin := testkit.BuildCredo(t, false)
 	schema := pgSchema(t, dsn)
 	issuer := "https://auth.replicas.test/"
 	a := startReplica(t, bin, dsn, schema, issuer)
@@ -283,7 +250,7 @@ func TestReplicasSurviveDroppedConnections(t *testing.T) {
 	if dsn == "" {
 		t.Skip("CREDO_TEST_POSTGRES not set: skipping the PostgreSQL fault test")
 	}
-	bin := buildCredo(t)
+	bin := testkit.BuildCredo(t, false)
 	schema := pgSchema(t, dsn)
 	issuer := "https://auth.fault.test/"
 	a := startReplica(t, bin, dsn, schema, issuer)

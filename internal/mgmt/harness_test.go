@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"github.com/credo-dev/credo/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,7 +48,7 @@ type harness struct {
 	svc    *tenant.Service
 	holder *tenant.Holder
 	h      http.Handler
-	logs   *syncBuffer // everything the server logged
+	logs   *testkit.Buffer // everything the server logged
 
 	mu     sync.Mutex
 	now    time.Time
@@ -56,27 +57,10 @@ type harness struct {
 	admin string // an admin token (all Management API scopes)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := t.Context()
-	h := &harness{t: t, dbPath: filepath.Join(t.TempDir(), "credo.db"), now: time.Date(2027, 3, 4, 5, 6, 7, 0, time.UTC), logs: &syncBuffer{}}
+	h := &harness{t: t, dbPath: filepath.Join(t.TempDir(), "credo.db"), now: time.Date(2027, 3, 4, 5, 6, 7, 0, time.UTC), logs: &testkit.Buffer{}}
 	st, err := sqlite.Open(ctx, h.dbPath)
 	if err != nil {
 		t.Fatal(err)
