@@ -92,25 +92,33 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 	}
 	defer a.Close()
 
+	// Start-up writes are applied with one snapshot rebuild at the end.
 	var demo *tenant.Demo
-	if !cfg.NoDemo && cfg.Seed == "" {
-		if demo, err = a.svc.EnsureDemo(ctx); err != nil {
-			return fmt.Errorf("demo tenant: %w", err)
+	var adminID, adminSecret string
+	err = a.svc.Deferred(ctx, func() error {
+		var err error
+		if !cfg.NoDemo && cfg.Seed == "" {
+			if demo, err = a.svc.EnsureDemo(ctx); err != nil {
+				return fmt.Errorf("demo tenant: %w", err)
+			}
 		}
-	}
-	adminID, adminSecret, err := a.svc.EnsureBootstrap(ctx, cfg.BootstrapClientID, cfg.BootstrapClientSecret)
-	if err != nil {
-		return err
-	}
-	if cfg.Seed != "" {
-		res, err := applySeedFile(ctx, a.svc, cfg.Seed)
-		if err != nil {
+		if adminID, adminSecret, err = a.svc.EnsureBootstrap(ctx, cfg.BootstrapClientID, cfg.BootstrapClientSecret); err != nil {
 			return err
 		}
-		log.Info("seed applied", "file", cfg.Seed, "created", res.Created, "updated", res.Updated, "unchanged", res.Unchanged)
-		for id, sec := range res.Secrets {
-			fmt.Fprintf(io.Stdout, "Seed client %s had no client_secret; generated one (shown once): %s\n", id, sec)
+		if cfg.Seed != "" {
+			res, err := applySeedFile(ctx, a.svc, cfg.Seed)
+			if err != nil {
+				return err
+			}
+			log.Info("seed applied", "file", cfg.Seed, "created", res.Created, "updated", res.Updated, "unchanged", res.Unchanged)
+			for id, sec := range res.Secrets {
+				fmt.Fprintf(io.Stdout, "Seed client %s had no client_secret; generated one (shown once): %s\n", id, sec)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	events := tenant.NewEventLog(ctx, a.store, log)

@@ -122,12 +122,11 @@ func (s *Service) EnsureBootstrap(ctx context.Context, id, plain string) (client
 	} else {
 		found := ""
 		if s.Holder != nil {
-			for cid, c := range s.Holder.Current().clients {
-				if c.Metadata[BootstrapMetadataKey] == "bootstrap-admin" {
-					found = cid
-					break
+			s.snapshot(ctx).EachClient(func(c *Client) {
+				if found == "" && c.Metadata[BootstrapMetadataKey] == "bootstrap-admin" {
+					found = c.ClientID
 				}
-			}
+			})
 		}
 		if found == "" {
 			c, sec, err := s.CreateClient(ctx, ClientFields{Name: &name, Metadata: &meta})

@@ -184,21 +184,26 @@ type SeedResult struct {
 // given), resource servers by identifier, grants by (client, audience).
 // Applying the same seed twice changes nothing the second time. Every entry
 // is validated before anything is written.
-func (s *Service) ApplySeed(ctx context.Context, seed *Seed) (SeedResult, error) {
-	res := SeedResult{Secrets: map[string]string{}}
+func (s *Service) ApplySeed(ctx context.Context, seed *Seed) (res SeedResult, err error) {
+	res = SeedResult{Secrets: map[string]string{}}
 	if err := s.validateSeed(seed); err != nil {
 		return res, err
 	}
+	err = s.Deferred(ctx, func() error { return s.applySeed(ctx, seed, &res) })
+	return res, err
+}
+
+func (s *Service) applySeed(ctx context.Context, seed *Seed, res *SeedResult) error {
 	for i, rs := range seed.ResourceServers {
-		if err := s.applyResourceServer(ctx, rs, &res); err != nil {
-			return res, &SeedError{"resourceServers", i, rs.Identifier, err}
+		if err := s.applyResourceServer(ctx, rs, res); err != nil {
+			return &SeedError{"resourceServers", i, rs.Identifier, err}
 		}
 	}
 	nameToID := map[string]string{}
 	for i, c := range seed.Clients {
-		id, err := s.applyClient(ctx, c, &res)
+		id, err := s.applyClient(ctx, c, res)
 		if err != nil {
-			return res, &SeedError{"clients", i, c.Name, err}
+			return &SeedError{"clients", i, c.Name, err}
 		}
 		nameToID[c.Name] = id
 	}
@@ -207,16 +212,16 @@ func (s *Service) ApplySeed(ctx context.Context, seed *Seed) (SeedResult, error)
 		if id, ok := nameToID[cid]; ok {
 			cid = id
 		}
-		if err := s.applyGrant(ctx, cid, g, &res); err != nil {
-			return res, &SeedError{"clientGrants", i, g.ClientID + " → " + g.Audience, err}
+		if err := s.applyGrant(ctx, cid, g, res); err != nil {
+			return &SeedError{"clientGrants", i, g.ClientID + " → " + g.Audience, err}
 		}
 	}
 	if len(seed.Actions) > 0 || len(seed.Hooks) > 0 {
-		if err := s.applyExtensions(ctx, seed, &res); err != nil {
-			return res, err
+		if err := s.applyExtensions(ctx, seed, res); err != nil {
+			return err
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // validateSeed checks every entry with the same rules as the writes, on
@@ -349,8 +354,7 @@ func (s *Service) applyClient(ctx context.Context, c SeedClient, res *SeedResult
 	f := c.fields()
 	id := c.ClientID
 	if id == "" { // match by name, as the Deploy CLI does
-		snap := s.Holder.Current()
-		snap.EachClient(func(cl *Client) {
+		s.snapshot(ctx).EachClient(func(cl *Client) {
 			if cl.Name == c.Name && id == "" {
 				id = cl.ClientID
 			}

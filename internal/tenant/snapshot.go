@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,10 +15,26 @@ import (
 	"github.com/credo-dev/credo/store"
 )
 
-// Client is a client as the token path sees it. (No per-client maps: with
-// 100,000 clients they dominated the snapshot's memory; the lists are short.)
+// Client is a client as the token path sees it: only the fields the token
+// endpoint, the Actions event and the Management API's checks read. With
+// 100,000 clients the snapshot is most of credo's live heap, and the live
+// heap sets how often the GC runs, so equal strings and lists are shared
+// between clients (see interner) and nothing else is kept.
 type Client struct {
-	store.Client
+	ClientID                string
+	Name                    string
+	TokenEndpointAuthMethod string
+	GrantTypes              []string
+	Metadata                map[string]string // nil when empty
+	TokenLifetime           int
+	Secrets                 []Secret // the current secret first
+}
+
+// Secret is one hashed client secret and when it stops being accepted (zero:
+// never).
+type Secret struct {
+	Hash      string
+	ExpiresAt time.Time
 }
 
 // HasGrantType reports whether the client may use grant type gt.
@@ -31,11 +48,10 @@ type API struct {
 	hmac map[string]*keys.Signer
 }
 
-// Grant is a client grant as the token path sees it, with its effective scopes.
+// Grant is a client-subject grant as the token path sees it.
 type Grant struct {
-	store.ClientGrant
 	// Scopes are the scopes a token gets: the grant's list, or every scope of
-	// the API when AllowAllScopes.
+	// the API when the grant allows all scopes.
 	Scopes []string
 }
 
@@ -51,24 +67,35 @@ type Snapshot struct {
 	// the enabled hook (see Holder.Compile); nil when none.
 	Extensions any
 
-	clients map[string]*Client
-	apis    map[string]*API
-	grants  map[grantKey]*Grant
-	algs    []string
+	clients  []Client
+	clientIx map[string]int32 // ClientID -> index in clients
+	apis     map[string]*API
+	grants   []Grant
+	grantIx  map[grantKey]int32 // (client, audience) -> index in grants
+	algs     []string
 }
 
 type grantKey struct{ client, audience string }
 
 // Client returns a client by id.
-func (s *Snapshot) Client(id string) (*Client, bool) { c, ok := s.clients[id]; return c, ok }
+func (s *Snapshot) Client(id string) (*Client, bool) {
+	i, ok := s.clientIx[id]
+	if !ok {
+		return nil, false
+	}
+	return &s.clients[i], true
+}
 
 // API returns an API by identifier.
 func (s *Snapshot) API(identifier string) (*API, bool) { a, ok := s.apis[identifier]; return a, ok }
 
 // Grant returns the client-subject grant for (client, audience).
 func (s *Snapshot) Grant(clientID, audience string) (*Grant, bool) {
-	g, ok := s.grants[grantKey{clientID, audience}]
-	return g, ok
+	i, ok := s.grantIx[grantKey{clientID, audience}]
+	if !ok {
+		return nil, false
+	}
+	return &s.grants[i], true
 }
 
 // Counts reports the number of clients, APIs and grants (for logs).
@@ -103,13 +130,17 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		Version:  d.Version,
 		Settings: d.Settings,
 		Keys:     ks,
-		clients:  make(map[string]*Client, len(d.Clients)),
+		clients:  make([]Client, 0, len(d.Clients)),
+		clientIx: make(map[string]int32, len(d.Clients)),
 		apis:     make(map[string]*API, len(d.ResourceServers)),
-		grants:   make(map[grantKey]*Grant, len(d.Grants)),
+		grantIx:  make(map[grantKey]int32, len(d.Grants)),
 		algs:     []string{keys.RS256, keys.PS256, keys.ES256, keys.EdDSA},
 	}
+	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
 	for i := range d.Clients {
-		s.clients[d.Clients[i].ClientID] = &Client{Client: d.Clients[i]}
+		c := &d.Clients[i]
+		s.clientIx[c.ClientID] = int32(len(s.clients))
+		s.clients = append(s.clients, compactClient(c, &in))
 	}
 	hs := false
 	for i := range d.ResourceServers {
@@ -138,18 +169,28 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		s.algs = append(s.algs, keys.HS256)
 	}
 	for i := range d.Grants {
-		g := &Grant{ClientGrant: d.Grants[i]}
+		g := &d.Grants[i]
 		if g.SubjectType != "" && g.SubjectType != "client" {
 			continue
 		}
-		if g.AllowAllScopes {
-			if a, ok := s.apis[g.Audience]; ok {
-				g.Scopes = a.AllScope
-			}
-		} else {
-			g.Scopes = g.Scope
+		// The key shares the client's and the API's strings rather than
+		// keeping the grant's own copies.
+		k := grantKey{g.ClientID, g.Audience}
+		if ci, ok := s.clientIx[g.ClientID]; ok {
+			k.client = s.clients[ci].ClientID
 		}
-		s.grants[grantKey{g.ClientID, g.Audience}] = g
+		var scopes []string
+		if a, ok := s.apis[g.Audience]; ok {
+			k.audience = a.Identifier
+			if g.AllowAllScopes {
+				scopes = a.AllScope
+			}
+		}
+		if !g.AllowAllScopes {
+			scopes = in.list(g.Scope)
+		}
+		s.grantIx[k] = int32(len(s.grants))
+		s.grants = append(s.grants, Grant{Scopes: scopes})
 	}
 	if compile != nil {
 		var p any
@@ -163,6 +204,59 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		s.Extensions = ext
 	}
 	return s, nil
+}
+
+// compactClient keeps what the token path needs of c.
+func compactClient(c *store.Client, in *interner) Client {
+	out := Client{
+		ClientID:                c.ClientID,
+		Name:                    c.Name,
+		TokenEndpointAuthMethod: in.str(c.TokenEndpointAuthMethod),
+		GrantTypes:              in.list(c.GrantTypes),
+		TokenLifetime:           c.TokenLifetime,
+	}
+	if len(c.Metadata) > 0 {
+		out.Metadata = c.Metadata
+	}
+	if len(c.Secrets) > 0 {
+		out.Secrets = make([]Secret, len(c.Secrets))
+		for i, sec := range c.Secrets {
+			out.Secrets[i] = Secret{Hash: sec.Hash, ExpiresAt: sec.ExpiresAt}
+		}
+	}
+	return out
+}
+
+// interner shares equal strings and string lists while a snapshot is built:
+// most clients have the same grant types and auth method, and most grants of
+// a tenant repeat a few scope lists.
+type interner struct {
+	strs  map[string]string
+	lists map[string][]string
+}
+
+func (in *interner) str(v string) string {
+	if w, ok := in.strs[v]; ok {
+		return w
+	}
+	in.strs[v] = v
+	return v
+}
+
+func (in *interner) list(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	k := strings.Join(l, "\x00")
+	if w, ok := in.lists[k]; ok {
+		return w
+	}
+	w := make([]string, len(l))
+	for i, v := range l {
+		w[i] = in.str(v)
+	}
+	in.lists[k] = w
+	return w
 }
 
 // Holder keeps the current Snapshot and rebuilds it when the store changes.
@@ -321,7 +415,7 @@ func (s *Snapshot) EachAPI(fn func(*API)) {
 
 // EachClient calls fn for every client.
 func (s *Snapshot) EachClient(fn func(*Client)) {
-	for _, c := range s.clients {
-		fn(c)
+	for i := range s.clients {
+		fn(&s.clients[i])
 	}
 }
