@@ -10,6 +10,7 @@
 #   bench/run.sh -d 5 -c 32           # shorter
 #   bench/run.sh -s es256-basic       # one scenario (repeatable)
 #   bench/run.sh -p postgres://postgres@127.0.0.1:5432/test?sslmode=disable   # add PostgreSQL scenarios
+#   bench/run.sh -t 1 -c 32 -s es256-basic   # latency: one wrk thread leaves the server more CPU
 #
 # Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
 set -euo pipefail
@@ -20,16 +21,18 @@ shared=${CREDO_SHARED:-$root/../shared}
 duration=10
 warmup=3
 concs="32 64"
+threads=2
 pgdsn=""
 only=()
-while getopts "d:w:c:p:s:h" opt; do
+while getopts "d:w:c:p:s:t:h" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
     c) concs=$OPTARG ;;
     p) pgdsn=$OPTARG ;;
     s) only+=("$OPTARG") ;;
-    h) sed -n '2,15p' "$0"; exit 0 ;;
+    t) threads=$OPTARG ;;
+    h) sed -n '2,16p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -116,9 +119,9 @@ run_wrk() {
   local port=$1 conc=$2 auth=$3 kind=$4 aud=$5 pid=$6 script
   if [ "$kind" = json ]; then script="$here/post_json.lua"; else script="$shared/bench/post.lua"; fi
   local env=(CLIENT_ID=bench CLIENT_SECRET="$secret" AUTH="$auth" EXTRA="&audience=$aud" AUDIENCE="$aud")
-  env "${env[@]}" wrk -t2 -c"$conc" -d"${warmup}s" -s "$script" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
+  env "${env[@]}" wrk -t"$threads" -c"$conc" -d"${warmup}s" -s "$script" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
   local c0; c0=$(cpu_of "$pid")
-  local out; out=$(env "${env[@]}" wrk -t2 -c"$conc" -d"${duration}s" --latency -s "$script" "http://$host:$port/oauth/token" 2>&1)
+  local out; out=$(env "${env[@]}" wrk -t"$threads" -c"$conc" -d"${duration}s" --latency -s "$script" "http://$host:$port/oauth/token" 2>&1)
   local c1; c1=$(cpu_of "$pid")
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -152,7 +155,7 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
 {
   echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
-  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\"${pgdsn:+ -p <dsn>}; wrk -t2, ${duration}s after ${warmup}s warm-up"
+  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads, ${duration}s after ${warmup}s warm-up"
   echo
   echo "| scenario | c | floor req/s | credo req/s | credo/floor | credo p50 | credo p99 | floor p99 | credo non-2xx | floor non-2xx | credo CPU s | floor CPU s |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
