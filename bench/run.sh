@@ -11,6 +11,7 @@
 #   bench/run.sh -s es256-basic       # one scenario (repeatable)
 #   bench/run.sh -p postgres://postgres@127.0.0.1:5432/test?sslmode=disable   # add PostgreSQL scenarios
 #   bench/run.sh -t 1 -c 32 -s es256-basic   # latency: one wrk thread leaves the server more CPU
+#   bench/run.sh -P -t 1 -c 32 -s es256-basic   # servers pinned to CPU 0, wrk to CPU 1 (taskset)
 #
 # Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
 set -euo pipefail
@@ -22,9 +23,11 @@ duration=10
 warmup=3
 concs="32 64"
 threads=2
+pin_srv=()
+pin_wrk=()
 pgdsn=""
 only=()
-while getopts "d:w:c:p:s:t:h" opt; do
+while getopts "d:w:c:p:s:t:Ph" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
@@ -32,7 +35,8 @@ while getopts "d:w:c:p:s:t:h" opt; do
     p) pgdsn=$OPTARG ;;
     s) only+=("$OPTARG") ;;
     t) threads=$OPTARG ;;
-    h) sed -n '2,16p' "$0"; exit 0 ;;
+    P) pin_srv=(taskset -c 0); pin_wrk=(taskset -c 1) ;;
+    h) sed -n '2,17p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -99,7 +103,7 @@ wait_ready() { # url
 }
 
 start_floor() { # mode
-  "$work/floor" -mode "$1" -addr "$host:$floor_port" -client-id bench -client-secret "$secret" >"$work/floor.log" 2>&1 &
+  "${pin_srv[@]}" "$work/floor" -mode "$1" -addr "$host:$floor_port" -client-id bench -client-secret "$secret" >"$work/floor.log" 2>&1 &
   floor_pid=$!; pids+=("$floor_pid")
   for _ in $(seq 1 200); do curl -s -o /dev/null "http://$host:$floor_port/oauth/token" 2>/dev/null && return 0; sleep 0.05; done
   echo "floor did not start" >&2; cat "$work/floor.log" >&2; return 1
@@ -108,7 +112,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 start_credo() { # name db extra-args...
   local name=$1 db=$2; shift 2
-  "$work/credo" serve --no-demo --addr "$host:$credo_port" --db "$db" \
+  "${pin_srv[@]}" "$work/credo" serve --no-demo --addr "$host:$credo_port" --db "$db" \
     --seed "$work/seed.yaml" --log-level warn "$@" >"$work/credo-$name.log" 2>&1 &
   credo_pid=$!; pids+=("$credo_pid")
   wait_ready "http://$host:$credo_port/readyz" || { cat "$work/credo-$name.log" >&2; return 1; }
@@ -119,9 +123,9 @@ run_wrk() {
   local port=$1 conc=$2 auth=$3 kind=$4 aud=$5 pid=$6 script
   if [ "$kind" = json ]; then script="$here/post_json.lua"; else script="$shared/bench/post.lua"; fi
   local env=(CLIENT_ID=bench CLIENT_SECRET="$secret" AUTH="$auth" EXTRA="&audience=$aud" AUDIENCE="$aud")
-  env "${env[@]}" wrk -t"$threads" -c"$conc" -d"${warmup}s" -s "$script" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
+  env "${env[@]}" "${pin_wrk[@]}" wrk -t"$threads" -c"$conc" -d"${warmup}s" -s "$script" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
   local c0; c0=$(cpu_of "$pid")
-  local out; out=$(env "${env[@]}" wrk -t"$threads" -c"$conc" -d"${duration}s" --latency -s "$script" "http://$host:$port/oauth/token" 2>&1)
+  local out; out=$(env "${env[@]}" "${pin_wrk[@]}" wrk -t"$threads" -c"$conc" -d"${duration}s" --latency -s "$script" "http://$host:$port/oauth/token" 2>&1)
   local c1; c1=$(cpu_of "$pid")
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
@@ -155,7 +159,7 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
 {
   echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
-  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads, ${duration}s after ${warmup}s warm-up"
+  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up"
   echo
   echo "| scenario | c | floor req/s | credo req/s | credo/floor | credo p50 | credo p99 | floor p99 | credo non-2xx | floor non-2xx | credo CPU s | floor CPU s |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
