@@ -82,6 +82,21 @@ func (s *Service) changed(ctx context.Context) {
 	}
 }
 
+// changedClient is changed after a write that touched only client id or its
+// grants: the snapshot is patched rather than rebuilt when it can be.
+func (s *Service) changedClient(ctx context.Context, id string) {
+	if s.Holder == nil {
+		return
+	}
+	if s.deferring.Load() > 0 {
+		s.dirty.Store(true)
+		return
+	}
+	if err := s.Holder.RefreshClient(ctx, id); err != nil && s.Log != nil {
+		s.Log.Warn("snapshot refresh after write failed", "err", err)
+	}
+}
+
 // Deferred runs fn, a series of writes, with the snapshot refresh after each
 // write held back, and refreshes once at the end. On a tenant with 100,000
 // clients one rebuild takes over a second, so start-up (demo tenant,
@@ -297,7 +312,7 @@ func (s *Service) CreateClient(ctx context.Context, f ClientFields) (store.Clien
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		return store.Client{}, "", err
 	}
-	s.changed(ctx)
+	s.changedClient(ctx, c.ClientID)
 	if f.ClientSecret != "" {
 		plain = "" // imported: the caller already knows it
 	}
@@ -329,7 +344,7 @@ func (s *Service) UpdateClient(ctx context.Context, id string, f ClientFields) (
 	if err != nil {
 		return store.Client{}, err
 	}
-	s.changed(ctx)
+	s.changedClient(ctx, id)
 	return c, nil
 }
 
@@ -338,7 +353,7 @@ func (s *Service) DeleteClient(ctx context.Context, id string) error {
 	if err := s.Store.DeleteClient(ctx, id); err != nil {
 		return err
 	}
-	s.changed(ctx)
+	s.changedClient(ctx, id)
 	return nil
 }
 
@@ -375,7 +390,7 @@ func (s *Service) RotateSecret(ctx context.Context, id string, grace time.Durati
 	if err != nil {
 		return store.Client{}, "", err
 	}
-	s.changed(ctx)
+	s.changedClient(ctx, id)
 	return c, plain, nil
 }
 
@@ -631,7 +646,7 @@ func (s *Service) CreateGrant(ctx context.Context, f GrantFields) (store.ClientG
 	if err := s.Store.CreateClientGrant(ctx, g); err != nil {
 		return store.ClientGrant{}, err
 	}
-	s.changed(ctx)
+	s.changedClient(ctx, g.ClientID)
 	return g, nil
 }
 
@@ -668,16 +683,20 @@ func (s *Service) UpdateGrant(ctx context.Context, id string, f GrantFields) (st
 	if err != nil {
 		return store.ClientGrant{}, err
 	}
-	s.changed(ctx)
+	s.changedClient(ctx, g.ClientID)
 	return g, nil
 }
 
 // DeleteGrant deletes a client grant.
 func (s *Service) DeleteGrant(ctx context.Context, id string) error {
+	g, err := s.Store.GetClientGrant(ctx, id)
+	if err != nil {
+		return err
+	}
 	if err := s.Store.DeleteClientGrant(ctx, id); err != nil {
 		return err
 	}
-	s.changed(ctx)
+	s.changedClient(ctx, g.ClientID)
 	return nil
 }
 

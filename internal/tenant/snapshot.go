@@ -2,8 +2,10 @@ package tenant
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -100,7 +102,7 @@ func (s *Snapshot) Grant(clientID, audience string) (*Grant, bool) {
 
 // Counts reports the number of clients, APIs and grants (for logs).
 func (s *Snapshot) Counts() (clients, apis, grants int) {
-	return len(s.clients), len(s.apis), len(s.grants)
+	return len(s.clients), len(s.apis), len(s.grantIx)
 }
 
 // Algorithms lists the signing algorithms enabled in this tenant, for
@@ -169,28 +171,7 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		s.algs = append(s.algs, keys.HS256)
 	}
 	for i := range d.Grants {
-		g := &d.Grants[i]
-		if g.SubjectType != "" && g.SubjectType != "client" {
-			continue
-		}
-		// The key shares the client's and the API's strings rather than
-		// keeping the grant's own copies.
-		k := grantKey{g.ClientID, g.Audience}
-		if ci, ok := s.clientIx[g.ClientID]; ok {
-			k.client = s.clients[ci].ClientID
-		}
-		var scopes []string
-		if a, ok := s.apis[g.Audience]; ok {
-			k.audience = a.Identifier
-			if g.AllowAllScopes {
-				scopes = a.AllScope
-			}
-		}
-		if !g.AllowAllScopes {
-			scopes = in.list(g.Scope)
-		}
-		s.grantIx[k] = int32(len(s.grants))
-		s.grants = append(s.grants, Grant{Scopes: scopes})
+		s.addGrant(&d.Grants[i], &in)
 	}
 	if compile != nil {
 		var p any
@@ -204,6 +185,72 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		s.Extensions = ext
 	}
 	return s, nil
+}
+
+// addGrant indexes a client-subject grant; other subjects are skipped. The
+// key shares the client's and the API's strings rather than keeping the
+// grant's own copies.
+func (s *Snapshot) addGrant(g *store.ClientGrant, in *interner) {
+	if g.SubjectType != "" && g.SubjectType != "client" {
+		return
+	}
+	k := grantKey{g.ClientID, g.Audience}
+	if ci, ok := s.clientIx[g.ClientID]; ok {
+		k.client = s.clients[ci].ClientID
+	}
+	var scopes []string
+	if a, ok := s.apis[g.Audience]; ok {
+		k.audience = a.Identifier
+		if g.AllowAllScopes {
+			scopes = a.AllScope
+		}
+	}
+	if !g.AllowAllScopes {
+		scopes = in.list(g.Scope)
+	}
+	s.grantIx[k] = int32(len(s.grants))
+	s.grants = append(s.grants, Grant{Scopes: scopes})
+}
+
+// withClient returns a copy of s at version v in which client id (nil c:
+// deleted) and its grants are replaced. Everything else is shared with s,
+// which stays valid for the requests still reading it.
+func (s *Snapshot) withClient(v int64, id string, c *store.Client, grants []store.ClientGrant) *Snapshot {
+	n := *s
+	n.Version = v
+	n.clientIx = maps.Clone(s.clientIx)
+	n.clients = slices.Clone(s.clients)
+	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
+	i, had := s.clientIx[id]
+	switch {
+	case c != nil && had:
+		n.clients[i] = compactClient(c, &in)
+	case c != nil:
+		n.clientIx[id] = int32(len(n.clients))
+		n.clients = append(n.clients, compactClient(c, &in))
+	case had: // deleted: the last client takes its place
+		last := int32(len(n.clients) - 1)
+		if i != last {
+			n.clients[i] = n.clients[last]
+			n.clientIx[n.clients[i].ClientID] = i
+		}
+		n.clients[last] = Client{}
+		n.clients = n.clients[:last]
+		delete(n.clientIx, id)
+	}
+	// The client's previous grants leave the index (their slots in grants
+	// stay unused until the next full rebuild); its current ones are added.
+	n.grantIx = maps.Clone(s.grantIx)
+	for aud := range s.apis {
+		delete(n.grantIx, grantKey{id, aud})
+	}
+	n.grants = slices.Clip(s.grants)
+	if c != nil {
+		for i := range grants {
+			n.addGrant(&grants[i], &in)
+		}
+	}
+	return &n
 }
 
 // compactClient keeps what the token path needs of c.
@@ -299,6 +346,11 @@ func (h *Holder) Current() *Snapshot { return h.cur.Load() }
 func (h *Holder) Refresh(ctx context.Context, force bool) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.refresh(ctx, force)
+}
+
+// refresh is Refresh with h.mu held.
+func (h *Holder) refresh(ctx context.Context, force bool) error {
 	prev := h.cur.Load()
 	if !force && prev != nil {
 		v, err := h.store.Version(ctx)
@@ -327,6 +379,69 @@ func (h *Holder) Refresh(ctx context.Context, force bool) error {
 	c, a, g := s.Counts()
 	h.log.Debug("snapshot rebuilt", "version", s.Version, "clients", c, "apis", a, "grants", g, "took", time.Since(start))
 	return nil
+}
+
+// RefreshClient brings the snapshot up to date after a write that changed
+// only client id or its grants. When that write is the only one since the
+// current snapshot (the store version moved by exactly one; every write
+// moves it by one), the client and its grants are read again and patched
+// into a copy of the snapshot: milliseconds at 100,000 clients, where a full
+// rebuild takes over a second. Otherwise it falls back to Refresh.
+func (h *Holder) RefreshClient(ctx context.Context, id string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	start := time.Now()
+	prev := h.cur.Load()
+	s, err := h.patchClient(ctx, prev, id)
+	if err != nil || s == nil {
+		return h.refresh(ctx, false)
+	}
+	if s != prev {
+		h.cur.Store(s)
+		h.log.Debug("snapshot patched", "version", s.Version, "client_id", id, "took", time.Since(start))
+	}
+	h.setHealth(nil)
+	return nil
+}
+
+// patchClient returns prev patched with client id's current state, prev
+// itself when it is already current, or nil when other writes happened too.
+func (h *Holder) patchClient(ctx context.Context, prev *Snapshot, id string) (*Snapshot, error) {
+	v, err := h.store.Version(ctx)
+	switch {
+	case err != nil:
+		return nil, err
+	case v == prev.Version:
+		return prev, nil
+	case v != prev.Version+1:
+		return nil, nil
+	}
+	var cp *store.Client
+	c, err := h.store.GetClient(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		cp = &c
+	}
+	var grants []store.ClientGrant
+	for cp != nil {
+		page, _, err := h.store.ListClientGrants(ctx, store.GrantFilter{ClientID: id, Page: store.Page{Offset: len(grants), Limit: 100}})
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, page...)
+		if len(page) < 100 {
+			break
+		}
+	}
+	// The reads above were separate transactions: use them only if no
+	// write came between.
+	if v2, err := h.store.Version(ctx); err != nil || v2 != v {
+		return nil, err
+	}
+	return prev.withClient(v, id, cp, grants), nil
 }
 
 func (h *Holder) setHealth(err error) {
