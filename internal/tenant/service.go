@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -55,9 +57,10 @@ type Service struct {
 	Now    func() time.Time
 	Log    *slog.Logger
 
-	// deferring (the depth of Deferred calls) and dirty implement Deferred.
+	// deferring (the depth of Deferred calls) and pending implement Deferred.
 	deferring atomic.Int32
-	dirty     atomic.Bool
+	pendingMu sync.Mutex
+	pending   pendingWrites
 }
 
 func (s *Service) now() time.Time {
@@ -67,58 +70,92 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
+// pendingWrites are the writes made inside Deferred and not yet applied to
+// the snapshot.
+type pendingWrites struct {
+	clients map[string]bool // clients whose record or grants changed
+	writes  int             // client and grant writes
+	other   bool            // some other write: rebuild
+}
+
 // changed refreshes the snapshot after a write. A failure is logged, not
 // returned: the write itself succeeded and the watcher will catch up.
-func (s *Service) changed(ctx context.Context) {
-	if s.Holder == nil {
-		return
-	}
-	if s.deferring.Load() > 0 {
-		s.dirty.Store(true)
-		return
-	}
-	if err := s.Holder.Refresh(ctx, false); err != nil && s.Log != nil {
-		s.Log.Warn("snapshot refresh after write failed", "err", err)
-	}
-}
+func (s *Service) changed(ctx context.Context) { s.wrote(ctx, "") }
 
 // changedClient is changed after a write that touched only client id or its
 // grants: the snapshot is patched rather than rebuilt when it can be.
-func (s *Service) changedClient(ctx context.Context, id string) {
+func (s *Service) changedClient(ctx context.Context, id string) { s.wrote(ctx, id) }
+
+func (s *Service) wrote(ctx context.Context, clientID string) {
 	if s.Holder == nil {
 		return
 	}
-	if s.deferring.Load() > 0 {
-		s.dirty.Store(true)
+	if s.deferring.Load() == 0 {
+		var err error
+		if clientID == "" {
+			err = s.Holder.Refresh(ctx, false)
+		} else {
+			err = s.Holder.RefreshClients(ctx, []string{clientID}, 1)
+		}
+		if err != nil && s.Log != nil {
+			s.Log.Warn("snapshot refresh after write failed", "err", err)
+		}
 		return
 	}
-	if err := s.Holder.RefreshClient(ctx, id); err != nil && s.Log != nil {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if clientID == "" {
+		s.pending.other = true
+		return
+	}
+	if s.pending.clients == nil {
+		s.pending.clients = map[string]bool{}
+	}
+	s.pending.clients[clientID] = true
+	s.pending.writes++
+}
+
+// flush applies the pending writes to the snapshot: a patch when only
+// clients and grants changed, else a rebuild.
+func (s *Service) flush(ctx context.Context) {
+	s.pendingMu.Lock()
+	p := s.pending
+	s.pending = pendingWrites{}
+	s.pendingMu.Unlock()
+	if s.Holder == nil {
+		return
+	}
+	var err error
+	switch {
+	case p.other:
+		err = s.Holder.Refresh(ctx, false)
+	case len(p.clients) > 0:
+		err = s.Holder.RefreshClients(ctx, slices.Sorted(maps.Keys(p.clients)), p.writes)
+	}
+	if err != nil && s.Log != nil {
 		s.Log.Warn("snapshot refresh after write failed", "err", err)
 	}
 }
 
-// Deferred runs fn, a series of writes, with the snapshot refresh after each
-// write held back, and refreshes once at the end. On a tenant with 100,000
-// clients one rebuild takes over a second, so start-up (demo tenant,
-// bootstrap admin, seed) would otherwise pay it per write. Reads of the
-// snapshot inside fn (see snapshot) still see every write before them.
+// Deferred runs fn, a series of writes, with the snapshot update after each
+// write held back, and applies them together at the end. On a tenant with
+// 100,000 clients a rebuild takes over a second, so start-up (demo tenant,
+// bootstrap admin, seed) would otherwise pay it per API or key write. Reads
+// of the snapshot inside fn (see snapshot) still see every write before
+// them.
 func (s *Service) Deferred(ctx context.Context, fn func() error) error {
 	s.deferring.Add(1)
 	err := fn()
-	if s.deferring.Add(-1) == 0 && s.dirty.Swap(false) {
-		s.changed(ctx)
+	if s.deferring.Add(-1) == 0 {
+		s.flush(ctx)
 	}
 	return err
 }
 
-// snapshot returns the current snapshot, first refreshing it when a write
-// inside Deferred has not been applied yet.
+// snapshot returns the current snapshot, first applying writes made inside
+// Deferred.
 func (s *Service) snapshot(ctx context.Context) *Snapshot {
-	if s.dirty.Swap(false) {
-		if err := s.Holder.Refresh(ctx, false); err != nil && s.Log != nil {
-			s.Log.Warn("snapshot refresh failed", "err", err)
-		}
-	}
+	s.flush(ctx)
 	return s.Holder.Current()
 }
 

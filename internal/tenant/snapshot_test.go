@@ -99,7 +99,8 @@ func TestSnapshotKeepsWhatTheTokenPathReads(t *testing.T) {
 }
 
 // TestDeferredRebuildsOnce: writes inside Deferred do not rebuild the
-// snapshot each, a read inside sees them, and the end rebuilds once.
+// snapshot each, a read inside sees them, and the end applies them in one
+// update: a patch when only clients and grants changed, else a rebuild.
 func TestDeferredRebuildsOnce(t *testing.T) {
 	svc := newService(t)
 	ctx := t.Context()
@@ -109,7 +110,9 @@ func TestDeferredRebuildsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc.Holder = h
-	rebuilds := func() int { return strings.Count(logs.String(), "snapshot rebuilt") }
+	rebuilds := func() int {
+		return strings.Count(logs.String(), "snapshot rebuilt") + strings.Count(logs.String(), "snapshot patched")
+	}
 	before := rebuilds()
 	create := func(ctx context.Context, id string) {
 		t.Helper()
@@ -128,20 +131,40 @@ func TestDeferredRebuildsOnce(t *testing.T) {
 			return err
 		}
 		if got := rebuilds() - before; got != 0 {
-			t.Errorf("%d rebuilds inside Deferred, want 0", got)
+			t.Errorf("%d snapshot updates inside Deferred, want 0", got)
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rebuilds() - before; got != 1 {
-		t.Fatalf("%d rebuilds for Deferred, want 1", got)
+	if got := rebuilds() - before; got != 1 || !strings.Contains(logs.String(), "snapshot patched") {
+		t.Fatalf("%d snapshot updates for Deferred, want 1 patch:\n%s", got, logs.String())
 	}
 	for _, id := range []string{"d1", "d2", "d3"} {
 		if _, ok := h.Current().Client(id); !ok {
 			t.Fatalf("%s missing after Deferred", id)
 		}
+	}
+	// With an API write among them, the end rebuilds once.
+	before = rebuilds()
+	rebuiltBefore := strings.Count(logs.String(), "snapshot rebuilt")
+	err = svc.Deferred(ctx, func() error {
+		if _, err := svc.CreateResourceServer(ctx, tenant.ResourceServerFields{Name: ptr("d"), Identifier: ptr("urn:d")}); err != nil {
+			return err
+		}
+		create(ctx, "d5")
+		_, err := svc.CreateGrant(ctx, tenant.GrantFields{ClientID: "d5", Audience: "urn:d", Scope: &[]string{}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rebuilds()-before != 1 || strings.Count(logs.String(), "snapshot rebuilt") != rebuiltBefore+1 {
+		t.Fatalf("want one rebuild for a deferred API write:\n%s", logs.String())
+	}
+	if _, ok := h.Current().Grant("d5", "urn:d"); !ok {
+		t.Fatal("grant written inside Deferred missing")
 	}
 	// Outside Deferred every write is applied at once.
 	create(ctx, "d4")
