@@ -12,6 +12,7 @@
 #   bench/run.sh -p postgres://postgres@127.0.0.1:5432/test?sslmode=disable   # add PostgreSQL scenarios
 #   bench/run.sh -t 1 -c 32 -s es256-basic   # latency: one wrk thread leaves the server more CPU
 #   bench/run.sh -P -t 1 -c 32 -s es256-basic   # servers pinned to CPU 0, wrk to CPU 1 (taskset)
+#   bench/run.sh -r 3                 # 3 alternating floor/credo rounds per row: mean req/s, median latencies
 #
 # Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
 set -euo pipefail
@@ -23,11 +24,12 @@ duration=10
 warmup=3
 concs="32 64"
 threads=2
+rounds=1
 pin_srv=()
 pin_wrk=()
 pgdsn=""
 only=()
-while getopts "d:w:c:p:s:t:Ph" opt; do
+while getopts "d:w:c:p:s:t:r:Ph" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
@@ -36,7 +38,8 @@ while getopts "d:w:c:p:s:t:Ph" opt; do
     s) only+=("$OPTARG") ;;
     t) threads=$OPTARG ;;
     P) pin_srv=(taskset -c 0); pin_wrk=(taskset -c 1) ;;
-    h) sed -n '2,17p' "$0"; exit 0 ;;
+    r) rounds=$OPTARG ;;
+    h) sed -n '2,18p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -135,6 +138,18 @@ run_wrk() {
   echo "$rps $p50 $p99 $non2xx $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b-a}')"
 }
 
+# aggregate: lines "rps p50 p99 non2xx cpu" (one per round) -> mean req/s,
+# median p50 and p99 (in ms when there is more than one round), summed
+# non-2xx and CPU seconds.
+aggregate() {
+  awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
+       function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+                                      return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+       { n++; rps += $1; p50[n] = ms($2); p99[n] = ms($3); raw50 = $2; raw99 = $3; bad += $4; cpu += $5 }
+       END { if (n == 1) printf "%s %s %s %d %.1f\n", rps, raw50, raw99, bad, cpu
+             else printf "%.2f %.2fms %.2fms %d %.1f\n", rps / n, med(p50, n), med(p99, n), bad, cpu }'
+}
+
 # scenario table: name floor-mode auth body audience store
 scenarios=(
   "rs256-basic rs256 basic form urn:bench:rs256 sqlite"
@@ -159,7 +174,7 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
 {
   echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
-  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up"
+  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
   echo
   echo "| scenario | c | floor req/s | credo req/s | credo/floor | credo p50 | credo p99 | floor p99 | credo non-2xx | floor non-2xx | credo CPU s | floor CPU s |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -186,10 +201,17 @@ for sc in "${scenarios[@]}"; do
   fi
   for c in $concs; do
     start_floor "$mode"
-    # The floor parses only form bodies, so JSON scenarios compare with its form equivalent.
-    read -r f_rps f_p50 f_p99 f_non f_cpu <<<"$(run_wrk $floor_port "$c" "$auth" form "$aud" "$floor_pid")"
+    # Rounds alternate floor and credo (the idle one costs nothing), so that
+    # drift in this shared machine's speed falls on both. The floor parses
+    # only form bodies, so JSON scenarios compare with its form equivalent.
+    f_runs="" c_runs=""
+    for _ in $(seq 1 "$rounds"); do
+      f_runs+="$(run_wrk $floor_port "$c" "$auth" form "$aud" "$floor_pid")"$'\n'
+      c_runs+="$(run_wrk $credo_port "$c" "$auth" "$kind" "$aud" "$credo_pid")"$'\n'
+    done
     stop_pid "$floor_pid"
-    read -r c_rps c_p50 c_p99 c_non c_cpu <<<"$(run_wrk $credo_port "$c" "$auth" "$kind" "$aud" "$credo_pid")"
+    read -r f_rps f_p50 f_p99 f_non f_cpu <<<"$(printf '%s' "$f_runs" | aggregate)"
+    read -r c_rps c_p50 c_p99 c_non c_cpu <<<"$(printf '%s' "$c_runs" | aggregate)"
     ratio=$(awk -v a="$c_rps" -v b="$f_rps" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "n/a" }')
     echo "| $name | $c | $f_rps | $c_rps | $ratio | $c_p50 | $c_p99 | $f_p99 | $c_non | $f_non | $c_cpu | $f_cpu |" | tee -a "$report"
   done
