@@ -126,16 +126,22 @@ func servedIssuer(ctx context.Context, cfg config.Config) (string, error) {
 		return "", err
 	}
 	defer st.Close()
-	list, _, err := st.ListResourceServers(ctx, store.Page{Limit: 100})
-	if err != nil {
-		return "", err
-	}
-	for _, rs := range list {
-		if rs.IsSystem {
-			return strings.TrimSuffix(rs.Identifier, "api/v2/"), nil
+	page := store.Page{Limit: 100}
+	for {
+		list, total, err := st.ListResourceServers(ctx, page)
+		if err != nil {
+			return "", err
+		}
+		for _, rs := range list {
+			if rs.IsSystem {
+				return strings.TrimSuffix(rs.Identifier, "api/v2/"), nil
+			}
+		}
+		page.Offset += len(list)
+		if len(list) == 0 || page.Offset >= total {
+			return "", nil
 		}
 	}
-	return "", nil
 }
 
 // direct works on the tenant through tenant.Service, like the Management
