@@ -231,6 +231,11 @@ type Store interface {
 	Version(ctx context.Context) (int64, error)
 	// Load reads the whole token-path state consistently.
 	Load(ctx context.Context) (*Data, error)
+	// ChangesSince returns the tenant version and the writes after version
+	// since, oldest first, from one consistent read. The log keeps only the
+	// newest writes, so fewer than current-since changes mean it does not
+	// reach back to since (then Load everything).
+	ChangesSince(ctx context.Context, since int64) (current int64, changes []Change, err error)
 
 	GetClient(ctx context.Context, clientID string) (Client, error)
 	ListClients(ctx context.Context, f ClientFilter) ([]Client, int, error)
@@ -294,6 +299,14 @@ type Store interface {
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// Change is one write in the change log, by the tenant version it produced.
+// ClientID names the one client whose record or grants the write changed;
+// it is "" when the write changed anything else.
+type Change struct {
+	Version  int64
+	ClientID string
 }
 
 // Notifier is implemented by backends that can push change notifications

@@ -212,42 +212,53 @@ func (s *Snapshot) addGrant(g *store.ClientGrant, in *interner) {
 	s.grants = append(s.grants, Grant{Scopes: scopes})
 }
 
-// withClient returns a copy of s at version v in which client id (nil c:
-// deleted) and its grants are replaced. Everything else is shared with s,
-// which stays valid for the requests still reading it.
-func (s *Snapshot) withClient(v int64, id string, c *store.Client, grants []store.ClientGrant) *Snapshot {
+// clientState is one client's stored record (nil: deleted) and grants.
+type clientState struct {
+	client *store.Client
+	grants []store.ClientGrant
+}
+
+// withClients returns a copy of s at version v in which each client in
+// states (and its grants) is replaced, added or deleted. Everything else is
+// shared with s, which stays valid for the requests still reading it.
+func (s *Snapshot) withClients(v int64, states map[string]clientState) *Snapshot {
 	n := *s
 	n.Version = v
 	n.clientIx = maps.Clone(s.clientIx)
 	n.clients = slices.Clone(s.clients)
-	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
-	i, had := s.clientIx[id]
-	switch {
-	case c != nil && had:
-		n.clients[i] = compactClient(c, &in)
-	case c != nil:
-		n.clientIx[id] = int32(len(n.clients))
-		n.clients = append(n.clients, compactClient(c, &in))
-	case had: // deleted: the last client takes its place
-		last := int32(len(n.clients) - 1)
-		if i != last {
-			n.clients[i] = n.clients[last]
-			n.clientIx[n.clients[i].ClientID] = i
-		}
-		n.clients[last] = Client{}
-		n.clients = n.clients[:last]
-		delete(n.clientIx, id)
-	}
-	// The client's previous grants leave the index (their slots in grants
-	// stay unused until the next full rebuild); its current ones are added.
 	n.grantIx = maps.Clone(s.grantIx)
-	for aud := range s.apis {
-		delete(n.grantIx, grantKey{id, aud})
-	}
 	n.grants = slices.Clip(s.grants)
-	if c != nil {
-		for i := range grants {
-			n.addGrant(&grants[i], &in)
+	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
+	for id, st := range states {
+		i, had := n.clientIx[id]
+		switch {
+		case st.client != nil && had:
+			n.clients[i] = compactClient(st.client, &in)
+		case st.client != nil:
+			n.clientIx[id] = int32(len(n.clients))
+			n.clients = append(n.clients, compactClient(st.client, &in))
+		case had: // deleted: the last client takes its place
+			last := int32(len(n.clients) - 1)
+			if i != last {
+				n.clients[i] = n.clients[last]
+				n.clientIx[n.clients[i].ClientID] = i
+			}
+			n.clients[last] = Client{}
+			n.clients = n.clients[:last]
+			delete(n.clientIx, id)
+		}
+		// The client's previous grants leave the index (their slots in
+		// grants stay unused until the next full build); its current ones
+		// are added.
+		for aud := range s.apis {
+			delete(n.grantIx, grantKey{id, aud})
+		}
+	}
+	for _, st := range states {
+		if st.client != nil {
+			for i := range st.grants {
+				n.addGrant(&st.grants[i], &in)
+			}
 		}
 	}
 	return &n
@@ -364,6 +375,14 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 		}
 	}
 	start := time.Now()
+	if prev != nil && !force {
+		if s := h.patch(ctx, prev); s != nil {
+			h.cur.Store(s)
+			h.setHealth(nil)
+			h.log.Debug("snapshot patched", "version", s.Version, "took", time.Since(start))
+			return nil
+		}
+	}
 	d, err := h.store.Load(ctx)
 	if err != nil {
 		h.setHealth(err)
@@ -381,77 +400,59 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 	return nil
 }
 
-// RefreshClients brings the snapshot up to date after writes that changed
-// only the clients ids or their grants. When those writes are the only ones
-// since the current snapshot (the store version moved by exactly writes;
-// every write moves it by one), each client and its grants are read again
-// and patched into a copy of the snapshot: milliseconds at 100,000 clients,
-// where a full rebuild takes over a second. Otherwise it falls back to
-// Refresh.
-func (h *Holder) RefreshClients(ctx context.Context, ids []string, writes int) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	start := time.Now()
-	prev := h.cur.Load()
-	s, err := h.patchClients(ctx, prev, ids, int64(writes))
-	if err != nil || s == nil {
-		return h.refresh(ctx, false)
-	}
-	if s != prev {
-		h.cur.Store(s)
-		h.log.Debug("snapshot patched", "version", s.Version, "clients", len(ids), "took", time.Since(start))
-	}
-	h.setHealth(nil)
-	return nil
-}
+// maxPatchClients bounds a patch: past it, one full rebuild is cheaper than
+// reading the clients one by one.
+const maxPatchClients = 256
 
-// patchClients returns prev patched with the clients' current state, prev
-// itself when it is already current, or nil when other writes happened too.
-func (h *Holder) patchClients(ctx context.Context, prev *Snapshot, ids []string, writes int64) (*Snapshot, error) {
-	v, err := h.store.Version(ctx)
-	switch {
-	case err != nil:
-		return nil, err
-	case v == prev.Version:
-		return prev, nil
-	case v != prev.Version+writes:
-		return nil, nil
+// patch brings prev up to date from the store's change log when every write
+// since prev changed one client's record or grants: it re-reads those
+// clients and their grants and patches them into a copy of prev, which takes
+// milliseconds at 100,000 clients where a full rebuild takes over a second.
+// It returns nil when it cannot (the log does not reach back, another kind
+// of write, too many clients, or a write came in between its reads).
+func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
+	cur, changes, err := h.store.ChangesSince(ctx, prev.Version)
+	if err != nil || cur <= prev.Version || int64(len(changes)) != cur-prev.Version {
+		return nil
 	}
-	type state struct {
-		c      *store.Client
-		grants []store.ClientGrant
+	states := map[string]clientState{}
+	for i, c := range changes {
+		if c.Version != prev.Version+int64(i)+1 || c.ClientID == "" {
+			return nil
+		}
+		states[c.ClientID] = clientState{}
+		if len(states) > maxPatchClients {
+			return nil
+		}
 	}
-	states := make([]state, len(ids))
-	for i, id := range ids {
+	for id := range states {
+		var st clientState
 		c, err := h.store.GetClient(ctx, id)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			continue
 		case err != nil:
-			return nil, err
-		}
-		states[i].c = &c
-		for {
-			page, _, err := h.store.ListClientGrants(ctx, store.GrantFilter{ClientID: id, Page: store.Page{Offset: len(states[i].grants), Limit: 100}})
-			if err != nil {
-				return nil, err
+			return nil
+		default:
+			st.client = &c
+			for {
+				page, _, err := h.store.ListClientGrants(ctx, store.GrantFilter{ClientID: id, Page: store.Page{Offset: len(st.grants), Limit: 100}})
+				if err != nil {
+					return nil
+				}
+				st.grants = append(st.grants, page...)
+				if len(page) < 100 {
+					break
+				}
 			}
-			states[i].grants = append(states[i].grants, page...)
-			if len(page) < 100 {
-				break
-			}
 		}
+		states[id] = st
 	}
 	// The reads above were separate transactions: use them only if no
 	// write came between.
-	if v2, err := h.store.Version(ctx); err != nil || v2 != v {
-		return nil, err
+	if v, err := h.store.Version(ctx); err != nil || v != cur {
+		return nil
 	}
-	s := prev
-	for i, id := range ids {
-		s = s.withClient(v, id, states[i].c, states[i].grants)
-	}
-	return s, nil
+	return prev.withClients(cur, states)
 }
 
 func (h *Holder) setHealth(err error) {

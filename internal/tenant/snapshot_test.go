@@ -237,10 +237,10 @@ func snapshotsEqual(t *testing.T, got, want *tenant.Snapshot) {
 	})
 }
 
-// TestClientWritesPatchTheSnapshot: client and grant writes patch the
-// snapshot instead of rebuilding it, and the patched snapshot matches a full
-// rebuild of the same store. A write the process did not make (another
-// replica's) forces a full rebuild.
+// TestClientWritesPatchTheSnapshot: client and grant writes, this process's
+// or another's, patch the snapshot instead of rebuilding it, and the patched
+// snapshot matches a full rebuild of the same store. Any other write in
+// between forces a full rebuild.
 func TestClientWritesPatchTheSnapshot(t *testing.T) {
 	svc := newService(t)
 	ctx := t.Context()
@@ -323,21 +323,52 @@ func TestClientWritesPatchTheSnapshot(t *testing.T) {
 		t.Fatal("a deleted grant is still served")
 	}
 
-	// Another replica's write: the version moves by two, so the next local
-	// write cannot be patched in and the snapshot is rebuilt with both.
+	// Another process's client write (straight to the store, as a replica's
+	// would be) is in the change log too: the next refresh patches both.
 	now := time.Now()
 	if err := svc.Store.CreateClient(ctx, store.Client{ClientID: "remote", Name: "remote", GrantTypes: []string{"client_credentials"}, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.CreateClient(ctx, tenant.ClientFields{ClientID: "local", Name: ptr("local")}); err != nil {
+	step("a local write after a remote one", func() error {
+		_, _, err := svc.CreateClient(ctx, tenant.ClientFields{ClientID: "local", Name: ptr("local")})
+		return err
+	})
+	for _, id := range []string{"remote", "local"} {
+		if _, ok := h.Current().Client(id); !ok {
+			t.Fatalf("%s missing after the patch", id)
+		}
+	}
+
+	// A second holder on the same store (another replica) catches up on
+	// these writes by patching as well.
+	var logs2 testkit.Buffer
+	h2, err := tenant.NewHolder(ctx, svc.Store, svc.Master, nil, slog.New(slog.NewTextHandler(&logs2, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("client write seen by a second holder", func() error {
+		_, err := svc.UpdateClient(ctx, "p2", tenant.ClientFields{Name: ptr("renamed again")})
+		return err
+	})
+	if err := h2.Refresh(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs2.String(), "snapshot patched") {
+		t.Fatalf("the second holder rebuilt instead of patching:\n%s", logs2.String())
+	}
+	snapshotsEqual(t, h2.Current(), h.Current())
+
+	// Any other kind of write in between forces a full rebuild, with both.
+	if _, err := svc.Store.UpdateSettings(ctx, func(st *store.Settings) error { st.HonorScopeSubset = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.CreateClient(ctx, tenant.ClientFields{ClientID: "after-settings", Name: ptr("x")}); err != nil {
 		t.Fatal(err)
 	}
 	if count("snapshot rebuilt") != rebuilt+1 || count("snapshot patched") != patched {
-		t.Fatal("a local write after a remote one was patched in, not rebuilt")
+		t.Fatal("a settings write was patched over instead of rebuilding")
 	}
-	for _, id := range []string{"remote", "local"} {
-		if _, ok := h.Current().Client(id); !ok {
-			t.Fatalf("%s missing after the rebuild", id)
-		}
+	if _, ok := h.Current().Client("after-settings"); !ok || !h.Current().Settings.HonorScopeSubset {
+		t.Fatal("the rebuild missed a write")
 	}
 }

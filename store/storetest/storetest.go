@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Logs", testLogs},
 		{"Pagination", testPagination},
 		{"Version", testVersion},
+		{"Changes", testChanges},
 		{"Load", testLoad},
 		{"LoadConsistent", testLoadConsistent},
 		{"NoAliasing", testNoAliasing},

@@ -18,6 +18,7 @@ var clients = &table[store.Client]{
 	cols:    []string{"client_id", "app_type"},
 	key:     func(c *store.Client) *string { return &c.ClientID },
 	columns: func(c *store.Client) []any { return []any{c.AppType} },
+	client:  func(c *store.Client) string { return c.ClientID },
 }
 
 var resourceServers = &table[store.ResourceServer]{
@@ -37,6 +38,7 @@ var clientGrants = &table[store.ClientGrant]{
 	restore: func(g *store.ClientGrant, c []string) {
 		g.ID, g.ClientID, g.Audience, g.SubjectType = c[0], c[1], c[2], c[3]
 	},
+	client: func(g *store.ClientGrant) string { return g.ClientID },
 }
 
 var signingKeys = &table[store.SigningKey]{

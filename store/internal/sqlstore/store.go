@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/credo-dev/credo/store"
 )
@@ -26,21 +27,84 @@ func New(db DB, d Dialect, maxLogs func() int) *Store {
 	return &Store{db: db, dialect: d, maxLogs: maxLogs}
 }
 
-// write runs fn in a write transaction that then bumps the tenant version.
-// On PostgreSQL, taking the version row's lock last keeps it held only for
-// the commit; it also orders concurrent commits.
+// write runs fn in a write transaction that then bumps the tenant version
+// and records the write in the change log as touching more than one client
+// (see writeFor). On PostgreSQL, taking the version row's lock near the end
+// keeps it held only for the commit; it also orders concurrent commits.
 func (s *Store) write(ctx context.Context, fn func(Querier) error) error {
+	return s.writeFor(ctx, nil, fn)
+}
+
+// writeFor is write for a change that may concern one client only: fn sets
+// *client to the id of the one client whose record or grants it changed,
+// or leaves it "" when it changed anything else.
+func (s *Store) writeFor(ctx context.Context, client *string, fn func(Querier) error) error {
 	return s.db.Write(ctx, func(q Querier) error {
 		if err := fn(q); err != nil {
 			return err
 		}
-		return s.bump(ctx, q)
+		c := ""
+		if client != nil {
+			c = *client
+		}
+		return s.bumpFor(ctx, q, c)
 	})
 }
 
-func (s *Store) bump(ctx context.Context, q Querier) error {
-	_, err := q.Exec(ctx, s.dialect.Bump)
+// ChangeLogSize is how many writes the change log keeps.
+const ChangeLogSize = 1000
+
+func (s *Store) bump(ctx context.Context, q Querier) error { return s.bumpFor(ctx, q, "") }
+
+// bumpFor moves the tenant version by one and records the write in the
+// change log: the one client it touched, or NULL. The log keeps the newest
+// ChangeLogSize writes.
+func (s *Store) bumpFor(ctx context.Context, q Querier, client string) error {
+	if _, err := q.Exec(ctx, s.dialect.Bump); err != nil {
+		return err
+	}
+	var c any // NULL: not one client
+	if client != "" {
+		c = client
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO changes (version, client_id)
+		SELECT version, CAST($1 AS TEXT) FROM tenant_version WHERE id = 1`, c); err != nil {
+		return err
+	}
+	_, err := q.Exec(ctx, `DELETE FROM changes WHERE version <= (SELECT version FROM tenant_version WHERE id = 1) - `+strconv.Itoa(ChangeLogSize))
 	return err
+}
+
+// ChangesSince returns the tenant version and the writes after version
+// since, oldest first, read in one transaction. The log keeps only the
+// newest ChangeLogSize writes (none from before the schema had it), so
+// fewer than current-since changes mean it does not reach back to since.
+func (s *Store) ChangesSince(ctx context.Context, since int64) (int64, []store.Change, error) {
+	var cur int64
+	var out []store.Change
+	err := s.db.Read(ctx, func(q Querier) error {
+		out = out[:0]
+		if err := q.QueryRow(ctx, `SELECT version FROM tenant_version WHERE id = 1`).Scan(&cur); err != nil {
+			return err
+		}
+		if cur <= since || cur-since > ChangeLogSize {
+			return nil
+		}
+		rows, err := q.Query(ctx, `SELECT version, COALESCE(client_id, '') FROM changes WHERE version > $1 ORDER BY version`, since)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c store.Change
+			if err := rows.Scan(&c.Version, &c.ClientID); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return cur, out, err
 }
 
 // lock takes the dialect's transaction lock named what, if it has one,

@@ -30,6 +30,17 @@ type table[T any] struct {
 	// restore sets fields from the stored cols (key included) after the doc
 	// is decoded; the columns win over the doc. Nil sets the key only.
 	restore func(v *T, cols []string)
+	// client, when set, names the client a value belongs to, for the change
+	// log (see Store.writeFor).
+	client func(v *T) string
+}
+
+// clientOf is the client v belongs to, or "" when tb has no client column.
+func (tb *table[T]) clientOf(v *T) string {
+	if tb.client == nil {
+		return ""
+	}
+	return tb.client(v)
 }
 
 func (tb *table[T]) selectFrom() string {
@@ -240,12 +251,14 @@ func (tb *table[T]) replace(ctx context.Context, q Querier, v *T) error {
 
 // create inserts v in a write transaction; check, if set, runs first.
 func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(Querier, *T) error) error {
-	return s.write(ctx, func(q Querier) error {
+	var client string
+	return s.writeFor(ctx, &client, func(q Querier) error {
 		if check != nil {
 			if err := check(q, &v); err != nil {
 				return err
 			}
 		}
+		client = tb.clientOf(&v)
 		return tb.insert(ctx, q, &v)
 	})
 }
@@ -255,11 +268,13 @@ func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(Querie
 // one write transaction.
 func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T) error, check func(Querier, *T) error) (T, error) {
 	var out T
-	err := s.write(ctx, func(q Querier) error {
+	var client string
+	err := s.writeFor(ctx, &client, func(q Querier) error {
 		v, err := tb.get(ctx, q, key, tb.cols[0]+" = $1"+s.dialect.ForUpdate, key)
 		if err != nil {
 			return err
 		}
+		before := tb.clientOf(&v)
 		if err := fn(&v); err != nil {
 			return err
 		}
@@ -271,6 +286,9 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 		}
 		if err := tb.replace(ctx, q, &v); err != nil {
 			return err
+		}
+		if after := tb.clientOf(&v); after == before {
+			client = after // else two clients changed: leave it ""
 		}
 		out = v
 		return nil
@@ -285,7 +303,15 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 // remove deletes the row with key (foreign keys cascade) or returns
 // store.ErrNotFound.
 func (tb *table[T]) remove(ctx context.Context, s *Store, key string) error {
-	return s.write(ctx, func(q Querier) error {
+	var client string
+	return s.writeFor(ctx, &client, func(q Querier) error {
+		if tb.client != nil {
+			v, err := tb.get(ctx, q, key, tb.cols[0]+" = $1"+s.dialect.ForUpdate, key)
+			if err != nil {
+				return err
+			}
+			client = tb.client(&v)
+		}
 		n, err := q.Exec(ctx, "DELETE FROM "+tb.name+" WHERE "+tb.cols[0]+" = $1", key)
 		if err != nil {
 			return err
