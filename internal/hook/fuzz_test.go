@@ -49,7 +49,7 @@ func checkRun(t *testing.T, rt *Runtime, code string, kind Kind) {
 	}
 	start := time.Now()
 	_, err = rt.Run(t.Context(), []*Program{p}, testEvent())
-	if d := time.Since(start); d > fuzzTimeout+stuckGrace+time.Second {
+	if d := time.Since(start); d > fuzzTimeout+stuckGrace+5*time.Second {
 		t.Fatalf("Run took %v for %q", d, code)
 	}
 	var d *Denial

@@ -147,7 +147,7 @@ func TestContextCancel(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, new(*ExecError)) {
 		t.Fatalf("err = %v", err)
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(start); d > 5*time.Second { // loose: catches a cancel that is not honoured, not scheduling noise
 		t.Fatalf("took %v", d)
 	}
 	done, stop := context.WithCancel(t.Context())
@@ -186,7 +186,7 @@ func TestStuckInBuiltin(t *testing.T) {
 		if strings.Contains(ee.Reason, "abandoned") {
 			abandoned++
 		}
-		if d := time.Since(start); d > timeout+stuckGrace+time.Second {
+		if d := time.Since(start); d > timeout+stuckGrace+5*time.Second {
 			t.Errorf("took %v", d)
 		}
 	}

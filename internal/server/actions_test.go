@@ -173,7 +173,7 @@ clientGrants:
 			f.seed(freeClient + tc.seed)
 			start := time.Now()
 			rec := f.do(formReq(form("grant_type", "client_credentials", "client_id", tc.client, "client_secret", tc.secret, "audience", timesheets)))
-			if time.Since(start) > 3*time.Second {
+			if time.Since(start) > 10*time.Second { // loose: a runaway script must be stopped, not fast
 				t.Fatalf("took %v", time.Since(start))
 			}
 			if rec.Code != tc.status {
