@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,17 +17,7 @@ import (
 // default issuer and move the Management API audience under a running
 // server).
 func TestServedIssuerPastTheFirstPage(t *testing.T) {
-	cfg := config.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "i.db")
-	cfg.MasterKey = strings.Repeat("ab", 32)
-	cfg.Issuer = "https://served.example/"
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := openApp(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, a := testApp(t, func(c *config.Config) { c.Issuer = "https://served.example/" })
 	now := time.Now()
 	for i := range 150 { // ids that sort before any random hex id
 		rs := store.ResourceServer{ID: fmt.Sprintf("0000000000%03d", i), Name: "api", Identifier: fmt.Sprintf("urn:api:%03d", i),
@@ -38,7 +27,6 @@ func TestServedIssuerPastTheFirstPage(t *testing.T) {
 		}
 	}
 	a.Close()
-
 	cfg.Issuer = ""
 	if err := cfg.Validate(); err != nil { // fills the default issuer
 		t.Fatal(err)
@@ -47,4 +35,22 @@ func TestServedIssuerPastTheFirstPage(t *testing.T) {
 	if err != nil || got != "https://served.example/" {
 		t.Fatalf("servedIssuer = %q, %v; want https://served.example/", got, err)
 	}
+}
+
+// testApp opens a tenant on a new SQLite file with the test master key, as a
+// CLI command would, after set adjusts the configuration.
+func testApp(t *testing.T, set func(*config.Config)) (config.Config, *app) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DB = filepath.Join(t.TempDir(), "t.db")
+	cfg.MasterKey = testMasterKey
+	set(&cfg)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, a
 }

@@ -2,9 +2,6 @@ package cli
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,19 +13,10 @@ import (
 // type rotates once, promoting the key that was already published as next;
 // the freshly promoted keys are not rotated again.
 func TestAutoRotate(t *testing.T) {
-	cfg := config.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "r.db")
-	cfg.MasterKey = strings.Repeat("ab", 32)
-	cfg.KeyRotationPeriod = 720 * time.Hour
-	cfg.JWKSMaxAge = 10 * time.Minute
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	a, err := openApp(t.Context(), cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, a := testApp(t, func(c *config.Config) {
+		c.KeyRotationPeriod = 720 * time.Hour
+		c.JWKSMaxAge = 10 * time.Minute
+	})
 	defer a.Close()
 	byState := func(st store.KeyState) map[string]string {
 		ks, err := a.store.ListSigningKeys(t.Context())
@@ -45,10 +33,10 @@ func TestAutoRotate(t *testing.T) {
 	}
 	before, preNext := byState(store.KeyCurrent), byState(store.KeyNext)
 	ctx := t.Context()
-	if due := rotateDue(ctx, a, cfg, log, time.Now().Add(719*time.Hour)); due != nil {
+	if due := rotateDue(ctx, a, cfg, a.log, time.Now().Add(719*time.Hour)); due != nil {
 		t.Fatalf("rotated before the period: %v", due)
 	}
-	if due := rotateDue(ctx, a, cfg, log, time.Now().Add(721*time.Hour)); len(due) != 3 {
+	if due := rotateDue(ctx, a, cfg, a.log, time.Now().Add(721*time.Hour)); len(due) != 3 {
 		t.Fatalf("due after the period: %v", due)
 	}
 	after := byState(store.KeyCurrent)
@@ -57,13 +45,13 @@ func TestAutoRotate(t *testing.T) {
 			t.Fatalf("%s: current %s, want the pre-published next key %s", kt, after[kt], preNext[kt])
 		}
 	}
-	if due := rotateDue(ctx, a, cfg, log, time.Now()); due != nil {
+	if due := rotateDue(ctx, a, cfg, a.log, time.Now()); due != nil {
 		t.Fatalf("rotated fresh keys again: %v", due)
 	}
 	// The loop itself stops with its context.
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { autoRotate(lctx, a, cfg, log, time.Millisecond, time.Now); close(done) }()
+	go func() { autoRotate(lctx, a, cfg, a.log, time.Millisecond, time.Now); close(done) }()
 	time.Sleep(20 * time.Millisecond)
 	cancel()
 	select {

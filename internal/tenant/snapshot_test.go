@@ -104,11 +104,7 @@ func TestSnapshotKeepsWhatTheTokenPathReads(t *testing.T) {
 func TestDeferredRebuildsOnce(t *testing.T) {
 	svc := newService(t)
 	ctx := t.Context()
-	var logs testkit.Buffer
-	h, err := tenant.NewHolder(ctx, svc.Store, svc.Master, nil, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, logs := loggedHolder(t, svc)
 	svc.Holder = h
 	rebuilds := func() int {
 		return strings.Count(logs.String(), "snapshot rebuilt") + strings.Count(logs.String(), "snapshot patched")
@@ -120,7 +116,7 @@ func TestDeferredRebuildsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err = svc.Deferred(ctx, func() error {
+	err := svc.Deferred(ctx, func() error {
 		create(ctx, "d1")
 		create(ctx, "d2")
 		if _, ok := h.Current().Client("d1"); ok {
@@ -204,6 +200,18 @@ func TestSeedInsideDeferredSeesEarlierWrites(t *testing.T) {
 	}
 }
 
+// loggedHolder is a Holder on svc's store whose debug log ("snapshot
+// rebuilt", "snapshot patched") the test can read.
+func loggedHolder(t *testing.T, svc *tenant.Service) (*tenant.Holder, *testkit.Buffer) {
+	t.Helper()
+	logs := &testkit.Buffer{}
+	h, err := tenant.NewHolder(t.Context(), svc.Store, svc.Master, nil, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, logs
+}
+
 // snapshotsEqual compares what the token path can read from two snapshots.
 func snapshotsEqual(t *testing.T, got, want *tenant.Snapshot) {
 	t.Helper()
@@ -244,11 +252,7 @@ func snapshotsEqual(t *testing.T, got, want *tenant.Snapshot) {
 func TestClientWritesPatchTheSnapshot(t *testing.T) {
 	svc := newService(t)
 	ctx := t.Context()
-	var logs testkit.Buffer
-	h, err := tenant.NewHolder(ctx, svc.Store, svc.Master, nil, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, logs := loggedHolder(t, svc)
 	svc.Holder = h
 	for _, id := range []string{"urn:a", "urn:b"} {
 		if _, err := svc.CreateResourceServer(ctx, tenant.ResourceServerFields{Name: ptr(id), Identifier: ptr(id),
@@ -341,11 +345,7 @@ func TestClientWritesPatchTheSnapshot(t *testing.T) {
 
 	// A second holder on the same store (another replica) catches up on
 	// these writes by patching as well.
-	var logs2 testkit.Buffer
-	h2, err := tenant.NewHolder(ctx, svc.Store, svc.Master, nil, slog.New(slog.NewTextHandler(&logs2, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h2, logs2 := loggedHolder(t, svc)
 	step("client write seen by a second holder", func() error {
 		_, err := svc.UpdateClient(ctx, "p2", tenant.ClientFields{Name: ptr("renamed again")})
 		return err
