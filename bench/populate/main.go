@@ -27,12 +27,13 @@ func main() {
 	apis := flag.Int("apis", 1000, "number of APIs")
 	secret := flag.String("secret", "scale-secret-0123456789abcdefghijklmnopqrstu", "client secret of every client")
 	issuer := flag.String("issuer", "http://127.0.0.1:18080/", "issuer (for the Management API audience)")
+	schema := flag.String("schema", "", "PostgreSQL schema (created if missing), as credo serve --db-schema")
 	flag.Parse()
 	ctx := context.Background()
 	var st store.Store
 	var err error
 	if strings.HasPrefix(*db, "postgres") {
-		st, err = postgres.Open(ctx, *db, postgres.Options{})
+		st, err = postgres.Open(ctx, *db, postgres.Options{Schema: *schema})
 	} else {
 		st, err = sqlite.Open(ctx, *db)
 	}
