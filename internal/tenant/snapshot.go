@@ -261,6 +261,17 @@ func (s *Snapshot) withClients(v int64, states map[string]clientState) *Snapshot
 			}
 		}
 	}
+	// Patches leave replaced grants' slots behind; when they outnumber the
+	// live ones, drop them, so that a long run of writes without a rebuild
+	// does not grow the slice (and the copy each patch makes of it).
+	if len(n.grants) > 2*len(n.grantIx)+1024 {
+		live := make([]Grant, 0, len(n.grantIx))
+		for k, i := range n.grantIx {
+			n.grantIx[k] = int32(len(live))
+			live = append(live, n.grants[i])
+		}
+		n.grants = live
+	}
 	return &n
 }
 
