@@ -2,7 +2,9 @@ package hook
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -108,4 +110,31 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// runCase runs p on ev (testEvent() when nil) and checks that it is denied
+// with denial, or, when denial is nil, that it succeeds with want.
+func runCase(t *testing.T, p *Program, ev *Event, denial *Denial, want Result) {
+	t.Helper()
+	e := testEvent()
+	if ev != nil {
+		e = *ev
+	}
+	res, err := New(Options{}).Run(t.Context(), []*Program{p}, e)
+	if denial != nil {
+		var d *Denial
+		if !errors.As(err, &d) {
+			t.Fatalf("err = %v, want a denial", err)
+		}
+		if *d != *denial {
+			t.Fatalf("denial = %#v, want %#v", d, denial)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res, want) {
+		t.Fatalf("result = %#v\nwant %#v", res, want)
+	}
 }

@@ -168,27 +168,7 @@ func TestActions(t *testing.T) {
 		want: Result{CustomClaims: map[string]any{"https://x/hit": true}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := testEvent()
-			if tc.ev != nil {
-				ev = *tc.ev
-			}
-			res, err := New(Options{}).Run(t.Context(), []*Program{action(t, tc.code)}, ev)
-			if tc.denial != nil {
-				var d *Denial
-				if !errors.As(err, &d) {
-					t.Fatalf("err = %v, want a denial", err)
-				}
-				if *d != *tc.denial {
-					t.Fatalf("denial = %#v, want %#v", d, tc.denial)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(res, tc.want) {
-				t.Fatalf("result = %#v\nwant %#v", res, tc.want)
-			}
+			runCase(t, action(t, tc.code), tc.ev, tc.denial, tc.want)
 		})
 	}
 }
@@ -451,27 +431,7 @@ func TestHooks(t *testing.T) {
 		want: Result{Scope: []string{"undefined"}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := testEvent()
-			if tc.ev != nil {
-				ev = *tc.ev
-			}
-			res, err := New(Options{}).Run(t.Context(), []*Program{hook(t, tc.code)}, ev)
-			if tc.denial != nil {
-				var d *Denial
-				if !errors.As(err, &d) {
-					t.Fatalf("err = %v, want a denial", err)
-				}
-				if *d != *tc.denial {
-					t.Fatalf("denial = %#v, want %#v", d, tc.denial)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(res, tc.want) {
-				t.Fatalf("result = %#v\nwant %#v", res, tc.want)
-			}
+			runCase(t, hook(t, tc.code), tc.ev, tc.denial, tc.want)
 		})
 	}
 }
