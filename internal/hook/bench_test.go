@@ -7,16 +7,8 @@ import (
 // BenchmarkRunTrivialAction measures the cost the token endpoint pays for
 // one Action that sets one claim.
 func BenchmarkRunTrivialAction(b *testing.B) {
-	rt := New(Options{})
 	progs := []*Program{action(b, trivial)}
-	ev := testEvent()
-	ctx := b.Context()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := rt.Run(ctx, progs, ev); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRun(b, progs)
 }
 
 // BenchmarkRunTrivialActionParallel is the same under concurrency.
@@ -39,27 +31,18 @@ func BenchmarkRunTrivialActionParallel(b *testing.B) {
 // BenchmarkRunHook measures the Hook starter code with one namespaced
 // claim.
 func BenchmarkRunHook(b *testing.B) {
-	rt := New(Options{})
 	progs := []*Program{hook(b, `module.exports = function (client, scope, audience, context, cb) {
 		var access_token = {};
 		access_token.scope = scope;
 		access_token['https://x/y'] = 1;
 		cb(null, access_token);
 	};`)}
-	ev := testEvent()
-	ctx := b.Context()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := rt.Run(ctx, progs, ev); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRun(b, progs)
 }
 
 // BenchmarkRunTypicalAction reads the event, uses the cache and sets a
 // few claims.
 func BenchmarkRunTypicalAction(b *testing.B) {
-	rt := New(Options{})
 	progs := []*Program{action(b, `exports.onExecuteCredentialsExchange = async (event, api) => {
 		if (event.client.metadata.tier === 'free') {
 			return api.access.deny('invalid_request', 'free tier');
@@ -72,14 +55,7 @@ func BenchmarkRunTypicalAction(b *testing.B) {
 		api.accessToken.setCustomClaim('https://acme.test/plan', plan.value);
 		api.accessToken.setCustomClaim('https://acme.test/scopes', event.accessToken.scope.map((s) => s.split(':')[0]));
 	};`)}
-	ev := testEvent()
-	ctx := b.Context()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := rt.Run(ctx, progs, ev); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRun(b, progs)
 }
 
 func BenchmarkCompile(b *testing.B) {
@@ -87,6 +63,20 @@ func BenchmarkCompile(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Compile(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchRun runs progs on a new runtime with the test event, once per
+// iteration.
+func benchRun(b *testing.B, progs []*Program) {
+	rt := New(Options{})
+	ev := testEvent()
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rt.Run(ctx, progs, ev); err != nil {
 			b.Fatal(err)
 		}
 	}
