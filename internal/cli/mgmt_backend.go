@@ -126,22 +126,11 @@ func servedIssuer(ctx context.Context, cfg config.Config) (string, error) {
 		return "", err
 	}
 	defer st.Close()
-	page := store.Page{Limit: 100}
-	for {
-		list, total, err := st.ListResourceServers(ctx, page)
-		if err != nil {
-			return "", err
-		}
-		for _, rs := range list {
-			if rs.IsSystem {
-				return strings.TrimSuffix(rs.Identifier, "api/v2/"), nil
-			}
-		}
-		page.Offset += len(list)
-		if len(list) == 0 || page.Offset >= total {
-			return "", nil
-		}
+	rs, found, err := tenant.SystemAPI(ctx, st)
+	if err != nil || !found {
+		return "", err
 	}
+	return strings.TrimSuffix(rs.Identifier, "api/v2/"), nil
 }
 
 // direct works on the tenant through tenant.Service, like the Management

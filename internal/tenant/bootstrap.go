@@ -28,51 +28,65 @@ var ManagementScopes = []string{
 // BootstrapMetadataKey marks the client created as bootstrap admin.
 const BootstrapMetadataKey = "credo_role"
 
-// EnsureSystem creates the Management API resource server (<issuer>api/v2/)
-// if missing, and replaces a system API left from a different issuer.
-func (s *Service) EnsureSystem(ctx context.Context) error {
-	aud := s.ManagementAudience()
+// SystemAPI returns the Management API resource server (IsSystem), paging
+// through every API; found is false when the store has none yet.
+func SystemAPI(ctx context.Context, st store.Store) (rs store.ResourceServer, found bool, err error) {
 	page := store.Page{Limit: 100}
 	for {
-		list, total, err := s.Store.ListResourceServers(ctx, page)
+		list, total, err := st.ListResourceServers(ctx, page)
 		if err != nil {
-			return err
+			return store.ResourceServer{}, false, err
 		}
 		for _, rs := range list {
-			if rs.IsSystem && rs.Identifier == aud {
-				if len(rs.Scopes) != len(ManagementScopes) {
-					_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
-						r.Scopes = managementScopeObjects()
-						return nil
-					})
-					return err
-				}
-				return nil
-			}
 			if rs.IsSystem {
-				// The issuer changed (a new --issuer or --addr): move the
-				// Management API, and with it every grant to it, to the new
-				// audience instead of dropping the admins' grants.
-				if s.Log != nil {
-					s.Log.Warn("issuer changed: moving the Management API audience", "old", rs.Identifier, "new", aud)
-				}
-				_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
-					r.Identifier, r.Scopes, r.UpdatedAt = aud, managementScopeObjects(), s.now()
-					return nil
-				})
-				if err == nil {
-					s.changed(ctx)
-				}
-				return err
+				return rs, true, nil
 			}
 		}
 		page.Offset += len(list)
 		if len(list) == 0 || page.Offset >= total {
-			break
+			return store.ResourceServer{}, false, nil
 		}
 	}
+}
+
+// EnsureSystem creates the Management API resource server (<issuer>api/v2/)
+// if missing, and replaces a system API left from a different issuer.
+func (s *Service) EnsureSystem(ctx context.Context) error {
+	aud := s.ManagementAudience()
+	rs, found, err := SystemAPI(ctx, s.Store)
+	switch {
+	case err != nil:
+		return err
+	case found && rs.Identifier == aud:
+		if len(rs.Scopes) == len(ManagementScopes) {
+			return nil
+		}
+		_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
+			r.Scopes = managementScopeObjects()
+			return nil
+		})
+		if err == nil {
+			s.changed(ctx)
+		}
+		return err
+	case found:
+		// The issuer changed (a new --issuer or --addr): move the Management
+		// API, and with it every grant to it, to the new audience instead of
+		// dropping the admins' grants.
+		if s.Log != nil {
+			s.Log.Warn("issuer changed: moving the Management API audience", "old", rs.Identifier, "new", aud)
+		}
+		_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
+			r.Identifier, r.Scopes, r.UpdatedAt = aud, managementScopeObjects(), s.now()
+			return nil
+		})
+		if err == nil {
+			s.changed(ctx)
+		}
+		return err
+	}
 	now := s.now()
-	err := s.Store.CreateResourceServer(ctx, store.ResourceServer{
+	err = s.Store.CreateResourceServer(ctx, store.ResourceServer{
 		ID: randomHex(12), Name: "credo Management API", Identifier: aud, Scopes: managementScopeObjects(),
 		SigningAlg: keys.RS256, TokenLifetime: DefaultTokenLifetime, TokenDialect: oauth.DialectAuth0,
 		IsSystem: true, CreatedAt: now, UpdatedAt: now,
