@@ -316,3 +316,20 @@ type Change struct {
 type Notifier interface {
 	Changes(ctx context.Context) <-chan struct{}
 }
+
+// All collects every page of a list method (ListClients, ListClientGrants
+// with a filter bound in, …), 100 values at a time.
+func All[T any](ctx context.Context, list func(context.Context, Page) ([]T, int, error)) ([]T, error) {
+	var out []T
+	for p := (Page{Limit: 100}); ; {
+		batch, total, err := list(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, batch...)
+		p.Offset += len(batch)
+		if len(batch) == 0 || p.Offset >= total {
+			return out, nil
+		}
+	}
+}

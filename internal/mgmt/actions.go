@@ -305,22 +305,6 @@ func objectErr(err error, missing *apiError, conflictCode string) error {
 
 func actionErr(err error) error { return objectErr(err, errNoAction(), "action_conflict") }
 
-// all reads every page of a store listing.
-func all[T any](ctx context.Context, list func(context.Context, store.Page) ([]T, int, error)) ([]T, error) {
-	var out []T
-	for p := (store.Page{Limit: maxPerPage}); ; {
-		batch, total, err := list(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, batch...)
-		p.Offset += len(batch)
-		if len(batch) == 0 || p.Offset >= total {
-			return out, nil
-		}
-	}
-}
-
 // numbered heads a page of the Actions API, which always answers
 // {"total","page","per_page","<key>":[…]}.
 type numbered struct {
@@ -363,7 +347,7 @@ func (a *API) listActions(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := all(c.r.Context(), c.st().ListActions)
+	list, err := store.All(c.r.Context(), c.st().ListActions)
 	if err != nil {
 		return nil, err
 	}
@@ -564,7 +548,7 @@ func (c *call) resolveRefs(ctx context.Context, trigger string, in []BindingBody
 		case "action_name":
 			if actions == nil {
 				var err error
-				if actions, err = all(ctx, c.st().ListActions); err != nil {
+				if actions, err = store.All(ctx, c.st().ListActions); err != nil {
 					return nil, err
 				}
 			}

@@ -72,7 +72,7 @@ func (a *API) listHooks(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := all(c.r.Context(), c.st().ListHooks)
+	list, err := store.All(c.r.Context(), c.st().ListHooks)
 	if err != nil {
 		return nil, err
 	}

@@ -154,22 +154,13 @@ func (s *Service) applyAction(a *store.Action, f ActionFields) error {
 }
 
 func (s *Service) actionNameTaken(ctx context.Context, name, exceptID string) (bool, error) {
-	p := store.Page{Limit: 100}
-	for {
-		list, total, err := s.Store.ListActions(ctx, p)
-		if err != nil {
-			return false, err
-		}
-		for _, a := range list {
-			if a.Name == name && a.ID != exceptID {
-				return true, nil
-			}
-		}
-		p.Offset += len(list)
-		if len(list) == 0 || p.Offset >= total {
-			return false, nil
+	list, err := store.All(ctx, s.Store.ListActions)
+	for _, a := range list {
+		if a.Name == name && a.ID != exceptID {
+			return true, nil
 		}
 	}
+	return false, err
 }
 
 // CreateAction validates and stores a draft action (not yet deployed).
@@ -302,22 +293,16 @@ func (s *Service) findAction(ctx context.Context, ref string) (store.Action, err
 	if err == nil || !errors.Is(err, store.ErrNotFound) {
 		return a, err
 	}
-	p := store.Page{Limit: 100}
-	for {
-		list, total, err := s.Store.ListActions(ctx, p)
-		if err != nil {
-			return store.Action{}, err
-		}
-		for _, a := range list {
-			if a.Name == ref {
-				return a, nil
-			}
-		}
-		p.Offset += len(list)
-		if len(list) == 0 || p.Offset >= total {
-			return store.Action{}, &NotFoundError{"action", ref}
+	list, err := store.All(ctx, s.Store.ListActions)
+	if err != nil {
+		return store.Action{}, err
+	}
+	for _, a := range list {
+		if a.Name == ref {
+			return a, nil
 		}
 	}
+	return store.Action{}, &NotFoundError{"action", ref}
 }
 
 // Bound returns the actions bound to a trigger, in order.

@@ -28,25 +28,16 @@ var ManagementScopes = []string{
 // BootstrapMetadataKey marks the client created as bootstrap admin.
 const BootstrapMetadataKey = "credo_role"
 
-// SystemAPI returns the Management API resource server (IsSystem), paging
+// SystemAPI returns the Management API resource server (IsSystem), looking
 // through every API; found is false when the store has none yet.
 func SystemAPI(ctx context.Context, st store.Store) (rs store.ResourceServer, found bool, err error) {
-	page := store.Page{Limit: 100}
-	for {
-		list, total, err := st.ListResourceServers(ctx, page)
-		if err != nil {
-			return store.ResourceServer{}, false, err
-		}
-		for _, rs := range list {
-			if rs.IsSystem {
-				return rs, true, nil
-			}
-		}
-		page.Offset += len(list)
-		if len(list) == 0 || page.Offset >= total {
-			return store.ResourceServer{}, false, nil
+	list, err := store.All(ctx, st.ListResourceServers)
+	for _, rs := range list {
+		if rs.IsSystem {
+			return rs, true, nil
 		}
 	}
+	return store.ResourceServer{}, false, err
 }
 
 // EnsureSystem creates the Management API resource server (<issuer>api/v2/)

@@ -445,15 +445,11 @@ func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
 			return nil
 		default:
 			st.client = &c
-			for {
-				page, _, err := h.store.ListClientGrants(ctx, store.GrantFilter{ClientID: id, Page: store.Page{Offset: len(st.grants), Limit: 100}})
-				if err != nil {
-					return nil
-				}
-				st.grants = append(st.grants, page...)
-				if len(page) < 100 {
-					break
-				}
+			st.grants, err = store.All(ctx, func(ctx context.Context, p store.Page) ([]store.ClientGrant, int, error) {
+				return h.store.ListClientGrants(ctx, store.GrantFilter{ClientID: id, Page: p})
+			})
+			if err != nil {
+				return nil
 			}
 		}
 		states[id] = st
