@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/credo-dev/credo/internal/tenant"
@@ -18,6 +19,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	tokens   *prometheus.CounterVec
+	tokenOK  prometheus.Counter // tokens{outcome="success"}, resolved once
 }
 
 // NewMetrics registers credo's collectors. dropped reports tenant log events
@@ -34,6 +36,7 @@ func NewMetrics(h *tenant.Holder, dropped func() int64) *Metrics {
 	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "credo_token_exchanges_total", Help: "Client-credentials exchanges by outcome (success or the OAuth error code).",
 	}, []string{"outcome"})
+	m.tokenOK = m.tokens.WithLabelValues("success")
 	m.reg.MustRegister(m.requests, m.duration, m.tokens,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "credo_snapshot_version", Help: "Tenant version of the in-memory snapshot."},
@@ -60,12 +63,13 @@ func (m *Metrics) Handler() http.Handler {
 
 // TokenEvent counts one exchange outcome (use as the token endpoint's Events hook).
 func (m *Metrics) TokenEvent(ev store.LogEvent) {
-	outcome := "success"
-	if ev.Type != "seccft" {
-		outcome = "error"
-		if code, ok := ev.Details["error"].(string); ok {
-			outcome = code
-		}
+	if ev.Type == "seccft" {
+		m.tokenOK.Inc()
+		return
+	}
+	outcome := "error"
+	if code, ok := ev.Details["error"].(string); ok {
+		outcome = code
 	}
 	m.tokens.WithLabelValues(outcome).Inc()
 }
@@ -76,12 +80,22 @@ func (m *Metrics) instrument(route string, next http.Handler) http.Handler {
 		return next
 	}
 	hist := m.duration.WithLabelValues(route)
+	// The route's counter per status code, resolved once per code rather
+	// than formatting and hashing the labels on every request.
+	var counters sync.Map // int → prometheus.Counter
+	count := func(code int) {
+		c, ok := counters.Load(code)
+		if !ok {
+			c, _ = counters.LoadOrStore(code, m.requests.WithLabelValues(route, strconv.Itoa(code)))
+		}
+		c.(prometheus.Counter).Inc()
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		hist.Observe(time.Since(start).Seconds())
-		m.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		count(sw.code)
 	})
 }
 
