@@ -3,16 +3,15 @@ package mgmt
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/credo-dev/credo/internal/realip"
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/store"
-	"github.com/credo-dev/credo/verify"
 )
 
 // Deps are the Management API's collaborators.
@@ -31,6 +30,8 @@ type Deps struct {
 	Issuer string
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// IP finds the caller's address for the tenant log (nil: the TCP peer).
+	IP *realip.Resolver
 }
 
 // API is the Management API handler.
@@ -58,8 +59,7 @@ type call struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	q      query
-	claims *verify.Claims
-	scopes []string // the caller's effective scopes
+	who    Principal
 	status int      // success status; 200 unless the handler sets it
 	target string   // id of the object written, for the log event
 	raw    []byte   // a non-JSON body to write as is (certificate downloads)
@@ -206,14 +206,22 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 }
 
 func (a *API) run(c *call, rt *route) (any, error) {
-	claims, scopes, err := a.auth.authenticate(c.r)
-	if err != nil {
-		return nil, err
+	if p, ok := principalFrom(c.r.Context()); ok {
+		c.who = p
+	} else {
+		claims, scopes, err := a.auth.authenticate(c.r)
+		if err != nil {
+			return nil, err
+		}
+		c.who = Principal{ClientID: claims.ClientID, Scopes: scopes}
+		if cl, ok := a.d.Holder.Current().Client(claims.ClientID); ok {
+			c.who.Name = cl.Name
+		}
 	}
-	c.claims, c.scopes = claims, scopes
-	if !scopeOK(scopes, rt.scopes, rt.all) {
+	if !scopeOK(c.who.Scopes, rt.scopes, rt.all) {
 		return nil, errScope(rt.all, rt.scopes)
 	}
+	var err error
 	if c.q, err = parseQuery(c.r, rt.params); err != nil {
 		return nil, err
 	}
@@ -245,8 +253,9 @@ func (a *API) record(c *call, rt *route) {
 		Date:        now,
 		Type:        "sapi",
 		Description: rt.event,
-		ClientID:    c.claims.ClientID,
-		IP:          remoteIP(c.r),
+		ClientID:    c.who.ClientID,
+		ClientName:  c.who.Name,
+		IP:          a.d.IP.IP(c.r),
 		UserAgent:   c.r.UserAgent(),
 		Hostname:    c.r.Host,
 		Audience:    a.audience,
@@ -255,22 +264,12 @@ func (a *API) record(c *call, rt *route) {
 			"response": map[string]any{"statusCode": c.status},
 		},
 	}
-	if cl, ok := a.d.Holder.Current().Client(c.claims.ClientID); ok {
-		ev.ClientName = cl.Name
-	}
 	if c.target != "" {
 		ev.Details["target"] = c.target
 	}
 	a.d.Events(ev)
 }
 
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // svc and st shorten handler code.
 func (c *call) svc() *tenant.Service { return c.api.d.Service }

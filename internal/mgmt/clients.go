@@ -175,7 +175,7 @@ func (a *API) updateClient(c *call) (any, error) {
 	if b.ClientID != nil {
 		return nil, errBody("Additional properties not allowed: client_id", "")
 	}
-	if b.ClientSecret != nil && !slices.Contains(c.scopes, "update:client_keys") {
+	if b.ClientSecret != nil && !slices.Contains(c.who.Scopes, "update:client_keys") {
 		return nil, errScope(false, []string{"update:client_keys"})
 	}
 	f, err := b.Fields()
