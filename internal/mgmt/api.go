@@ -60,9 +60,9 @@ type call struct {
 	r      *http.Request
 	q      query
 	who    Principal
-	status int      // success status; 200 unless the handler sets it
-	target string   // id of the object written, for the log event
-	raw    []byte   // a non-JSON body to write as is (certificate downloads)
+	status int    // success status; 200 unless the handler sets it
+	target string // id of the object written, for the log event
+	raw    []byte // a non-JSON body to write as is (certificate downloads)
 	rawCT  string
 }
 
@@ -269,7 +269,6 @@ func (a *API) record(c *call, rt *route) {
 	}
 	a.d.Events(ev)
 }
-
 
 // svc and st shorten handler code.
 func (c *call) svc() *tenant.Service { return c.api.d.Service }
