@@ -25,65 +25,65 @@ var (
 
 // Client is an application (Auth0 "client"). Secrets are stored only as hashes.
 type Client struct {
-	ClientID                string
-	Name                    string
-	Description             string
-	AppType                 string   // non_interactive, regular_web, spa, native, …
-	GrantTypes              []string // e.g. client_credentials
-	TokenEndpointAuthMethod string   // client_secret_post, client_secret_basic, none
-	IsFirstParty            bool
-	Metadata                map[string]string
-	JWTAlg                  string // jwt_configuration.alg
+	ClientID                string            `json:"ClientID"`
+	Name                    string            `json:"Name"`
+	Description             string            `json:"Description"`
+	AppType                 string            `json:"AppType"`                 // non_interactive, regular_web, spa, native, …
+	GrantTypes              []string          `json:"GrantTypes"`              // e.g. client_credentials
+	TokenEndpointAuthMethod string            `json:"TokenEndpointAuthMethod"` // client_secret_post, client_secret_basic, none
+	IsFirstParty            bool              `json:"IsFirstParty"`
+	Metadata                map[string]string `json:"Metadata"`
+	JWTAlg                  string            `json:"JWTAlg"` // jwt_configuration.alg
 	// TokenLifetime overrides the API's token_lifetime for this client when > 0
 	// (seconds). A credo extension.
-	TokenLifetime int
+	TokenLifetime int `json:"TokenLifetime"`
 	// Secrets holds the hashed client secrets; the first is the current one.
 	// During a rotation grace period the previous secret follows it with an
 	// ExpiresAt in the future.
-	Secrets   []Secret
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Secrets   []Secret  `json:"Secrets"`
+	CreatedAt time.Time `json:"CreatedAt"`
+	UpdatedAt time.Time `json:"UpdatedAt"`
 }
 
 // Secret is one hashed client secret (see internal/secret for the format).
 type Secret struct {
-	Hash      string
-	CreatedAt time.Time
-	ExpiresAt time.Time // zero: does not expire
+	Hash      string    `json:"Hash"`
+	CreatedAt time.Time `json:"CreatedAt"`
+	ExpiresAt time.Time `json:"ExpiresAt"` // zero: does not expire
 }
 
 // Scope is one permission an API defines.
 type Scope struct {
-	Value       string
-	Description string
+	Value       string `json:"Value"`
+	Description string `json:"Description"`
 }
 
 // ResourceServer is an API (Auth0 "resource server"); Identifier is the audience.
 type ResourceServer struct {
-	ID         string
-	Name       string
-	Identifier string
-	Scopes     []Scope
-	SigningAlg string // RS256, PS256, ES256, EdDSA, HS256
+	ID         string  `json:"ID"`
+	Name       string  `json:"Name"`
+	Identifier string  `json:"Identifier"`
+	Scopes     []Scope `json:"Scopes"`
+	SigningAlg string  `json:"SigningAlg"` // RS256, PS256, ES256, EdDSA, HS256
 	// SigningSecret is the HS256 secret, sealed by internal/keys (never plaintext).
-	SigningSecret string
-	TokenLifetime int    // seconds
-	TokenDialect  string // access_token, rfc9068_profile
-	IsSystem      bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	SigningSecret string    `json:"SigningSecret"`
+	TokenLifetime int       `json:"TokenLifetime"` // seconds
+	TokenDialect  string    `json:"TokenDialect"`  // access_token, rfc9068_profile
+	IsSystem      bool      `json:"IsSystem"`
+	CreatedAt     time.Time `json:"CreatedAt"`
+	UpdatedAt     time.Time `json:"UpdatedAt"`
 }
 
 // ClientGrant authorises a client to get tokens for an audience with scopes.
 type ClientGrant struct {
-	ID             string
-	ClientID       string
-	Audience       string
-	Scope          []string
-	AllowAllScopes bool
-	SubjectType    string // client (default) or user
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	ID             string    `json:"ID"`
+	ClientID       string    `json:"ClientID"`
+	Audience       string    `json:"Audience"`
+	Scope          []string  `json:"Scope"`
+	AllowAllScopes bool      `json:"AllowAllScopes"`
+	SubjectType    string    `json:"SubjectType"` // client (default) or user
+	CreatedAt      time.Time `json:"CreatedAt"`
+	UpdatedAt      time.Time `json:"UpdatedAt"`
 }
 
 // KeyState is a signing key's place in its lifecycle.
@@ -102,56 +102,68 @@ const (
 // SigningKey is one asymmetric tenant signing key. There is one lifecycle per
 // KeyType (RSA, EC, OKP): at most one current key of each type.
 type SigningKey struct {
-	KID     string
-	KeyType string // RSA, EC, OKP
-	State   KeyState
+	KID     string   `json:"KID"`
+	KeyType string   `json:"KeyType"` // RSA, EC, OKP
+	State   KeyState `json:"State"`
 	// SealedPrivateKey is the PKCS#8 private key encrypted with the master key.
-	SealedPrivateKey []byte
-	CertDER          []byte // self-signed certificate for x5c, /pem, /cer
-	CreatedAt        time.Time
-	CurrentSince     time.Time // zero until promoted
-	CurrentUntil     time.Time // zero while current or next
-	RevokedAt        time.Time
+	SealedPrivateKey []byte    `json:"SealedPrivateKey"`
+	CertDER          []byte    `json:"CertDER"` // self-signed certificate for x5c, /pem, /cer
+	CreatedAt        time.Time `json:"CreatedAt"`
+	CurrentSince     time.Time `json:"CurrentSince"` // zero until promoted
+	CurrentUntil     time.Time `json:"CurrentUntil"` // zero while current or next
+	RevokedAt        time.Time `json:"RevokedAt"`
 }
 
 // Trigger names an Actions trigger and version an action supports.
 type Trigger struct {
-	ID      string
-	Version string
+	ID      string `json:"ID"`
+	Version string `json:"Version"`
 }
 
 // ActionSecret is a named secret available to an action as event.secrets.
 type ActionSecret struct {
-	Name      string
-	Sealed    string // encrypted value; never returned by the Management API
-	UpdatedAt time.Time
+	Name      string    `json:"Name"`
+	Sealed    string    `json:"Sealed"` // encrypted value; never returned by the Management API
+	UpdatedAt time.Time `json:"UpdatedAt"`
 }
 
 // Action is an Auth0 Action. Code is the draft; DeployedCode is what runs.
 type Action struct {
-	ID                string
-	Name              string
-	Code              string
-	Runtime           string
-	SupportedTriggers []Trigger
-	Secrets           []ActionSecret
-	DeployedCode      string // empty until deployed
-	DeployedVersion   int
-	DeployedAt        time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	ID                string         `json:"ID"`
+	Name              string         `json:"Name"`
+	Code              string         `json:"Code"`
+	Runtime           string         `json:"Runtime"`
+	SupportedTriggers []Trigger      `json:"SupportedTriggers"`
+	Secrets           []ActionSecret `json:"Secrets"`
+	DeployedCode      string         `json:"DeployedCode"` // empty until deployed
+	DeployedVersion   int            `json:"DeployedVersion"`
+	DeployedAt        time.Time      `json:"DeployedAt"`
+	CreatedAt         time.Time      `json:"CreatedAt"`
+	UpdatedAt         time.Time      `json:"UpdatedAt"`
 }
 
 // Hook is a legacy Auth0 Hook (credentials-exchange extensibility point).
 type Hook struct {
-	ID        string
-	Name      string
-	Script    string
-	TriggerID string
-	Enabled   bool
-	Secrets   []ActionSecret
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID        string         `json:"ID"`
+	Name      string         `json:"Name"`
+	Script    string         `json:"Script"`
+	TriggerID string         `json:"TriggerID"`
+	Enabled   bool           `json:"Enabled"`
+	Secrets   []ActionSecret `json:"Secrets"`
+	CreatedAt time.Time      `json:"CreatedAt"`
+	UpdatedAt time.Time      `json:"UpdatedAt"`
+}
+
+// Tenant is the tenant's identity, stored once: the issuer its tokens
+// carry and its Management API's audience. A process started with another
+// issuer refuses to start rather than change it (see internal/tenant).
+type Tenant struct {
+	// Issuer is the iss claim, with its trailing slash.
+	Issuer string `json:"Issuer"`
+	// ManagementAudience is the Management API's identifier, Issuer + "api/v2/".
+	ManagementAudience string    `json:"ManagementAudience"`
+	CreatedAt          time.Time `json:"CreatedAt"`
+	UpdatedAt          time.Time `json:"UpdatedAt"`
 }
 
 // Settings are tenant-wide options.
@@ -159,27 +171,27 @@ type Settings struct {
 	// HonorScopeSubset issues only the requested scopes (intersected with the
 	// grant) when a token request carries scope. Off = Auth0 behaviour: all
 	// granted scopes.
-	HonorScopeSubset bool
+	HonorScopeSubset bool `json:"HonorScopeSubset"`
 	// Auth0CompatErrors reproduces Auth0's legacy error strings exactly
 	// (401 access_denied "Unauthorized" for a bad secret).
-	Auth0CompatErrors bool
+	Auth0CompatErrors bool `json:"Auth0CompatErrors"`
 }
 
 // LogEvent is one tenant log entry in Auth0's shape (type codes such as
 // seccft, feccft, sapi).
 type LogEvent struct {
-	ID          string
-	Date        time.Time
-	Type        string
-	Description string
-	ClientID    string
-	ClientName  string
-	IP          string
-	UserAgent   string
-	Hostname    string
-	Audience    string
-	Scope       string
-	Details     map[string]any
+	ID          string         `json:"ID"`
+	Date        time.Time      `json:"Date"`
+	Type        string         `json:"Type"`
+	Description string         `json:"Description"`
+	ClientID    string         `json:"ClientID"`
+	ClientName  string         `json:"ClientName"`
+	IP          string         `json:"IP"`
+	UserAgent   string         `json:"UserAgent"`
+	Hostname    string         `json:"Hostname"`
+	Audience    string         `json:"Audience"`
+	Scope       string         `json:"Scope"`
+	Details     map[string]any `json:"Details"`
 }
 
 // Page selects a page of a list: Offset/Limit. Limit 0 means the backend default (50).
@@ -290,6 +302,18 @@ type Store interface {
 	Settings(ctx context.Context) (Settings, error)
 	UpdateSettings(ctx context.Context, fn func(*Settings) error) (Settings, error)
 
+	// Tenant returns the tenant's identity, or ErrNotFound before it is set.
+	Tenant(ctx context.Context) (Tenant, error)
+	// UpdateTenant applies fn to the identity (the zero Tenant and exists
+	// false before it is set) and writes it, in one transaction.
+	UpdateTenant(ctx context.Context, fn func(t *Tenant, exists bool) error) (Tenant, error)
+
+	// OnCommit registers fn, called after every committed write of this
+	// Store that moved the version (log appends do not), in the writer's
+	// goroutine with its context, before the write method returns. One
+	// function at a time: a later call replaces it; nil removes it.
+	OnCommit(fn func(ctx context.Context))
+
 	// AppendLogs writes log events (does not bump the version). Backends keep
 	// at most a bounded number of events, deleting the oldest.
 	AppendLogs(ctx context.Context, events []LogEvent) error
@@ -301,11 +325,34 @@ type Store interface {
 	Close() error
 }
 
-// Change is one write in the change log, by the tenant version it produced.
-// ClientID names the one client whose record or grants the write changed;
-// it is "" when the write changed anything else.
+// ChangeKind names what a write changed.
+type ChangeKind string
+
+// The kinds of change. A change's ID is the id of what it wrote: a client
+// id, a resource server id, a client grant id, an action id, a hook id or a
+// trigger id (bindings); "" for signing keys (a write may change several),
+// settings and the tenant.
+const (
+	ChangeClient         ChangeKind = "client"
+	ChangeResourceServer ChangeKind = "resource_server"
+	ChangeClientGrant    ChangeKind = "client_grant"
+	ChangeSigningKeys    ChangeKind = "signing_keys"
+	ChangeAction         ChangeKind = "action"
+	ChangeBindings       ChangeKind = "bindings"
+	ChangeHook           ChangeKind = "hook"
+	ChangeSettings       ChangeKind = "settings"
+	ChangeTenant         ChangeKind = "tenant"
+)
+
+// Change is one write in the change log, by the tenant version it produced:
+// the kind and id of what it wrote. Kind is "" for writes logged before the
+// log had kinds, which a reader treats as "anything may have changed".
 type Change struct {
-	Version  int64
+	Version int64
+	Kind    ChangeKind
+	ID      string
+	// ClientID names the client a client or client-grant write belongs to
+	// (for a grant moved between clients: "", as two clients changed).
 	ClientID string
 }
 

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Pagination", testPagination},
 		{"Version", testVersion},
 		{"Changes", testChanges},
+		{"Tenant", testTenant},
 		{"Load", testLoad},
 		{"LoadConsistent", testLoadConsistent},
 		{"NoAliasing", testNoAliasing},

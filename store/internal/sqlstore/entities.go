@@ -16,6 +16,7 @@ var clients = &table[store.Client]{
 	name:    "clients",
 	what:    "client",
 	cols:    []string{"client_id", "app_type"},
+	kind:    store.ChangeClient,
 	key:     func(c *store.Client) *string { return &c.ClientID },
 	columns: func(c *store.Client) []any { return []any{c.AppType} },
 	client:  func(c *store.Client) string { return c.ClientID },
@@ -25,6 +26,7 @@ var resourceServers = &table[store.ResourceServer]{
 	name:    "resource_servers",
 	what:    "resource server",
 	cols:    []string{"id", "identifier"},
+	kind:    store.ChangeResourceServer,
 	key:     func(rs *store.ResourceServer) *string { return &rs.ID },
 	columns: func(rs *store.ResourceServer) []any { return []any{rs.Identifier} },
 }
@@ -33,6 +35,7 @@ var clientGrants = &table[store.ClientGrant]{
 	name:    "client_grants",
 	what:    "client grant",
 	cols:    []string{"id", "client_id", "audience", "subject_type"},
+	kind:    store.ChangeClientGrant,
 	key:     func(g *store.ClientGrant) *string { return &g.ID },
 	columns: func(g *store.ClientGrant) []any { return []any{g.ClientID, g.Audience, g.SubjectType} },
 	restore: func(g *store.ClientGrant, c []string) {
@@ -53,6 +56,7 @@ var actions = &table[store.Action]{
 	name:    "actions",
 	what:    "action",
 	cols:    []string{"id"},
+	kind:    store.ChangeAction,
 	key:     func(a *store.Action) *string { return &a.ID },
 	columns: func(*store.Action) []any { return nil },
 }
@@ -61,6 +65,7 @@ var hooks = &table[store.Hook]{
 	name:    "hooks",
 	what:    "hook",
 	cols:    []string{"id"},
+	kind:    store.ChangeHook,
 	key:     func(h *store.Hook) *string { return &h.ID },
 	columns: func(*store.Hook) []any { return nil },
 }
@@ -226,7 +231,7 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 // rotate. A second current key of one key type is store.ErrConflict. When
 // fn returns no keys nothing is written and the version stays.
 func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.SigningKey) ([]store.SigningKey, error)) error {
-	return s.db.Write(ctx, func(q Querier) error {
+	return s.write(ctx, &store.Change{Kind: store.ChangeSigningKeys}, func(q Querier) error {
 		if err := s.lock(ctx, q, "signing_keys"); err != nil {
 			return err
 		}
@@ -239,7 +244,7 @@ func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.Sign
 			return err
 		}
 		if len(out) == 0 {
-			return nil
+			return errUnchanged
 		}
 		out = slices.Clone(out)
 		slices.SortStableFunc(out, func(a, b store.SigningKey) int {
@@ -260,14 +265,14 @@ func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.Sign
 				return err
 			}
 		}
-		return s.bump(ctx, q)
+		return nil
 	})
 }
 
 // DeleteSigningKey removes a revoked key; any other state is
 // store.ErrConflict, a missing key store.ErrNotFound.
 func (s *Store) DeleteSigningKey(ctx context.Context, kid string) error {
-	return s.db.Write(ctx, func(q Querier) error {
+	return s.write(ctx, &store.Change{Kind: store.ChangeSigningKeys}, func(q Querier) error {
 		if err := s.lock(ctx, q, "signing_keys"); err != nil {
 			return err
 		}
@@ -282,10 +287,8 @@ func (s *Store) DeleteSigningKey(ctx context.Context, kid string) error {
 		if state != string(store.KeyRevoked) {
 			return fmt.Errorf("%w: signing key %s is %s, only revoked keys can be deleted", store.ErrConflict, kid, state)
 		}
-		if _, err := q.Exec(ctx, "DELETE FROM signing_keys WHERE kid = $1", kid); err != nil {
-			return err
-		}
-		return s.bump(ctx, q)
+		_, err = q.Exec(ctx, "DELETE FROM signing_keys WHERE kid = $1", kid)
+		return err
 	})
 }
 
@@ -349,7 +352,7 @@ func (s *Store) Bindings(ctx context.Context, trigger string) ([]string, error) 
 // Every action must exist (else store.ErrNotFound) and appear once (else
 // store.ErrConflict).
 func (s *Store) SetBindings(ctx context.Context, trigger string, actionIDs []string) error {
-	return s.write(ctx, func(q Querier) error {
+	return s.write(ctx, &store.Change{Kind: store.ChangeBindings, ID: trigger}, func(q Querier) error {
 		if _, err := q.Exec(ctx, `DELETE FROM action_bindings WHERE trigger = $1`, trigger); err != nil {
 			return err
 		}

@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/credo-dev/credo/store"
 )
@@ -15,9 +18,10 @@ const DefaultMaxLogs = 10000
 
 // Store implements store.Store, except Ping and Close, over a DB.
 type Store struct {
-	db      DB
-	dialect Dialect
-	maxLogs func() int
+	db       DB
+	dialect  Dialect
+	maxLogs  func() int
+	onCommit atomic.Pointer[func(ctx context.Context)]
 }
 
 // New returns a Store that runs its statements through db. maxLogs is
@@ -27,48 +31,54 @@ func New(db DB, d Dialect, maxLogs func() int) *Store {
 	return &Store{db: db, dialect: d, maxLogs: maxLogs}
 }
 
-// write runs fn in a write transaction that then bumps the tenant version
-// and records the write in the change log as touching more than one client
-// (see writeFor). On PostgreSQL, taking the version row's lock near the end
-// keeps it held only for the commit; it also orders concurrent commits.
-func (s *Store) write(ctx context.Context, fn func(Querier) error) error {
-	return s.writeFor(ctx, nil, fn)
-}
+// errUnchanged, returned by a write's fn, commits nothing and moves no
+// version: the write found nothing to do.
+var errUnchanged = errors.New("sqlstore: nothing to write")
 
-// writeFor is write for a change that may concern one client only: fn sets
-// *client to the id of the one client whose record or grants it changed,
-// or leaves it "" when it changed anything else.
-func (s *Store) writeFor(ctx context.Context, client *string, fn func(Querier) error) error {
-	return s.db.Write(ctx, func(q Querier) error {
+// write runs fn in a write transaction that then bumps the tenant version
+// and records *ch (which fn may fill in) in the change log; after the
+// commit it calls the OnCommit function. Every write that moves the version
+// goes through it. On PostgreSQL, taking the version row's lock near the
+// end keeps it held only for the commit; it also orders concurrent commits.
+func (s *Store) write(ctx context.Context, ch *store.Change, fn func(Querier) error) error {
+	err := s.db.Write(ctx, func(q Querier) error {
 		if err := fn(q); err != nil {
 			return err
 		}
-		c := ""
-		if client != nil {
-			c = *client
-		}
-		return s.bumpFor(ctx, q, c)
+		return s.bump(ctx, q, *ch)
 	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	if err == nil {
+		if f := s.onCommit.Load(); f != nil {
+			(*f)(ctx)
+		}
+	}
+	return err
+}
+
+// OnCommit registers fn to run after each committed write (see store.Store).
+func (s *Store) OnCommit(fn func(ctx context.Context)) {
+	if fn == nil {
+		s.onCommit.Store(nil)
+		return
+	}
+	s.onCommit.Store(&fn)
 }
 
 // ChangeLogSize is how many writes the change log keeps.
 const ChangeLogSize = 1000
 
-func (s *Store) bump(ctx context.Context, q Querier) error { return s.bumpFor(ctx, q, "") }
-
-// bumpFor moves the tenant version by one and records the write in the
-// change log: the one client it touched, or NULL. The log keeps the newest
-// ChangeLogSize writes.
-func (s *Store) bumpFor(ctx context.Context, q Querier, client string) error {
+// bump moves the tenant version by one and records the write in the change
+// log. The log keeps the newest ChangeLogSize writes.
+func (s *Store) bump(ctx context.Context, q Querier, ch store.Change) error {
 	if _, err := q.Exec(ctx, s.dialect.Bump); err != nil {
 		return err
 	}
-	var c any // NULL: not one client
-	if client != "" {
-		c = client
-	}
-	if _, err := q.Exec(ctx, `INSERT INTO changes (version, client_id)
-		SELECT version, CAST($1 AS TEXT) FROM tenant_version WHERE id = 1`, c); err != nil {
+	if _, err := q.Exec(ctx, `INSERT INTO changes (version, kind, entity_id, client_id)
+		SELECT version, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT) FROM tenant_version WHERE id = 1`,
+		string(ch.Kind), nullable(ch.ID), nullable(ch.ClientID)); err != nil {
 		return err
 	}
 	// Each write adds one version and drops the one that leaves the window:
@@ -77,6 +87,14 @@ func (s *Store) bumpFor(ctx context.Context, q Querier, client string) error {
 	// write got slower with the number of writes since the last vacuum.)
 	_, err := q.Exec(ctx, `DELETE FROM changes WHERE version = (SELECT version FROM tenant_version WHERE id = 1) - `+strconv.Itoa(ChangeLogSize))
 	return err
+}
+
+// nullable is v, or NULL for "".
+func nullable(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }
 
 // ChangesSince returns the tenant version and the writes after version
@@ -94,16 +112,19 @@ func (s *Store) ChangesSince(ctx context.Context, since int64) (int64, []store.C
 		if cur <= since || cur-since > ChangeLogSize {
 			return nil
 		}
-		rows, err := q.Query(ctx, `SELECT version, COALESCE(client_id, '') FROM changes WHERE version > $1 ORDER BY version`, since)
+		rows, err := q.Query(ctx, `SELECT version, COALESCE(kind, ''), COALESCE(entity_id, ''), COALESCE(client_id, '')
+			FROM changes WHERE version > $1 ORDER BY version`, since)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var c store.Change
-			if err := rows.Scan(&c.Version, &c.ClientID); err != nil {
+			var kind string
+			if err := rows.Scan(&c.Version, &kind, &c.ID, &c.ClientID); err != nil {
 				return err
 			}
+			c.Kind = store.ChangeKind(kind)
 			out = append(out, c)
 		}
 		return rows.Err()
@@ -220,7 +241,7 @@ func settings(ctx context.Context, q Querier, lock string) (store.Settings, erro
 // apply one after the other instead of overwriting each other.
 func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) error) (store.Settings, error) {
 	var out store.Settings
-	err := s.write(ctx, func(q Querier) error {
+	err := s.write(ctx, &store.Change{Kind: store.ChangeSettings}, func(q Querier) error {
 		st, err := settings(ctx, q, s.dialect.ForUpdate)
 		if err != nil {
 			return err
@@ -242,4 +263,64 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) err
 		return store.Settings{}, err
 	}
 	return out, nil
+}
+
+// Tenant returns the tenant's identity or store.ErrNotFound.
+func (s *Store) Tenant(ctx context.Context) (store.Tenant, error) {
+	var t store.Tenant
+	err := s.db.Query(ctx, func(q Querier) error {
+		var err error
+		t, _, err = tenantRow(ctx, q, "")
+		return err
+	})
+	if err == nil && t.Issuer == "" {
+		return t, notFound("tenant", "identity")
+	}
+	return t, err
+}
+
+// tenantRow reads the identity; exists is false when there is none. lock
+// is appended to the SELECT.
+func tenantRow(ctx context.Context, q Querier, lock string) (t store.Tenant, exists bool, err error) {
+	var doc []byte
+	err = q.QueryRow(ctx, `SELECT doc FROM tenant WHERE id = 1`+lock).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, false, nil
+	}
+	if err != nil {
+		return t, false, err
+	}
+	if err := json.Unmarshal(doc, &t); err != nil {
+		return t, false, fmt.Errorf("store: decode tenant: %w", err)
+	}
+	return t, true, nil
+}
+
+// UpdateTenant applies fn to the identity and writes it in one transaction.
+func (s *Store) UpdateTenant(ctx context.Context, fn func(t *store.Tenant, exists bool) error) (store.Tenant, error) {
+	var out store.Tenant
+	err := s.write(ctx, &store.Change{Kind: store.ChangeTenant}, func(q Querier) error {
+		t, exists, err := tenantRow(ctx, q, s.dialect.ForUpdate)
+		if err != nil {
+			return err
+		}
+		if err := fn(&t, exists); err != nil {
+			return err
+		}
+		if t.Issuer == "" {
+			return errors.New("store: the tenant's issuer is empty")
+		}
+		doc, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		if exists {
+			_, err = q.Exec(ctx, `UPDATE tenant SET doc = $1 WHERE id = 1`, doc)
+		} else {
+			_, err = q.Exec(ctx, `INSERT INTO tenant (id, doc) VALUES (1, $1)`, doc)
+		}
+		out = t
+		return err
+	})
+	return out, err
 }

@@ -30,9 +30,16 @@ type table[T any] struct {
 	// restore sets fields from the stored cols (key included) after the doc
 	// is decoded; the columns win over the doc. Nil sets the key only.
 	restore func(v *T, cols []string)
+	// kind is what the change log calls a write of this table.
+	kind store.ChangeKind
 	// client, when set, names the client a value belongs to, for the change
-	// log (see Store.writeFor).
+	// log's client_id.
 	client func(v *T) string
+}
+
+// change is the change-log entry of a write of v.
+func (tb *table[T]) change(v *T) store.Change {
+	return store.Change{Kind: tb.kind, ID: *tb.key(v), ClientID: tb.clientOf(v)}
 }
 
 // clientOf is the client v belongs to, or "" when tb has no client column.
@@ -251,14 +258,14 @@ func (tb *table[T]) replace(ctx context.Context, q Querier, v *T) error {
 
 // create inserts v in a write transaction; check, if set, runs first.
 func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(Querier, *T) error) error {
-	var client string
-	return s.writeFor(ctx, &client, func(q Querier) error {
+	var ch store.Change
+	return s.write(ctx, &ch, func(q Querier) error {
 		if check != nil {
 			if err := check(q, &v); err != nil {
 				return err
 			}
 		}
-		client = tb.clientOf(&v)
+		ch = tb.change(&v)
 		return tb.insert(ctx, q, &v)
 	})
 }
@@ -268,8 +275,8 @@ func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(Querie
 // one write transaction.
 func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T) error, check func(Querier, *T) error) (T, error) {
 	var out T
-	var client string
-	err := s.writeFor(ctx, &client, func(q Querier) error {
+	var ch store.Change
+	err := s.write(ctx, &ch, func(q Querier) error {
 		v, err := tb.get(ctx, q, key, tb.cols[0]+" = $1"+s.dialect.ForUpdate, key)
 		if err != nil {
 			return err
@@ -287,8 +294,9 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 		if err := tb.replace(ctx, q, &v); err != nil {
 			return err
 		}
-		if after := tb.clientOf(&v); after == before {
-			client = after // else two clients changed: leave it ""
+		ch = tb.change(&v)
+		if ch.ClientID != before {
+			ch.ClientID = "" // two clients changed
 		}
 		out = v
 		return nil
@@ -303,14 +311,14 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 // remove deletes the row with key (foreign keys cascade) or returns
 // store.ErrNotFound.
 func (tb *table[T]) remove(ctx context.Context, s *Store, key string) error {
-	var client string
-	return s.writeFor(ctx, &client, func(q Querier) error {
+	ch := store.Change{Kind: tb.kind, ID: key}
+	return s.write(ctx, &ch, func(q Querier) error {
 		if tb.client != nil {
 			v, err := tb.get(ctx, q, key, tb.cols[0]+" = $1"+s.dialect.ForUpdate, key)
 			if err != nil {
 				return err
 			}
-			client = tb.client(&v)
+			ch.ClientID = tb.client(&v)
 		}
 		n, err := q.Exec(ctx, "DELETE FROM "+tb.name+" WHERE "+tb.cols[0]+" = $1", key)
 		if err != nil {
