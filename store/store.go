@@ -310,9 +310,9 @@ type Store interface {
 
 	// OnCommit registers fn, called after every committed write of this
 	// Store that moved the version (log appends do not), in the writer's
-	// goroutine with its context, before the write method returns. One
-	// function at a time: a later call replaces it; nil removes it.
-	OnCommit(fn func(ctx context.Context))
+	// goroutine with its context, before the write method returns. It
+	// returns a function that unregisters fn.
+	OnCommit(fn func(ctx context.Context)) (remove func())
 
 	// AppendLogs writes log events (does not bump the version). Backends keep
 	// at most a bounded number of events, deleting the oldest.

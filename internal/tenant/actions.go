@@ -199,7 +199,9 @@ func (s *Service) UpdateAction(ctx context.Context, id string, f ActionFields) (
 			return store.Action{}, fmt.Errorf("%w: an action named %q already exists", store.ErrConflict, *f.Name)
 		}
 	}
-	secretsChanged := f.Secrets != nil
+	// Secrets apply to the deployed version at once, as in Auth0: the
+	// snapshot is refreshed after every write (Holder), recompiling only
+	// programs whose code or secrets changed.
 	a, err := s.Store.UpdateAction(ctx, id, func(a *store.Action) error {
 		if err := s.applyAction(a, f); err != nil {
 			return err
@@ -210,9 +212,6 @@ func (s *Service) UpdateAction(ctx context.Context, id string, f ActionFields) (
 	if err != nil {
 		return store.Action{}, err
 	}
-	if secretsChanged { // secrets apply to the deployed version at once, as in Auth0
-		s.changed(ctx)
-	}
 	return a, nil
 }
 
@@ -221,7 +220,6 @@ func (s *Service) DeleteAction(ctx context.Context, id string) error {
 	if err := s.Store.DeleteAction(ctx, id); err != nil {
 		return err
 	}
-	s.changed(ctx)
 	return nil
 }
 
@@ -238,7 +236,6 @@ func (s *Service) DeployAction(ctx context.Context, id string) (store.Action, er
 	if err != nil {
 		return store.Action{}, err
 	}
-	s.changed(ctx)
 	return a, nil
 }
 
@@ -283,7 +280,6 @@ func (s *Service) SetBindings(ctx context.Context, trigger string, refs []string
 	if err := s.Store.SetBindings(ctx, trigger, ids); err != nil {
 		return nil, err
 	}
-	s.changed(ctx)
 	return bound, nil
 }
 
@@ -394,7 +390,6 @@ func (s *Service) CreateHook(ctx context.Context, f HookFields) (store.Hook, err
 	if err := s.Store.CreateHook(ctx, h); err != nil {
 		return store.Hook{}, err
 	}
-	s.changed(ctx)
 	return h, nil
 }
 
@@ -415,7 +410,6 @@ func (s *Service) UpdateHook(ctx context.Context, id string, f HookFields) (stor
 	if err != nil {
 		return store.Hook{}, err
 	}
-	s.changed(ctx)
 	return h, nil
 }
 
@@ -424,7 +418,6 @@ func (s *Service) DeleteHook(ctx context.Context, id string) error {
 	if err := s.Store.DeleteHook(ctx, id); err != nil {
 		return err
 	}
-	s.changed(ctx)
 	return nil
 }
 

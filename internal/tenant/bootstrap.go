@@ -41,7 +41,10 @@ func SystemAPI(ctx context.Context, st store.Store) (rs store.ResourceServer, fo
 }
 
 // EnsureSystem creates the Management API resource server (<issuer>api/v2/)
-// if missing, and replaces a system API left from a different issuer.
+// if missing, and moves one left at another audience (after ChangeIssuer,
+// if the move did not happen with it) to s.Issuer's. Callers check the
+// issuer against the tenant's identity first (ResolveIssuer): EnsureSystem
+// does not decide which issuer is right.
 func (s *Service) EnsureSystem(ctx context.Context) error {
 	aud := s.ManagementAudience()
 	rs, found, err := SystemAPI(ctx, s.Store)
@@ -56,24 +59,18 @@ func (s *Service) EnsureSystem(ctx context.Context) error {
 			r.Scopes = managementScopeObjects()
 			return nil
 		})
-		if err == nil {
-			s.changed(ctx)
-		}
 		return err
 	case found:
-		// The issuer changed (a new --issuer or --addr): move the Management
-		// API, and with it every grant to it, to the new audience instead of
-		// dropping the admins' grants.
+		// The issuer was changed on purpose (ChangeIssuer): move the
+		// Management API, and with it every grant to it, to the new
+		// audience instead of dropping the admins' grants.
 		if s.Log != nil {
-			s.Log.Warn("issuer changed: moving the Management API audience", "old", rs.Identifier, "new", aud)
+			s.Log.Warn("moving the Management API audience to the tenant's issuer", "old", rs.Identifier, "new", aud)
 		}
 		_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
 			r.Identifier, r.Scopes, r.UpdatedAt = aud, managementScopeObjects(), s.now()
 			return nil
 		})
-		if err == nil {
-			s.changed(ctx)
-		}
 		return err
 	}
 	now := s.now()
@@ -85,7 +82,6 @@ func (s *Service) EnsureSystem(ctx context.Context) error {
 	if errors.Is(err, store.ErrConflict) { // another replica created it
 		err = nil
 	}
-	s.changed(ctx)
 	return err
 }
 

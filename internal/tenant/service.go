@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -47,17 +46,14 @@ type Service struct {
 	// ValidateScript compiles an action or hook script and reports syntax
 	// errors (set by the Actions runtime; nil: scripts are refused).
 	ValidateScript func(code string, kind ScriptKind) error
-	// Holder, when set, is refreshed after each write so that the very next
-	// token request sees it.
+	// Holder, when set, gives the snapshot that writes are checked against;
+	// it refreshes itself after every committed write (see NewHolder), so
+	// that the very next token request sees the write.
 	Holder *Holder
 	// Issuer is the tenant's issuer URL with its trailing slash.
 	Issuer string
 	Now    func() time.Time
 	Log    *slog.Logger
-
-	// deferring (the depth of Deferred calls) and dirty implement Deferred.
-	deferring atomic.Int32
-	dirty     atomic.Bool
 }
 
 func (s *Service) now() time.Time {
@@ -67,48 +63,19 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// changed brings the snapshot up to date after a write (a patch when only
-// clients and grants changed, see Holder.Refresh), so that the very next
-// token request sees it. A failure is logged, not returned: the write itself
-// succeeded and the watcher will catch up.
-func (s *Service) changed(ctx context.Context) {
-	if s.Holder == nil {
-		return
-	}
-	if s.deferring.Load() > 0 {
-		s.dirty.Store(true)
-		return
-	}
-	s.refresh(ctx)
-}
-
-func (s *Service) refresh(ctx context.Context) {
-	if err := s.Holder.Refresh(ctx, false); err != nil && s.Log != nil {
-		s.Log.Warn("snapshot refresh after write failed", "err", err)
-	}
-}
-
 // Deferred runs fn, a series of writes, with the snapshot update after each
-// write held back, and brings it up to date once at the end: start-up (demo
-// tenant, bootstrap admin, seed) would otherwise pay a rebuild per API or
-// key write, over a second each at 100,000 clients. Reads of the snapshot
-// inside fn (see snapshot) still see every write before them.
+// write held back until the end (see Holder.Deferred).
 func (s *Service) Deferred(ctx context.Context, fn func() error) error {
-	s.deferring.Add(1)
-	err := fn()
-	if s.deferring.Add(-1) == 0 && s.dirty.Swap(false) {
-		s.refresh(ctx)
+	if s.Holder == nil {
+		return fn()
 	}
-	return err
+	return s.Holder.Deferred(ctx, fn)
 }
 
-// snapshot returns the current snapshot, first applying writes made inside
-// Deferred.
+// snapshot returns the current snapshot with every write made so far
+// applied, also inside Deferred.
 func (s *Service) snapshot(ctx context.Context) *Snapshot {
-	if s.dirty.Swap(false) {
-		s.refresh(ctx)
-	}
-	return s.Holder.Current()
+	return s.Holder.Fresh(ctx)
 }
 
 // ManagementAudience is the Management API's identifier: <issuer>api/v2/.
@@ -301,7 +268,6 @@ func (s *Service) CreateClient(ctx context.Context, f ClientFields) (store.Clien
 	if err := s.Store.CreateClient(ctx, c); err != nil {
 		return store.Client{}, "", err
 	}
-	s.changed(ctx)
 	if f.ClientSecret != "" {
 		plain = "" // imported: the caller already knows it
 	}
@@ -333,7 +299,6 @@ func (s *Service) UpdateClient(ctx context.Context, id string, f ClientFields) (
 	if err != nil {
 		return store.Client{}, err
 	}
-	s.changed(ctx)
 	return c, nil
 }
 
@@ -342,7 +307,6 @@ func (s *Service) DeleteClient(ctx context.Context, id string) error {
 	if err := s.Store.DeleteClient(ctx, id); err != nil {
 		return err
 	}
-	s.changed(ctx)
 	return nil
 }
 
@@ -379,7 +343,6 @@ func (s *Service) RotateSecret(ctx context.Context, id string, grace time.Durati
 	if err != nil {
 		return store.Client{}, "", err
 	}
-	s.changed(ctx)
 	return c, plain, nil
 }
 
@@ -507,7 +470,6 @@ func (s *Service) CreateResourceServer(ctx context.Context, f ResourceServerFiel
 	if err := s.Store.CreateResourceServer(ctx, rs); err != nil {
 		return store.ResourceServer{}, err
 	}
-	s.changed(ctx)
 	return rs, nil
 }
 
@@ -544,7 +506,6 @@ func (s *Service) UpdateResourceServer(ctx context.Context, idOrIdentifier strin
 	if err != nil {
 		return store.ResourceServer{}, err
 	}
-	s.changed(ctx)
 	return rs, nil
 }
 
@@ -560,7 +521,6 @@ func (s *Service) DeleteResourceServer(ctx context.Context, idOrIdentifier strin
 	if err := s.Store.DeleteResourceServer(ctx, cur.ID); err != nil {
 		return err
 	}
-	s.changed(ctx)
 	return nil
 }
 
@@ -635,7 +595,6 @@ func (s *Service) CreateGrant(ctx context.Context, f GrantFields) (store.ClientG
 	if err := s.Store.CreateClientGrant(ctx, g); err != nil {
 		return store.ClientGrant{}, err
 	}
-	s.changed(ctx)
 	return g, nil
 }
 
@@ -672,7 +631,6 @@ func (s *Service) UpdateGrant(ctx context.Context, id string, f GrantFields) (st
 	if err != nil {
 		return store.ClientGrant{}, err
 	}
-	s.changed(ctx)
 	return g, nil
 }
 
@@ -681,7 +639,6 @@ func (s *Service) DeleteGrant(ctx context.Context, id string) error {
 	if err := s.Store.DeleteClientGrant(ctx, id); err != nil {
 		return err
 	}
-	s.changed(ctx)
 	return nil
 }
 
@@ -691,7 +648,6 @@ func (s *Service) RotateKeys(ctx context.Context, types ...string) ([]store.Sign
 	if err != nil {
 		return nil, err
 	}
-	s.changed(ctx)
 	return ks, nil
 }
 
@@ -701,7 +657,6 @@ func (s *Service) RevokeKey(ctx context.Context, kid string) (store.SigningKey, 
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	s.changed(ctx)
 	return k, nil
 }
 
@@ -711,6 +666,5 @@ func (s *Service) UpdateSettings(ctx context.Context, fn func(*store.Settings) e
 	if err != nil {
 		return store.Settings{}, err
 	}
-	s.changed(ctx)
 	return st, nil
 }

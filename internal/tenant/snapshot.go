@@ -55,6 +55,8 @@ type Grant struct {
 	// Scopes are the scopes a token gets: the grant's list, or every scope of
 	// the API when the grant allows all scopes.
 	Scopes []string
+	// all is allow_all_scopes: Scopes follow the API's.
+	all bool
 }
 
 // Allows reports whether the grant includes scope s.
@@ -136,7 +138,6 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		clientIx: make(map[string]int32, len(d.Clients)),
 		apis:     make(map[string]*API, len(d.ResourceServers)),
 		grantIx:  make(map[grantKey]int32, len(d.Grants)),
-		algs:     []string{keys.RS256, keys.PS256, keys.ES256, keys.EdDSA},
 	}
 	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
 	for i := range d.Clients {
@@ -144,32 +145,14 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		s.clientIx[c.ClientID] = int32(len(s.clients))
 		s.clients = append(s.clients, compactClient(c, &in))
 	}
-	hs := false
 	for i := range d.ResourceServers {
-		a := &API{ResourceServer: d.ResourceServers[i]}
-		for _, sc := range a.Scopes {
-			a.AllScope = append(a.AllScope, sc.Value)
-		}
-		if a.SigningAlg == keys.HS256 {
-			hs = true
-			secret, err := mk.OpenString(a.SigningSecret, "api-signing-secret:"+a.ID)
-			if err != nil {
-				return nil, fmt.Errorf("API %s signing secret: %w", a.Identifier, err)
-			}
-			a.hmac = make(map[string]*keys.Signer, 2)
-			for _, typ := range []string{keys.TypJWT, keys.TypAtJWT} {
-				sg, err := keys.HMACSigner([]byte(secret), typ)
-				if err != nil {
-					return nil, fmt.Errorf("API %s: %w", a.Identifier, err)
-				}
-				a.hmac[typ] = sg
-			}
+		a, err := newAPI(d.ResourceServers[i], mk)
+		if err != nil {
+			return nil, err
 		}
 		s.apis[a.Identifier] = a
 	}
-	if hs {
-		s.algs = append(s.algs, keys.HS256)
-	}
+	s.algs = algorithms(s.apis)
 	for i := range d.Grants {
 		s.addGrant(&d.Grants[i], &in)
 	}
@@ -185,6 +168,41 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		s.Extensions = ext
 	}
 	return s, nil
+}
+
+// newAPI is the token path's view of rs, with its HS256 signers.
+func newAPI(rs store.ResourceServer, mk *keys.MasterKey) (*API, error) {
+	a := &API{ResourceServer: rs}
+	for _, sc := range a.Scopes {
+		a.AllScope = append(a.AllScope, sc.Value)
+	}
+	if a.SigningAlg != keys.HS256 {
+		return a, nil
+	}
+	secret, err := mk.OpenString(a.SigningSecret, "api-signing-secret:"+a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("API %s signing secret: %w", a.Identifier, err)
+	}
+	a.hmac = make(map[string]*keys.Signer, 2)
+	for _, typ := range []string{keys.TypJWT, keys.TypAtJWT} {
+		sg, err := keys.HMACSigner([]byte(secret), typ)
+		if err != nil {
+			return nil, fmt.Errorf("API %s: %w", a.Identifier, err)
+		}
+		a.hmac[typ] = sg
+	}
+	return a, nil
+}
+
+// algorithms lists the signing algorithms of a tenant with these APIs.
+func algorithms(apis map[string]*API) []string {
+	algs := []string{keys.RS256, keys.PS256, keys.ES256, keys.EdDSA}
+	for _, a := range apis {
+		if a.SigningAlg == keys.HS256 {
+			return append(algs, keys.HS256)
+		}
+	}
+	return algs
 }
 
 // addGrant indexes a client-subject grant; other subjects are skipped. The
@@ -209,7 +227,7 @@ func (s *Snapshot) addGrant(g *store.ClientGrant, in *interner) {
 		scopes = in.list(g.Scope)
 	}
 	s.grantIx[k] = int32(len(s.grants))
-	s.grants = append(s.grants, Grant{Scopes: scopes})
+	s.grants = append(s.grants, Grant{Scopes: scopes, all: g.AllowAllScopes})
 }
 
 // clientState is one client's stored record (nil: deleted) and grants.
@@ -218,16 +236,22 @@ type clientState struct {
 	grants []store.ClientGrant
 }
 
-// withClients returns a copy of s at version v in which each client in
-// states (and its grants) is replaced, added or deleted. Everything else is
-// shared with s, which stays valid for the requests still reading it.
-func (s *Snapshot) withClients(v int64, states map[string]clientState) *Snapshot {
+// patched returns a shallow copy of s at version v, to be patched: the
+// with* methods copy what they change, so that s stays valid for the
+// requests still reading it.
+func (s *Snapshot) patched(v int64) *Snapshot {
 	n := *s
 	n.Version = v
-	n.clientIx = maps.Clone(s.clientIx)
-	n.clients = slices.Clone(s.clients)
-	n.grantIx = maps.Clone(s.grantIx)
-	n.grants = slices.Clip(s.grants)
+	n.grants = slices.Clip(s.grants) // appends never write into s's array
+	return &n
+}
+
+// withClients replaces, adds or deletes each client in states (and its
+// grants) in n, a copy made by patched.
+func (n *Snapshot) withClients(states map[string]clientState) {
+	n.clientIx = maps.Clone(n.clientIx)
+	n.clients = slices.Clone(n.clients)
+	n.grantIx = maps.Clone(n.grantIx)
 	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
 	for id, st := range states {
 		i, had := n.clientIx[id]
@@ -250,7 +274,7 @@ func (s *Snapshot) withClients(v int64, states map[string]clientState) *Snapshot
 		// The client's previous grants leave the index (their slots in
 		// grants stay unused until the next full build); its current ones
 		// are added.
-		for aud := range s.apis {
+		for aud := range n.apis {
 			delete(n.grantIx, grantKey{id, aud})
 		}
 	}
@@ -261,18 +285,62 @@ func (s *Snapshot) withClients(v int64, states map[string]clientState) *Snapshot
 			}
 		}
 	}
-	// Patches leave replaced grants' slots behind; when they outnumber the
-	// live ones, drop them, so that a long run of writes without a rebuild
-	// does not grow the slice (and the copy each patch makes of it).
-	if len(n.grants) > 2*len(n.grantIx)+1024 {
-		live := make([]Grant, 0, len(n.grantIx))
-		for k, i := range n.grantIx {
-			n.grantIx[k] = int32(len(live))
-			live = append(live, n.grants[i])
+	n.pruneGrants()
+}
+
+// withAPI puts api (nil: deleted) in place of the API with id in n, a copy
+// made by patched. A deleted API's grants leave the index; grants that
+// allow all scopes follow the API's new scopes. It reports false when the
+// identifier changed (then rebuild: grants moved with it).
+func (n *Snapshot) withAPI(id string, api *API) bool {
+	var old *API
+	for _, a := range n.apis {
+		if a.ID == id {
+			old = a
+			break
 		}
-		n.grants = live
 	}
-	return &n
+	if old != nil && api != nil && old.Identifier != api.Identifier {
+		return false
+	}
+	if old == nil && api == nil {
+		return true
+	}
+	n.apis, n.grantIx = maps.Clone(n.apis), maps.Clone(n.grantIx)
+	if api == nil {
+		delete(n.apis, old.Identifier)
+		for k := range n.grantIx {
+			if k.audience == old.Identifier {
+				delete(n.grantIx, k)
+			}
+		}
+	} else {
+		n.apis[api.Identifier] = api
+		for k, i := range n.grantIx {
+			if k.audience == api.Identifier && n.grants[i].all {
+				n.grantIx[k] = int32(len(n.grants))
+				n.grants = append(n.grants, Grant{Scopes: api.AllScope, all: true})
+			}
+		}
+	}
+	n.algs = algorithms(n.apis)
+	n.pruneGrants()
+	return true
+}
+
+// pruneGrants drops the slots that patches left behind once they outnumber
+// the live ones, so that a long run of writes without a rebuild does not
+// grow the slice (and the copy each patch makes of it).
+func (n *Snapshot) pruneGrants() {
+	if len(n.grants) <= 2*len(n.grantIx)+1024 {
+		return
+	}
+	live := make([]Grant, 0, len(n.grantIx))
+	for k, i := range n.grantIx {
+		n.grantIx[k] = int32(len(live))
+		live = append(live, n.grants[i])
+	}
+	n.grants = live
 }
 
 // compactClient keeps what the token path needs of c.
@@ -328,7 +396,9 @@ func (in *interner) list(l []string) []string {
 	return w
 }
 
-// Holder keeps the current Snapshot and rebuilds it when the store changes.
+// Holder keeps the current Snapshot and brings it up to date when the
+// store changes: after every write this process commits (store.OnCommit),
+// and when Watch sees the version moved (writes of other processes).
 type Holder struct {
 	store   store.Store
 	master  *keys.MasterKey
@@ -338,6 +408,11 @@ type Holder struct {
 	cur atomic.Pointer[Snapshot]
 	mu  sync.Mutex // serialises rebuilds
 
+	stop func() // unregisters committed from the store
+	// deferring (the depth of Deferred calls) and dirty implement Deferred.
+	deferring atomic.Int32
+	dirty     atomic.Bool
+
 	healthMu  sync.Mutex
 	lastErr   error
 	lastErrAt time.Time
@@ -345,7 +420,8 @@ type Holder struct {
 	now       func() time.Time
 }
 
-// NewHolder loads the first snapshot.
+// NewHolder loads the first snapshot and registers with st to refresh it
+// after each write this process commits.
 func NewHolder(ctx context.Context, st store.Store, mk *keys.MasterKey, compile Compiler, log *slog.Logger, now func() time.Time) (*Holder, error) {
 	if now == nil {
 		now = time.Now
@@ -357,7 +433,51 @@ func NewHolder(ctx context.Context, st store.Store, mk *keys.MasterKey, compile 
 	if err := h.Refresh(ctx, true); err != nil {
 		return nil, err
 	}
+	h.stop = st.OnCommit(h.committed)
 	return h, nil
+}
+
+// Close stops refreshing the snapshot after this process's writes (Watch
+// stops with its context).
+func (h *Holder) Close() { h.stop() }
+
+// committed brings the snapshot up to date after a write, so that the very
+// next token request sees it. A failure is logged, not returned: the write
+// itself succeeded and Watch will catch up.
+func (h *Holder) committed(ctx context.Context) {
+	if h.deferring.Load() > 0 {
+		h.dirty.Store(true)
+		return
+	}
+	if err := h.Refresh(ctx, false); err != nil {
+		h.log.Warn("snapshot refresh after write failed", "err", err)
+	}
+}
+
+// Deferred runs fn, a series of writes, with the snapshot update after each
+// write held back, and brings it up to date once at the end: start-up (demo
+// tenant, bootstrap admin, seed) would otherwise pay an update per write.
+// Fresh, inside fn, still sees every write before it.
+func (h *Holder) Deferred(ctx context.Context, fn func() error) error {
+	h.deferring.Add(1)
+	err := fn()
+	if h.deferring.Add(-1) == 0 && h.dirty.Swap(false) {
+		if rerr := h.Refresh(ctx, false); rerr != nil {
+			h.log.Warn("snapshot refresh after writes failed", "err", rerr)
+		}
+	}
+	return err
+}
+
+// Fresh returns the current snapshot, first applying the writes held back
+// by Deferred.
+func (h *Holder) Fresh(ctx context.Context) *Snapshot {
+	if h.dirty.Swap(false) {
+		if err := h.Refresh(ctx, false); err != nil {
+			h.log.Warn("snapshot refresh failed", "err", err)
+		}
+	}
+	return h.Current()
 }
 
 // Current returns the current snapshot. It never blocks.
@@ -411,32 +531,76 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 	return nil
 }
 
-// maxPatchClients bounds a patch: past it, one full rebuild is cheaper than
-// reading the clients one by one.
-const maxPatchClients = 256
+// Bounds on a patch: past them, one full rebuild is cheaper than reading
+// the changed values one by one.
+const (
+	maxPatchClients = 256
+	maxPatchAPIs    = 64
+)
 
-// patch brings prev up to date from the store's change log when every write
-// since prev changed one client's record or grants: it re-reads those
-// clients and their grants and patches them into a copy of prev, which takes
-// milliseconds at 100,000 clients where a full rebuild takes over a second.
-// It returns nil when it cannot (the log does not reach back, another kind
-// of write, too many clients, or a write came in between its reads).
-func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
+// pending is what the writes since a snapshot changed.
+type pending struct {
+	clients  map[string]bool // client ids (record or grants)
+	apis     map[string]bool // resource server ids
+	keys     bool
+	settings bool
+	scripts  bool // actions, bindings or hooks
+}
+
+// pendingSince reads the change log since prev; ok is false when it cannot
+// say what changed (it does not reach back, a write without a kind, a grant
+// moved between clients, or too many values).
+func (h *Holder) pendingSince(ctx context.Context, prev *Snapshot) (cur int64, p pending, ok bool) {
 	cur, changes, err := h.store.ChangesSince(ctx, prev.Version)
 	if err != nil || cur <= prev.Version || int64(len(changes)) != cur-prev.Version {
+		return 0, p, false
+	}
+	p = pending{clients: map[string]bool{}, apis: map[string]bool{}}
+	for i, c := range changes {
+		if c.Version != prev.Version+int64(i)+1 {
+			return 0, p, false
+		}
+		switch c.Kind {
+		case store.ChangeClient, store.ChangeClientGrant:
+			if c.ClientID == "" {
+				return 0, p, false
+			}
+			p.clients[c.ClientID] = true
+		case store.ChangeResourceServer:
+			if c.ID == "" {
+				return 0, p, false
+			}
+			p.apis[c.ID] = true
+		case store.ChangeSigningKeys:
+			p.keys = true
+		case store.ChangeSettings:
+			p.settings = true
+		case store.ChangeAction, store.ChangeBindings, store.ChangeHook:
+			p.scripts = true
+		case store.ChangeTenant: // not part of the snapshot
+		default:
+			return 0, p, false
+		}
+		if len(p.clients) > maxPatchClients || len(p.apis) > maxPatchAPIs {
+			return 0, p, false
+		}
+	}
+	return cur, p, true
+}
+
+// patch brings prev up to date from the store's change log: it re-reads
+// only what the writes since prev changed (clients and their grants, APIs,
+// signing keys, settings, the bound scripts) and patches them into a copy
+// of prev, which takes milliseconds at 100,000 clients where a full
+// rebuild takes over a second. It returns nil when it cannot (see
+// pendingSince, a read failed, or a write came in between its reads).
+func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
+	cur, p, ok := h.pendingSince(ctx, prev)
+	if !ok {
 		return nil
 	}
 	states := map[string]clientState{}
-	for i, c := range changes {
-		if c.Version != prev.Version+int64(i)+1 || c.ClientID == "" {
-			return nil
-		}
-		states[c.ClientID] = clientState{}
-		if len(states) > maxPatchClients {
-			return nil
-		}
-	}
-	for id := range states {
+	for id := range p.clients {
 		var st clientState
 		c, err := h.store.GetClient(ctx, id)
 		switch {
@@ -445,8 +609,8 @@ func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
 			return nil
 		default:
 			st.client = &c
-			st.grants, err = store.All(ctx, func(ctx context.Context, p store.Page) ([]store.ClientGrant, int, error) {
-				return h.store.ListClientGrants(ctx, store.GrantFilter{ClientID: id, Page: p})
+			st.grants, err = store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.ClientGrant, int, error) {
+				return h.store.ListClientGrants(ctx, store.GrantFilter{ClientID: id, Page: pg})
 			})
 			if err != nil {
 				return nil
@@ -454,12 +618,84 @@ func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
 		}
 		states[id] = st
 	}
+	apis := map[string]*API{}
+	for id := range p.apis {
+		rs, err := h.store.GetResourceServer(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			apis[id] = nil
+		case err != nil || rs.ID != id: // an identifier that names another API's id
+			return nil
+		default:
+			if apis[id], err = newAPI(rs, h.master); err != nil {
+				return nil
+			}
+		}
+	}
+	n := prev.patched(cur)
+	if p.keys {
+		list, err := h.store.ListSigningKeys(ctx)
+		if err != nil {
+			return nil
+		}
+		if n.Keys, err = keys.NewSet(list, h.master); err != nil {
+			return nil
+		}
+	}
+	if p.settings {
+		st, err := h.store.Settings(ctx)
+		if err != nil {
+			return nil
+		}
+		n.Settings = st
+	}
+	if p.scripts && h.compile != nil {
+		d, err := h.scripts(ctx)
+		if err != nil {
+			return nil
+		}
+		if n.Extensions, err = h.compile(d, prev.Extensions); err != nil {
+			return nil
+		}
+	}
 	// The reads above were separate transactions: use them only if no
 	// write came between.
 	if v, err := h.store.Version(ctx); err != nil || v != cur {
 		return nil
 	}
-	return prev.withClients(cur, states)
+	for id, api := range apis {
+		if !n.withAPI(id, api) {
+			return nil
+		}
+	}
+	if len(states) > 0 {
+		n.withClients(states)
+	}
+	return n
+}
+
+// scripts reads what the Compiler needs: the enabled hooks and the actions
+// bound to the credentials-exchange trigger, in binding order (the only
+// trigger of the token path).
+func (h *Holder) scripts(ctx context.Context) (*store.Data, error) {
+	d := &store.Data{Bindings: map[string][]string{}}
+	var err error
+	if d.Hooks, err = store.All(ctx, h.store.ListHooks); err != nil {
+		return nil, err
+	}
+	ids, err := h.store.Bindings(ctx, TriggerCredentialsExchange)
+	if err != nil {
+		return nil, err
+	}
+	d.Bindings[TriggerCredentialsExchange] = ids
+	for _, id := range ids {
+		a, err := h.store.GetAction(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		d.Actions = append(d.Actions, a)
+	}
+	return d, nil
 }
 
 func (h *Holder) setHealth(err error) {

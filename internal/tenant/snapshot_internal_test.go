@@ -22,7 +22,8 @@ func TestPatchesDoNotGrowTheGrants(t *testing.T) {
 	}
 	for v := range 5000 {
 		scope := fmt.Sprintf("v%d", v)
-		s = s.withClients(int64(v+1), map[string]clientState{"c3": {
+		s = s.patched(int64(v + 1))
+		s.withClients(map[string]clientState{"c3": {
 			client: &store.Client{ClientID: "c3"},
 			grants: []store.ClientGrant{{ClientID: "c3", Audience: "urn:a", Scope: []string{scope}}},
 		}})

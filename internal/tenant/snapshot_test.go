@@ -11,6 +11,7 @@ import (
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/internal/testkit"
 	"github.com/credo-dev/credo/store"
+	"github.com/credo-dev/credo/store/sqlite"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -98,9 +99,9 @@ func TestSnapshotKeepsWhatTheTokenPathReads(t *testing.T) {
 	}
 }
 
-// TestDeferredRebuildsOnce: writes inside Deferred do not rebuild the
+// TestDeferredRebuildsOnce: writes inside Deferred do not update the
 // snapshot each, a read inside sees them, and the end applies them in one
-// update: a patch when only clients and grants changed, else a rebuild.
+// update, a patch (APIs included).
 func TestDeferredRebuildsOnce(t *testing.T) {
 	svc := newService(t)
 	ctx := t.Context()
@@ -142,7 +143,7 @@ func TestDeferredRebuildsOnce(t *testing.T) {
 			t.Fatalf("%s missing after Deferred", id)
 		}
 	}
-	// With an API write among them, the end rebuilds once.
+	// With an API write among them, the end patches once too.
 	before = rebuilds()
 	rebuiltBefore := strings.Count(logs.String(), "snapshot rebuilt")
 	err = svc.Deferred(ctx, func() error {
@@ -156,8 +157,8 @@ func TestDeferredRebuildsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rebuilds()-before != 1 || strings.Count(logs.String(), "snapshot rebuilt") != rebuiltBefore+1 {
-		t.Fatalf("want one rebuild for a deferred API write:\n%s", logs.String())
+	if rebuilds()-before != 1 || strings.Count(logs.String(), "snapshot rebuilt") != rebuiltBefore {
+		t.Fatalf("want one patch for a deferred API write:\n%s", logs.String())
 	}
 	if _, ok := h.Current().Grant("d5", "urn:d"); !ok {
 		t.Fatal("grant written inside Deferred missing")
@@ -215,11 +216,24 @@ func loggedHolder(t *testing.T, svc *tenant.Service) (*tenant.Holder, *testkit.B
 // snapshotsEqual compares what the token path can read from two snapshots.
 func snapshotsEqual(t *testing.T, got, want *tenant.Snapshot) {
 	t.Helper()
-	gc, ga, _ := got.Counts()
-	wc, wa, _ := want.Counts()
-	if gc != wc || ga != wa {
-		t.Fatalf("counts: patched %d clients %d APIs, rebuilt %d %d", gc, ga, wc, wa)
+	gc, ga, gg := got.Counts()
+	wc, wa, wg := want.Counts()
+	if gc != wc || ga != wa || gg != wg {
+		t.Fatalf("counts: patched %d clients %d APIs %d grants, rebuilt %d %d %d", gc, ga, gg, wc, wa, wg)
 	}
+	if got.Settings != want.Settings || strings.Join(got.Algorithms(), " ") != strings.Join(want.Algorithms(), " ") ||
+		string(got.Keys.JWKS()) != string(want.Keys.JWKS()) || (got.Extensions == nil) != (want.Extensions == nil) {
+		t.Fatalf("settings, algorithms, keys or extensions differ: patched %+v %v, rebuilt %+v %v",
+			got.Settings, got.Algorithms(), want.Settings, want.Algorithms())
+	}
+	want.EachAPI(func(w *tenant.API) {
+		g, ok := got.API(w.Identifier)
+		if !ok || g.ID != w.ID || g.Name != w.Name || g.SigningAlg != w.SigningAlg || g.TokenLifetime != w.TokenLifetime ||
+			g.TokenDialect != w.TokenDialect || strings.Join(g.AllScope, " ") != strings.Join(w.AllScope, " ") ||
+			(got.Signer(g, "JWT") == nil) != (want.Signer(w, "JWT") == nil) {
+			t.Fatalf("API %s: patched %+v, rebuilt %+v", w.Identifier, g, w)
+		}
+	})
 	want.EachClient(func(w *tenant.Client) {
 		g, ok := got.Client(w.ClientID)
 		if !ok {
@@ -275,6 +289,7 @@ func TestClientWritesPatchTheSnapshot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		fresh.Close()
 		if h.Current().Version != fresh.Current().Version {
 			t.Fatalf("%s: patched version %d, store at %d", name, h.Current().Version, fresh.Current().Version)
 		}
@@ -327,10 +342,16 @@ func TestClientWritesPatchTheSnapshot(t *testing.T) {
 		t.Fatal("a deleted grant is still served")
 	}
 
-	// Another process's client write (straight to the store, as a replica's
-	// would be) is in the change log too: the next refresh patches both.
+	// Another process's client write (a second store on the same file, as a
+	// replica's would be) is in the change log too: the next refresh patches
+	// both.
+	other, err := sqlite.Open(ctx, dbPath(t, svc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
 	now := time.Now()
-	if err := svc.Store.CreateClient(ctx, store.Client{ClientID: "remote", Name: "remote", GrantTypes: []string{"client_credentials"}, CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := other.CreateClient(ctx, store.Client{ClientID: "remote", Name: "remote", GrantTypes: []string{"client_credentials"}, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	step("a local write after a remote one", func() error {
@@ -346,29 +367,123 @@ func TestClientWritesPatchTheSnapshot(t *testing.T) {
 	// A second holder on the same store (another replica) catches up on
 	// these writes by patching as well.
 	h2, logs2 := loggedHolder(t, svc)
-	step("client write seen by a second holder", func() error {
-		_, err := svc.UpdateClient(ctx, "p2", tenant.ClientFields{Name: ptr("renamed again")})
-		return err
-	})
+	h2.Close() // only Refresh brings it up to date, as Watch would
+	if _, err := other.UpdateClient(ctx, "p2", func(c *store.Client) error { c.Name = "renamed again"; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	if err := h2.Refresh(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs2.String(), "snapshot patched") {
 		t.Fatalf("the second holder rebuilt instead of patching:\n%s", logs2.String())
 	}
+	if err := h.Refresh(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt, patched = count("snapshot rebuilt"), count("snapshot patched")
 	snapshotsEqual(t, h2.Current(), h.Current())
+}
 
-	// Any other kind of write in between forces a full rebuild, with both.
-	if _, err := svc.Store.UpdateSettings(ctx, func(st *store.Settings) error { st.HonorScopeSubset = true; return nil }); err != nil {
+// TestEveryWritePatchesTheSnapshot: writes of every kind (APIs, signing
+// keys, settings, actions, bindings, hooks, the tenant identity) patch the
+// snapshot, and the result matches a full rebuild of the same store.
+func TestEveryWritePatchesTheSnapshot(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	logs := &testkit.Buffer{}
+	compile := func(d *store.Data, _ any) (any, error) { // what is bound and enabled, in order
+		var names []string
+		for _, hk := range d.Hooks {
+			if hk.Enabled {
+				names = append(names, "hook:"+hk.Name)
+			}
+		}
+		for _, a := range d.Actions {
+			names = append(names, "action:"+a.Name+":"+a.DeployedCode)
+		}
+		if len(names) == 0 {
+			return nil, nil
+		}
+		return strings.Join(names, ","), nil
+	}
+	h, err := tenant.NewHolder(ctx, svc.Store, svc.Master, compile, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.CreateClient(ctx, tenant.ClientFields{ClientID: "after-settings", Name: ptr("x")}); err != nil {
-		t.Fatal(err)
+	svc.Holder = h
+	count := func(what string) int { return strings.Count(logs.String(), what) }
+	rebuilt, patched := count("snapshot rebuilt"), count("snapshot patched")
+	step := func(name string, op func() error) {
+		t.Helper()
+		if err := op(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r, p := count("snapshot rebuilt")-rebuilt, count("snapshot patched")-patched; r != 0 || p < 1 {
+			t.Fatalf("%s: %d rebuilds and %d patches, want 0 and at least 1", name, r, p)
+		}
+		rebuilt, patched = count("snapshot rebuilt"), count("snapshot patched")
+		fresh, err := tenant.NewHolder(ctx, svc.Store, svc.Master, compile, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh.Close()
+		snapshotsEqual(t, h.Current(), fresh.Current())
+		if h.Current().Extensions != fresh.Current().Extensions {
+			t.Fatalf("%s: extensions %v, rebuilt %v", name, h.Current().Extensions, fresh.Current().Extensions)
+		}
 	}
-	if count("snapshot rebuilt") != rebuilt+1 || count("snapshot patched") != patched {
-		t.Fatal("a settings write was patched over instead of rebuilding")
+	var apiID string
+	step("create API", func() error {
+		rs, err := svc.CreateResourceServer(ctx, tenant.ResourceServerFields{Name: ptr("a"), Identifier: ptr("urn:a"),
+			Scopes: &[]store.Scope{{Value: "read"}}})
+		apiID = rs.ID
+		return err
+	})
+	step("create client", func() error {
+		_, _, err := svc.CreateClient(ctx, tenant.ClientFields{ClientID: "c", Name: ptr("c")})
+		return err
+	})
+	step("all-scopes grant", func() error {
+		_, err := svc.CreateGrant(ctx, tenant.GrantFields{ClientID: "c", Audience: "urn:a", AllowAllScopes: ptr(true)})
+		return err
+	})
+	step("API gains a scope (the all-scopes grant follows)", func() error {
+		_, err := svc.UpdateResourceServer(ctx, apiID, tenant.ResourceServerFields{Scopes: &[]store.Scope{{Value: "read"}, {Value: "write"}}})
+		return err
+	})
+	if g, ok := h.Current().Grant("c", "urn:a"); !ok || strings.Join(g.Scopes, " ") != "read write" {
+		t.Fatalf("all-scopes grant after the API changed: %v %v", g, ok)
 	}
-	if _, ok := h.Current().Client("after-settings"); !ok || !h.Current().Settings.HonorScopeSubset {
-		t.Fatal("the rebuild missed a write")
+	step("API to HS256", func() error {
+		_, err := svc.UpdateResourceServer(ctx, apiID, tenant.ResourceServerFields{SigningAlg: ptr("HS256")})
+		return err
+	})
+	step("rotate keys", func() error { _, err := svc.RotateKeys(ctx); return err })
+	step("settings", func() error {
+		_, err := svc.UpdateSettings(ctx, func(st *store.Settings) error { st.HonorScopeSubset = true; return nil })
+		return err
+	})
+	var actionID string
+	step("create action", func() error {
+		a, err := svc.CreateAction(ctx, tenant.ActionFields{Name: ptr("act"), Code: ptr("exports.onExecuteCredentialsExchange = async () => {}"),
+			SupportedTriggers: &[]store.Trigger{{ID: tenant.TriggerCredentialsExchange, Version: "v2"}}})
+		actionID = a.ID
+		return err
+	})
+	step("deploy action", func() error { _, err := svc.DeployAction(ctx, actionID); return err })
+	step("bind action", func() error { _, err := svc.SetBindings(ctx, tenant.TriggerCredentialsExchange, []string{actionID}); return err })
+	if h.Current().Extensions == nil {
+		t.Fatal("bound action not compiled")
+	}
+	step("create hook", func() error {
+		_, err := svc.CreateHook(ctx, tenant.HookFields{Name: ptr("hk"), Script: ptr("module.exports = function (c, s, a, ctx, cb) { cb(null, {}) }"),
+			TriggerID: ptr(tenant.TriggerCredentialsExchange), Enabled: ptr(true)})
+		return err
+	})
+	step("delete action (unbinds it)", func() error { return svc.DeleteAction(ctx, actionID) })
+	step("tenant identity", func() error { return svc.EnsureIdentity(ctx) })
+	step("delete API (and its grants)", func() error { return svc.DeleteResourceServer(ctx, apiID) })
+	if _, ok := h.Current().Grant("c", "urn:a"); ok {
+		t.Fatal("a deleted API's grant is still served")
 	}
 }

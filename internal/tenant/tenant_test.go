@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/credo-dev/credo/internal/keys"
@@ -16,7 +17,8 @@ import (
 func newService(t *testing.T) *tenant.Service {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	path := filepath.Join(t.TempDir(), "t.db")
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,21 @@ func newService(t *testing.T) *tenant.Service {
 		t.Fatal(err)
 	}
 	svc.Holder = h
+	dbPaths.Store(svc, path)
 	return svc
+}
+
+// dbPaths remembers each test service's database file.
+var dbPaths sync.Map
+
+// dbPath is the file of a service made by newService.
+func dbPath(t *testing.T, svc *tenant.Service) string {
+	t.Helper()
+	p, ok := dbPaths.Load(svc)
+	if !ok {
+		t.Fatal("not a newService service")
+	}
+	return p.(string)
 }
 
 const seedYAML = `

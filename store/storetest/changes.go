@@ -22,7 +22,7 @@ func testChanges(t *testing.T, s store.Store) {
 	v0, err := s.Version(ctx)
 	must(t, err)
 	var commits []int64
-	s.OnCommit(func(ctx context.Context) {
+	remove := s.OnCommit(func(ctx context.Context) {
 		v, err := s.Version(ctx)
 		if err != nil {
 			t.Errorf("Version in OnCommit: %v", err)
@@ -119,7 +119,16 @@ func testChanges(t *testing.T, s store.Store) {
 	if len(commits) != len(steps) {
 		t.Fatalf("OnCommit ran after writes that committed nothing: %v", commits[len(steps):])
 	}
-	s.OnCommit(nil)
+	// Several functions may be registered; a removed one is not called.
+	others := 0
+	removeOther := s.OnCommit(func(context.Context) { others++ })
+	remove()
+	must(t, s.CreateClient(ctx, sampleClient("k9")))
+	removeOther()
+	must(t, s.DeleteClient(ctx, "k9"))
+	if others != 1 || len(commits) != len(steps) {
+		t.Fatalf("after removing: the other function ran %d times (want 1), the first %d (want %d)", others, len(commits), len(steps))
+	}
 
 	// Past the log's size: asked from v0 it no longer reaches back (fewer
 	// changes than versions), while the newest minChangeLog are all there.

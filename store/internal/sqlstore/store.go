@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/credo-dev/credo/store"
@@ -21,7 +23,8 @@ type Store struct {
 	db       DB
 	dialect  Dialect
 	maxLogs  func() int
-	onCommit atomic.Pointer[func(ctx context.Context)]
+	commitMu sync.Mutex // serialises OnCommit registrations
+	onCommit atomic.Pointer[[]*func(ctx context.Context)]
 }
 
 // New returns a Store that runs its statements through db. maxLogs is
@@ -51,20 +54,34 @@ func (s *Store) write(ctx context.Context, ch *store.Change, fn func(Querier) er
 		return nil
 	}
 	if err == nil {
-		if f := s.onCommit.Load(); f != nil {
-			(*f)(ctx)
+		if fns := s.onCommit.Load(); fns != nil {
+			for _, f := range *fns {
+				(*f)(ctx)
+			}
 		}
 	}
 	return err
 }
 
 // OnCommit registers fn to run after each committed write (see store.Store).
-func (s *Store) OnCommit(fn func(ctx context.Context)) {
-	if fn == nil {
-		s.onCommit.Store(nil)
-		return
+func (s *Store) OnCommit(fn func(ctx context.Context)) (remove func()) {
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	f := &fn
+	var next []*func(context.Context)
+	if cur := s.onCommit.Load(); cur != nil {
+		next = slices.Clone(*cur)
 	}
-	s.onCommit.Store(&fn)
+	next = append(next, f)
+	s.onCommit.Store(&next)
+	return func() {
+		s.commitMu.Lock()
+		defer s.commitMu.Unlock()
+		if cur := s.onCommit.Load(); cur != nil {
+			next := slices.DeleteFunc(slices.Clone(*cur), func(g *func(context.Context)) bool { return g == f })
+			s.onCommit.Store(&next)
+		}
+	}
 }
 
 // ChangeLogSize is how many writes the change log keeps.
