@@ -471,7 +471,10 @@ func TestEveryWritePatchesTheSnapshot(t *testing.T) {
 		return err
 	})
 	step("deploy action", func() error { _, err := svc.DeployAction(ctx, actionID); return err })
-	step("bind action", func() error { _, err := svc.SetBindings(ctx, tenant.TriggerCredentialsExchange, []string{actionID}); return err })
+	step("bind action", func() error {
+		_, err := svc.SetBindings(ctx, tenant.TriggerCredentialsExchange, []string{actionID})
+		return err
+	})
 	if h.Current().Extensions == nil {
 		t.Fatal("bound action not compiled")
 	}
