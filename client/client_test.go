@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
@@ -455,3 +456,38 @@ type roundTrip func(*http.Request) (*http.Response, error)
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func ioNopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+func TestAll(t *testing.T) {
+	c, _ := newMgmt(t)
+	ctx := t.Context()
+	for i := range 230 {
+		if _, err := c.Clients.Create(ctx, &client.Application{Name: fmt.Sprintf("c%03d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apps, err := c.Clients.All(ctx)
+	if err != nil || len(apps) != 230 || apps[229].Name != "c229" {
+		t.Fatalf("Clients.All: %d, %v", len(apps), err)
+	}
+	rs, err := c.ResourceServers.Create(ctx, &client.ResourceServer{Identifier: "urn:a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 205 {
+		if _, err := c.ClientGrants.Create(ctx, &client.ClientGrant{ClientID: apps[i].ClientID, Audience: rs.Identifier}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gs, err := c.ClientGrants.All(ctx, client.ClientGrantListOptions{Audience: "urn:a"})
+	if err != nil || len(gs) != 205 {
+		t.Fatalf("ClientGrants.All: %d, %v", len(gs), err)
+	}
+	one, err := c.ClientGrants.All(ctx, client.ClientGrantListOptions{ClientID: apps[7].ClientID})
+	if err != nil || len(one) != 1 {
+		t.Fatalf("ClientGrants.All by client: %d, %v", len(one), err)
+	}
+	all, err := c.ResourceServers.All(ctx)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("ResourceServers.All: %d, %v", len(all), err)
+	}
+}

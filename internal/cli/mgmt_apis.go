@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/credo-dev/credo/internal/mgmt"
+	"github.com/credo-dev/credo/client"
 )
 
 func init() {
@@ -23,7 +23,7 @@ func runAPIs(ctx context.Context, io IO, args []string) error {
 	}, args)
 }
 
-func scopeList(scopes []mgmt.Scope) string {
+func scopeList(scopes []client.Scope) string {
 	v := make([]string, len(scopes))
 	for i, s := range scopes {
 		v[i] = s.Value
@@ -33,12 +33,12 @@ func scopeList(scopes []mgmt.Scope) string {
 
 func apisList(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "apis list", "apis list [flags]")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
-		list, err := b.listAPIs(ctx)
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
+		list, err := c.api.ResourceServers.All(ctx)
 		if err != nil {
 			return err
 		}
-		return o.show(io, list, func(w writer) {
+		return o.show(io, orEmpty(list), func(w writer) {
 			row(w, "ID", "NAME", "IDENTIFIER", "ALG", "LIFETIME", "SCOPES")
 			for _, rs := range list {
 				scopes := scopeList(rs.Scopes)
@@ -60,39 +60,38 @@ func (a *apiFieldFlags) register(fs *flagSet) {
 	fs.String(&a.name, "name", "", "display name (default: the identifier)")
 	fs.String(&a.scopes, "scopes", "", `scopes as value[=description],…, e.g. "read:x=Read things,write:x" (replaces all; "" clears)`)
 	fs.String(&a.alg, "signing-alg", "", "RS256 (default), PS256, ES256, EdDSA or HS256")
-	fs.String(&a.secret, "signing-secret", "", "the HS256 secret (16-512 characters; generated when HS256 is chosen without one; never shown)")
+	fs.String(&a.secret, "signing-secret", "", "the HS256 secret (16-512 characters; generated when HS256 is chosen without one)")
 	fs.String(&a.dialect, "token-dialect", "", "access_token (Auth0's profile, default) or rfc9068_profile")
 	fs.Int(&a.lifetime, "token-lifetime", 0, "access token lifetime in seconds (default 86400)")
 }
 
-func (a *apiFieldFlags) body(set map[string]bool) mgmt.ResourceServerBody {
-	var b mgmt.ResourceServerBody
+func (a *apiFieldFlags) update(set map[string]bool) client.ResourceServerUpdate {
+	var u client.ResourceServerUpdate
 	str := func(flag, v string) *string {
 		if !set[flag] {
 			return nil
 		}
 		return &v
 	}
-	b.Name = str("name", a.name)
-	b.SigningAlg = str("signing-alg", a.alg)
-	b.SigningSecret = str("signing-secret", a.secret)
-	b.TokenDialect = str("token-dialect", a.dialect)
+	u.Name = str("name", a.name)
+	u.SigningAlg = str("signing-alg", a.alg)
+	u.SigningSecret = str("signing-secret", a.secret)
+	u.TokenDialect = str("token-dialect", a.dialect)
 	if set["token-lifetime"] {
 		tl := a.lifetime
-		b.TokenLifetime = &tl
+		u.TokenLifetime = &tl
 	}
 	if set["scopes"] {
-		scopes := []mgmt.Scope{}
+		u.Scopes = []client.Scope{}
 		for _, s := range splitList(a.scopes) {
 			v, d, _ := strings.Cut(s, "=")
-			scopes = append(scopes, mgmt.Scope{Value: v, Description: d})
+			u.Scopes = append(u.Scopes, client.Scope{Value: v, Description: d})
 		}
-		b.Scopes = &scopes
 	}
-	return b
+	return u
 }
 
-func showAPI(io IO, o *mgmtOpts, rs mgmt.ResourceServer) error {
+func showAPI(io IO, o *mgmtOpts, rs *client.ResourceServer) error {
 	return o.show(io, rs, func(w writer) {
 		row(w, "id", rs.ID)
 		row(w, "name", rs.Name)
@@ -101,8 +100,8 @@ func showAPI(io IO, o *mgmtOpts, rs mgmt.ResourceServer) error {
 		row(w, "signing_alg", rs.SigningAlg)
 		row(w, "token_lifetime", strconv.Itoa(rs.TokenLifetime))
 		row(w, "token_dialect", rs.TokenDialect)
-		row(w, "created_at", rs.CreatedAt)
-		row(w, "updated_at", rs.UpdatedAt)
+		row(w, "created_at", timeCell(rs.CreatedAt))
+		row(w, "updated_at", timeCell(rs.UpdatedAt))
 		for _, s := range rs.Scopes {
 			row(w, "scope", s.Value+"  "+s.Description)
 		}
@@ -115,13 +114,15 @@ func apisCreate(ctx context.Context, io IO, args []string) error {
 	f.register(fs)
 	var ident string
 	fs.String(&ident, "identifier", "", "the API's identifier, the audience of its tokens (absolute URI or URN; immutable)")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		if ident == "" {
 			return fmt.Errorf("--identifier is required")
 		}
-		body := f.body(givenFlags(fs))
-		body.Identifier = &ident
-		rs, err := b.createAPI(ctx, body)
+		u := f.update(givenFlags(fs))
+		rs, err := c.api.ResourceServers.Create(ctx, &client.ResourceServer{
+			Name: deref(u.Name), Identifier: ident, Scopes: u.Scopes, SigningAlg: deref(u.SigningAlg),
+			SigningSecret: deref(u.SigningSecret), TokenLifetime: deref(u.TokenLifetime), TokenDialect: deref(u.TokenDialect),
+		})
 		if err != nil {
 			return err
 		}
@@ -131,8 +132,8 @@ func apisCreate(ctx context.Context, io IO, args []string) error {
 
 func apisGet(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "apis get", "apis get ID_OR_IDENTIFIER [flags]")
-	return withBackend(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(b backend, pos []string) error {
-		rs, err := b.getAPI(ctx, pos[0])
+	return withConn(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(c *conn, pos []string) error {
+		rs, err := c.api.ResourceServers.Get(ctx, pos[0])
 		if err != nil {
 			return err
 		}
@@ -144,8 +145,8 @@ func apisUpdate(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "apis update", "apis update ID_OR_IDENTIFIER [--name …] [--scopes …] [flags]\n\nChanges only the fields whose flags are given; the identifier cannot change.")
 	var f apiFieldFlags
 	f.register(fs)
-	return withBackend(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(b backend, pos []string) error {
-		rs, err := b.updateAPI(ctx, pos[0], f.body(setFlags(fs)))
+	return withConn(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(c *conn, pos []string) error {
+		rs, err := c.api.ResourceServers.Update(ctx, pos[0], f.update(setFlags(fs)))
 		if err != nil {
 			return err
 		}
@@ -155,8 +156,8 @@ func apisUpdate(ctx context.Context, io IO, args []string) error {
 
 func apisDelete(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "apis delete", "apis delete ID_OR_IDENTIFIER [flags]\n\nDeletes the API and every grant for it.")
-	return withBackend(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(b backend, pos []string) error {
-		if err := b.deleteAPI(ctx, pos[0]); err != nil {
+	return withConn(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(c *conn, pos []string) error {
+		if err := c.api.ResourceServers.Delete(ctx, pos[0]); err != nil {
 			return err
 		}
 		return deleted(io, o, "API", pos[0])

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/credo-dev/credo/internal/mgmt"
+	"github.com/credo-dev/credo/client"
 )
 
 func init() {
@@ -27,15 +27,15 @@ func runClients(ctx context.Context, io IO, args []string) error {
 
 func clientsList(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "clients list", "clients list [flags]")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
-		list, err := b.listClients(ctx)
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
+		list, err := c.api.Clients.All(ctx)
 		if err != nil {
 			return err
 		}
-		return o.show(io, list, func(w writer) {
+		return o.show(io, orEmpty(list), func(w writer) {
 			row(w, "CLIENT ID", "NAME", "APP TYPE", "AUTH METHOD", "GRANT TYPES")
-			for _, c := range list {
-				row(w, c.ClientID, c.Name, c.AppType, c.TokenEndpointAuthMethod, strings.Join(c.GrantTypes, ","))
+			for _, a := range list {
+				row(w, a.ClientID, a.Name, a.AppType, a.TokenEndpointAuthMethod, strings.Join(a.GrantTypes, ","))
 			}
 		})
 	})
@@ -47,83 +47,93 @@ type clientFieldFlags struct {
 	tokenLifetime                                                        int
 }
 
-func (c *clientFieldFlags) register(fs *flagSet) {
-	fs.String(&c.name, "name", "", "display name (1-255 characters, no < or >)")
-	fs.String(&c.description, "description", "", "free text, at most 140 characters")
-	fs.String(&c.appType, "app-type", "", "non_interactive (machine-to-machine, the default), regular_web, spa, native, …")
-	fs.String(&c.authMethod, "auth-method", "", "token_endpoint_auth_method: client_secret_post (default), client_secret_basic or none")
-	fs.String(&c.grantTypes, "grant-types", "", "comma-separated grant types (default client_credentials)")
-	fs.String(&c.metadata, "metadata", "", "client_metadata as key=value,key=value (replaces all keys; \"\" clears)")
-	fs.String(&c.jwtAlg, "jwt-alg", "", "jwt_configuration.alg: RS256, PS256 or HS256")
-	fs.Int(&c.tokenLifetime, "token-lifetime", 0, "token lifetime in seconds for this application (0 = the API's)")
+func (f *clientFieldFlags) register(fs *flagSet) {
+	fs.String(&f.name, "name", "", "display name (1-255 characters, no < or >)")
+	fs.String(&f.description, "description", "", "free text, at most 140 characters")
+	fs.String(&f.appType, "app-type", "", "non_interactive (machine-to-machine, the default), regular_web, spa, native, …")
+	fs.String(&f.authMethod, "auth-method", "", "token_endpoint_auth_method: client_secret_post (default), client_secret_basic or none")
+	fs.String(&f.grantTypes, "grant-types", "", "comma-separated grant types (default client_credentials)")
+	fs.String(&f.metadata, "metadata", "", "client_metadata as key=value,key=value (replaces all keys; \"\" clears)")
+	fs.String(&f.jwtAlg, "jwt-alg", "", "jwt_configuration.alg: RS256, PS256 or HS256")
+	fs.Int(&f.tokenLifetime, "token-lifetime", 0, "token lifetime in seconds for this application (0 = the API's)")
 }
 
-// body builds the request from the flags in set (all given flags on update).
-func (c *clientFieldFlags) body(set map[string]bool) (mgmt.ClientBody, error) {
-	var b mgmt.ClientBody
+// update builds the patch from the flags in set (all given flags on update).
+func (f *clientFieldFlags) update(set map[string]bool) (client.ApplicationUpdate, error) {
+	var u client.ApplicationUpdate
 	str := func(flag, v string) *string {
 		if !set[flag] {
 			return nil
 		}
 		return &v
 	}
-	b.Name = str("name", c.name)
-	b.Description = str("description", c.description)
-	b.AppType = str("app-type", c.appType)
-	b.TokenEndpointAuthMethod = str("auth-method", c.authMethod)
+	u.Name = str("name", f.name)
+	u.Description = str("description", f.description)
+	u.AppType = str("app-type", f.appType)
+	u.TokenEndpointAuthMethod = str("auth-method", f.authMethod)
 	if set["grant-types"] {
-		gt := splitList(c.grantTypes)
-		b.GrantTypes = &gt
+		u.GrantTypes = splitList(f.grantTypes)
 	}
 	if set["metadata"] {
 		m := map[string]string{}
-		for _, kv := range splitList(c.metadata) {
+		for _, kv := range splitList(f.metadata) {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok {
-				return b, fmt.Errorf("--metadata %q: want key=value", kv)
+				return u, fmt.Errorf("--metadata %q: want key=value", kv)
 			}
 			m[k] = v
 		}
-		b.ClientMetadata = &m
+		u.ClientMetadata = m
 	}
 	if set["jwt-alg"] {
-		alg := c.jwtAlg
-		b.JWTConfiguration = &mgmt.JWTConfigBody{Alg: &alg}
+		u.JWTConfiguration = &client.JWTConfiguration{Alg: f.jwtAlg}
 	}
 	if set["token-lifetime"] {
-		tl := c.tokenLifetime
-		b.TokenLifetime = &tl
+		tl := f.tokenLifetime
+		u.TokenLifetime = &tl
 	}
-	return b, nil
+	return u, nil
 }
 
-func showClient(io IO, o *mgmtOpts, c mgmt.Client) error {
-	return o.show(io, c, func(w writer) {
-		row(w, "client_id", c.ClientID)
-		row(w, "name", c.Name)
-		row(w, "description", c.Description)
-		row(w, "app_type", c.AppType)
-		row(w, "grant_types", strings.Join(c.GrantTypes, ","))
-		row(w, "token_endpoint_auth_method", c.TokenEndpointAuthMethod)
+func showClient(io IO, o *mgmtOpts, a *client.Application) error {
+	return o.show(io, a, func(w writer) {
+		row(w, "client_id", a.ClientID)
+		row(w, "name", a.Name)
+		row(w, "description", a.Description)
+		row(w, "app_type", a.AppType)
+		row(w, "grant_types", strings.Join(a.GrantTypes, ","))
+		row(w, "token_endpoint_auth_method", a.TokenEndpointAuthMethod)
 		meta := []string{}
-		for k, v := range c.ClientMetadata {
+		for k, v := range a.ClientMetadata {
 			meta = append(meta, k+"="+v)
 		}
 		row(w, "client_metadata", strings.Join(meta, ","))
-		row(w, "is_first_party", strconv.FormatBool(c.IsFirstParty))
-		row(w, "jwt_configuration.alg", c.JWTConfiguration.Alg)
-		if c.TokenLifetime > 0 {
-			row(w, "token_lifetime", strconv.Itoa(c.TokenLifetime))
+		if a.IsFirstParty != nil {
+			row(w, "is_first_party", strconv.FormatBool(*a.IsFirstParty))
 		}
-		row(w, "created_at", c.CreatedAt)
-		row(w, "updated_at", c.UpdatedAt)
-		if c.PreviousSecretExpiresAt != "" {
-			row(w, "previous_secret_expires_at", c.PreviousSecretExpiresAt)
+		if a.JWTConfiguration != nil {
+			row(w, "jwt_configuration.alg", a.JWTConfiguration.Alg)
 		}
-		if c.ClientSecret != "" {
-			row(w, "client_secret", c.ClientSecret+"   (shown only now: credo stores a hash)")
+		if a.TokenLifetime > 0 {
+			row(w, "token_lifetime", strconv.Itoa(a.TokenLifetime))
+		}
+		row(w, "created_at", timeCell(a.CreatedAt))
+		row(w, "updated_at", timeCell(a.UpdatedAt))
+		if a.PreviousSecretExpiresAt != nil {
+			row(w, "previous_secret_expires_at", timeCell(a.PreviousSecretExpiresAt))
+		}
+		if a.ClientSecret != "" {
+			row(w, "client_secret", a.ClientSecret+"   (shown only now: credo stores a hash)")
 		}
 	})
+}
+
+// timeCell formats a time for a table, as the Management API sends it.
+func timeCell(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 func clientsCreate(ctx context.Context, io IO, args []string) error {
@@ -133,37 +143,39 @@ func clientsCreate(ctx context.Context, io IO, args []string) error {
 	var id, imported string
 	fs.String(&id, "id", "", "choose the client_id (default: generated)")
 	fs.String(&imported, "import-secret", "", "use this client secret instead of generating one (e.g. when migrating from Auth0)")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		set := givenFlags(fs)
 		if !set["name"] {
 			return fmt.Errorf("--name is required")
 		}
-		body, err := f.body(set)
+		u, err := f.update(set)
 		if err != nil {
 			return err
 		}
-		if id != "" {
-			body.ClientID = &id
+		app := &client.Application{
+			ClientID: id, ClientSecret: imported, Name: deref(u.Name), Description: deref(u.Description), AppType: deref(u.AppType),
+			GrantTypes: u.GrantTypes, TokenEndpointAuthMethod: deref(u.TokenEndpointAuthMethod), ClientMetadata: u.ClientMetadata,
+			JWTConfiguration: u.JWTConfiguration, TokenLifetime: deref(u.TokenLifetime),
+		}
+		a, err := c.api.Clients.Create(ctx, app)
+		if err != nil {
+			return err
 		}
 		if imported != "" {
-			body.ClientSecret = &imported
+			a.ClientSecret = "" // the caller knows it
 		}
-		c, err := b.createClient(ctx, body)
-		if err != nil {
-			return err
-		}
-		return showClient(io, o, c)
+		return showClient(io, o, a)
 	})
 }
 
 func clientsGet(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "clients get", "clients get CLIENT_ID [flags]")
-	return withBackend(ctx, io, fs, o, args, 1, "CLIENT_ID", func(b backend, pos []string) error {
-		c, err := b.getClient(ctx, pos[0])
+	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
+		a, err := c.api.Clients.Get(ctx, pos[0])
 		if err != nil {
 			return err
 		}
-		return showClient(io, o, c)
+		return showClient(io, o, a)
 	})
 }
 
@@ -171,23 +183,23 @@ func clientsUpdate(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "clients update", "clients update CLIENT_ID [--name …] [--description …] [flags]\n\nChanges only the fields whose flags are given.")
 	var f clientFieldFlags
 	f.register(fs)
-	return withBackend(ctx, io, fs, o, args, 1, "CLIENT_ID", func(b backend, pos []string) error {
-		body, err := f.body(setFlags(fs))
+	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
+		u, err := f.update(setFlags(fs))
 		if err != nil {
 			return err
 		}
-		c, err := b.updateClient(ctx, pos[0], body)
+		a, err := c.api.Clients.Update(ctx, pos[0], u)
 		if err != nil {
 			return err
 		}
-		return showClient(io, o, c)
+		return showClient(io, o, a)
 	})
 }
 
 func clientsDelete(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "clients delete", "clients delete CLIENT_ID [flags]\n\nDeletes the application and its grants; its next token request fails.")
-	return withBackend(ctx, io, fs, o, args, 1, "CLIENT_ID", func(b backend, pos []string) error {
-		if err := b.deleteClient(ctx, pos[0]); err != nil {
+	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
+		if err := c.api.Clients.Delete(ctx, pos[0]); err != nil {
 			return err
 		}
 		return deleted(io, o, "client", pos[0])
@@ -198,11 +210,26 @@ func clientsRotate(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "clients rotate-secret", "clients rotate-secret CLIENT_ID [--grace-period 1h] [flags]\n\nGenerates a new client secret and prints it once. With --grace-period the old\nsecret keeps working that long, so clients can be redeployed without downtime.")
 	var grace time.Duration
 	fs.Duration(&grace, "grace-period", 0, "how long the old secret stays valid (0 = stops at once, as Auth0)")
-	return withBackend(ctx, io, fs, o, args, 1, "CLIENT_ID", func(b backend, pos []string) error {
-		c, err := b.rotateSecret(ctx, pos[0], grace)
+	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
+		a, err := c.api.Clients.RotateSecret(ctx, pos[0], grace)
 		if err != nil {
 			return err
 		}
-		return showClient(io, o, c)
+		return showClient(io, o, a)
 	})
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

@@ -48,9 +48,11 @@ func dispatch(ctx context.Context, io IO, group, about string, verbs []verb, arg
 	return errUsage
 }
 
-// withBackend parses the flags, opens the backend, runs fn and closes it.
-func withBackend(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []string, nargs int, argName string,
-	fn func(b backend, pos []string) error) error {
+// withConn parses the flags, connects to the tenant, runs fn and closes
+// the connection. fn's errors are explained the same way for --db and
+// --server (see explain).
+func withConn(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []string, nargs int, argName string,
+	fn func(c *conn, pos []string) error) error {
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -61,12 +63,12 @@ func withBackend(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []st
 		}
 		return fmt.Errorf("want exactly one %s argument, got %d", argName, len(pos))
 	}
-	b, err := o.open(ctx, io)
+	c, err := o.open(ctx, io)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	return fn(b, pos)
+	defer c.Close()
+	return explain(fn(c, pos))
 }
 
 // show prints v as JSON (-o json) or with table.

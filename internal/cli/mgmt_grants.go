@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/credo-dev/credo/internal/mgmt"
+	"github.com/credo-dev/credo/client"
 )
 
 func init() {
@@ -22,12 +22,15 @@ func runGrants(ctx context.Context, io IO, args []string) error {
 	}, args)
 }
 
-func showGrants(io IO, o *mgmtOpts, list []mgmt.ClientGrant) error {
-	return o.show(io, list, func(w writer) {
+func allScopes(g *client.ClientGrant) bool { return g.AllowAllScopes != nil && *g.AllowAllScopes }
+
+func showGrants(io IO, o *mgmtOpts, list []client.ClientGrant) error {
+	return o.show(io, orEmpty(list), func(w writer) {
 		row(w, "ID", "CLIENT ID", "AUDIENCE", "SCOPE")
-		for _, g := range list {
+		for i := range list {
+			g := &list[i]
 			scope := strings.Join(g.Scope, " ")
-			if g.AllowAllScopes {
+			if allScopes(g) {
 				scope = "(all scopes of the API)"
 			}
 			row(w, g.ID, g.ClientID, g.Audience, scope)
@@ -35,16 +38,16 @@ func showGrants(io IO, o *mgmtOpts, list []mgmt.ClientGrant) error {
 	})
 }
 
-func showGrant(io IO, o *mgmtOpts, g mgmt.ClientGrant) error {
+func showGrant(io IO, o *mgmtOpts, g *client.ClientGrant) error {
 	return o.show(io, g, func(w writer) {
 		row(w, "id", g.ID)
 		row(w, "client_id", g.ClientID)
 		row(w, "audience", g.Audience)
 		row(w, "scope", strings.Join(g.Scope, " "))
-		row(w, "allow_all_scopes", strconv.FormatBool(g.AllowAllScopes))
+		row(w, "allow_all_scopes", strconv.FormatBool(allScopes(g)))
 		row(w, "subject_type", g.SubjectType)
-		row(w, "created_at", g.CreatedAt)
-		row(w, "updated_at", g.UpdatedAt)
+		row(w, "created_at", timeCell(g.CreatedAt))
+		row(w, "updated_at", timeCell(g.UpdatedAt))
 	})
 }
 
@@ -53,8 +56,8 @@ func grantsList(ctx context.Context, io IO, args []string) error {
 	var clientID, audience string
 	fs.String(&clientID, "client", "", "only the grants of this client_id")
 	fs.String(&audience, "audience", "", "only the grants for this API identifier")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
-		list, err := b.listGrants(ctx, clientID, audience)
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
+		list, err := c.api.ClientGrants.All(ctx, client.ClientGrantListOptions{ClientID: clientID, Audience: audience})
 		if err != nil {
 			return err
 		}
@@ -70,20 +73,19 @@ func grantsCreate(ctx context.Context, io IO, args []string) error {
 	fs.String(&audience, "audience", "", "the API's identifier")
 	fs.String(&scope, "scope", "", "comma-separated scopes granted (the ceiling of every token)")
 	fs.Bool(&all, "all-scopes", false, "grant every current and future scope of the API (allow_all_scopes)")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		if clientID == "" || audience == "" {
 			return fmt.Errorf("--client and --audience are required")
 		}
-		sc := splitList(scope)
-		body := mgmt.GrantBody{ClientID: &clientID, Audience: &audience, Scope: &sc}
+		g := &client.ClientGrant{ClientID: clientID, Audience: audience, Scope: splitList(scope)}
 		if all {
-			body.AllowAllScopes = &all
+			g.AllowAllScopes = &all
 		}
-		g, err := b.createGrant(ctx, body)
+		out, err := c.api.ClientGrants.Create(ctx, g)
 		if err != nil {
 			return err
 		}
-		return showGrant(io, o, g)
+		return showGrant(io, o, out)
 	})
 }
 
@@ -93,20 +95,19 @@ func grantsUpdate(ctx context.Context, io IO, args []string) error {
 	var all bool
 	fs.String(&scope, "scope", "", `comma-separated scopes (replaces them all; "" revokes all)`)
 	fs.Bool(&all, "all-scopes", false, "allow_all_scopes")
-	return withBackend(ctx, io, fs, o, args, 1, "GRANT_ID", func(b backend, pos []string) error {
+	return withConn(ctx, io, fs, o, args, 1, "GRANT_ID", func(c *conn, pos []string) error {
 		set := setFlags(fs)
-		var p mgmt.GrantPatch
+		var u client.ClientGrantUpdate
 		if set["scope"] {
-			sc := splitList(scope)
-			p.Scope = &sc
+			u.Scope = splitList(scope)
 		}
 		if set["all-scopes"] {
-			p.AllowAllScopes = &all
+			u.AllowAllScopes = &all
 		}
-		if p.Scope == nil && p.AllowAllScopes == nil {
+		if u.Scope == nil && u.AllowAllScopes == nil {
 			return fmt.Errorf("nothing to change: give --scope or --all-scopes")
 		}
-		g, err := b.updateGrant(ctx, pos[0], p)
+		g, err := c.api.ClientGrants.Update(ctx, pos[0], u)
 		if err != nil {
 			return err
 		}
@@ -116,8 +117,8 @@ func grantsUpdate(ctx context.Context, io IO, args []string) error {
 
 func grantsDelete(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "grants delete", "grants delete GRANT_ID [flags]")
-	return withBackend(ctx, io, fs, o, args, 1, "GRANT_ID", func(b backend, pos []string) error {
-		if err := b.deleteGrant(ctx, pos[0]); err != nil {
+	return withConn(ctx, io, fs, o, args, 1, "GRANT_ID", func(c *conn, pos []string) error {
+		if err := c.api.ClientGrants.Delete(ctx, pos[0]); err != nil {
 			return err
 		}
 		return deleted(io, o, "grant", pos[0])

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/credo-dev/credo/internal/mgmt"
+	"github.com/credo-dev/credo/client"
 	"github.com/credo-dev/credo/store"
 )
 
@@ -21,55 +21,70 @@ func runKeys(ctx context.Context, io IO, args []string) error {
 	}, args)
 }
 
+func keyState(k *client.SigningKey) string {
+	switch {
+	case k.Current:
+		return string(store.KeyCurrent)
+	case k.Previous:
+		return string(store.KeyPrevious)
+	case k.Revoked:
+		return string(store.KeyRevoked)
+	}
+	return string(store.KeyNext)
+}
+
 func keysList(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "keys list", "keys list [flags]")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
-		list, err := b.listKeys(ctx)
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
+		list, err := c.api.SigningKeys.List(ctx)
 		if err != nil {
 			return err
 		}
-		return o.show(io, list, func(w writer) {
+		return o.show(io, orEmpty(list), func(w writer) {
 			row(w, "KID", "TYPE", "STATE", "ALGS", "CURRENT SINCE", "REVOKED AT")
-			for _, k := range list {
-				state := string(store.KeyNext)
-				switch {
-				case k.Current:
-					state = string(store.KeyCurrent)
-				case k.Previous:
-					state = string(store.KeyPrevious)
-				case k.Revoked:
-					state = string(store.KeyRevoked)
-				}
-				row(w, k.KID, k.KeyType, state, strings.Join(k.Algorithms, ","), deref(k.CurrentSince), deref(k.RevokedAt))
+			for i := range list {
+				k := &list[i]
+				row(w, k.KID, k.KeyType, keyState(k), strings.Join(k.Algorithms, ","), timeCell(k.CurrentSince), timeCell(k.RevokedAt))
 			}
 		})
 	})
 }
 
-func showKeyRef(io IO, o *mgmtOpts, what string, k mgmt.SigningKeyRef) error {
-	return o.show(io, k, func(w writer) {
-		fmt.Fprintf(w, "%s: %s\n", what, k.KID)
-	})
-}
-
 func keysRotate(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "keys rotate", "keys rotate [flags]\n\nRotates every key type. Tokens signed with the old keys keep verifying until\nthose keys are revoked (credo keys revoke KID).")
-	return withBackend(ctx, io, fs, o, args, 0, "", func(b backend, _ []string) error {
-		k, err := b.rotateKeys(ctx)
+	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
+		if _, err := c.api.SigningKeys.Rotate(ctx); err != nil {
+			return err
+		}
+		list, err := c.api.SigningKeys.List(ctx)
 		if err != nil {
 			return err
 		}
-		return showKeyRef(io, o, "New current RSA key", k)
+		var current []client.SigningKey
+		for _, k := range list {
+			if k.Current {
+				current = append(current, k)
+			}
+		}
+		return o.show(io, current, func(w writer) {
+			for _, k := range current {
+				fmt.Fprintf(w, "New current %s key: %s\n", k.KeyType, k.KID)
+			}
+		})
 	})
 }
 
 func keysRevoke(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "keys revoke", "keys revoke KID [flags]\n\nOnly a previous key can be revoked.")
-	return withBackend(ctx, io, fs, o, args, 1, "KID", func(b backend, pos []string) error {
-		k, err := b.revokeKey(ctx, pos[0])
+	fs, o := mgmtFlags(io, "keys revoke", "keys revoke KID [flags]\n\nOnly a previous key can be revoked. It leaves the JWKS at once; verifiers that\ncached the JWKS keep accepting its tokens until their cache expires.")
+	return withConn(ctx, io, fs, o, args, 1, "KID", func(c *conn, pos []string) error {
+		k, err := c.api.SigningKeys.Revoke(ctx, pos[0])
 		if err != nil {
 			return err
 		}
-		return showKeyRef(io, o, "Revoked key", k)
+		fmt.Fprintf(io.Stderr, "credo keys revoke: %s left the JWKS; APIs that cached the JWKS accept tokens signed with it until their cache expires (credo serves it with Cache-Control max-age %s)\n",
+			k.KID, o.cfg.JWKSMaxAge)
+		return o.show(io, k, func(w writer) {
+			fmt.Fprintf(w, "Revoked key: %s\n", k.KID)
+		})
 	})
 }

@@ -4,19 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/credo-dev/credo/internal/testkit"
 	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/credo-dev/credo/internal/testkit"
 
 	"github.com/credo-dev/credo/internal/config"
-	"github.com/credo-dev/credo/internal/secret"
-	"github.com/credo-dev/credo/internal/server"
-	"github.com/credo-dev/credo/internal/token"
 )
 
 var testMasterKey = strings.Repeat("ab", 32)
@@ -58,6 +55,7 @@ func TestManagementCLIDirect(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "credo.db")
 	env := map[string]string{"CREDO_DB": db, "CREDO_MASTER_KEY": testMasterKey}
+	cli(t, env, 0, "migrate") // only serve and migrate create a tenant
 
 	app := cliJSON(t, env, "clients", "create", "--name", "Billing", "--id", "billing", "--metadata", "team=finance")
 	sec := app["client_secret"].(string)
@@ -132,7 +130,24 @@ func TestManagementCLIDirect(t *testing.T) {
 	if l := cliList(t, env, "keys", "list"); len(l) != 6 {
 		t.Fatalf("%d keys", len(l))
 	}
-	newKid := cliJSON(t, env, "keys", "rotate")["kid"].(string)
+	var newKid string
+	rotated := cliList(t, env, "keys", "rotate") // every key type's new current key
+	for _, k := range rotated {
+		if k["kty"] == "RSA" && k["current"] == true {
+			newKid = k["kid"].(string)
+		}
+	}
+	if len(rotated) != 3 || newKid == "" {
+		t.Fatalf("keys rotate reported %v", rotated)
+	}
+	if out := cli(t, env, 0, "keys", "rotate"); !strings.Contains(out, "New current RSA key") || !strings.Contains(out, "New current EC key") || !strings.Contains(out, "New current OKP key") {
+		t.Fatalf("keys rotate table: %s", out)
+	}
+	for _, k := range cliList(t, env, "keys", "list") {
+		if k["kty"] == "RSA" && k["current"] == true {
+			newKid = k["kid"].(string)
+		}
+	}
 	var prev string
 	for _, k := range cliList(t, env, "keys", "list") {
 		if k["kty"] == "RSA" && k["previous"] == true {
@@ -142,7 +157,7 @@ func TestManagementCLIDirect(t *testing.T) {
 	if prev == "" {
 		t.Fatal("no previous RSA key after rotate")
 	}
-	if errOut := cli(t, env, 1, "keys", "revoke", newKid); !strings.Contains(errOut, "only the previous key") {
+	if errOut := cli(t, env, 1, "keys", "revoke", newKid); !strings.Contains(errOut, "Only the previous signing key can be revoked (HTTP 400 invalid_key_state)") {
 		t.Errorf("%s", errOut)
 	}
 	if m := cliJSON(t, env, "keys", "revoke", prev); m["kid"] != prev {
@@ -170,6 +185,7 @@ func TestManagementCLIDirect(t *testing.T) {
 		t.Errorf("re-apply on the same tenant: %s", out)
 	}
 	env2 := map[string]string{"CREDO_DB": filepath.Join(dir, "other.db"), "CREDO_MASTER_KEY": testMasterKey}
+	cli(t, env2, 0, "migrate")
 	if out := cli(t, env2, 0, "seed", "apply", seedFile); !strings.Contains(out, "4 created") || !strings.Contains(out, "generated one") {
 		t.Errorf("apply on a new tenant: %s", out)
 	}
@@ -194,7 +210,7 @@ func TestManagementCLIDirect(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"clients", "get", "nope"}, 1, `client "nope" does not exist`},
+		{[]string{"clients", "get", "nope"}, 1, `The client does not exist (HTTP 404 inexistent_client)`},
 		{[]string{"clients", "get"}, 1, "CLIENT_ID"},
 		{[]string{"clients", "create"}, 1, "--name is required"},
 		{[]string{"clients", "create", "--name", "<b>"}, 1, "must not contain"},
@@ -257,7 +273,7 @@ func TestManagementCLIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &testkit.Buffer{}
-	a, err := openApp(ctx, cfg, newLogger(cfg, logs))
+	a, err := initApp(ctx, cfg, base, newLogger(cfg, logs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,8 +282,7 @@ func TestManagementCLIServer(t *testing.T) {
 	if _, _, err := a.svc.EnsureBootstrap(ctx, "admin", adminSecret); err != nil {
 		t.Fatal(err)
 	}
-	ep := &token.Endpoint{Holder: a.holder, Secrets: secret.NewVerifier(time.Minute, nil), Issuer: base}
-	srv := httptest.NewUnstartedServer(server.New(server.Deps{Holder: a.holder, Token: ep, Management: managementAPI(a, nil, a.log), Issuer: base, JWKSMaxAge: time.Minute}))
+	srv := httptest.NewUnstartedServer(a.handler(nil))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()

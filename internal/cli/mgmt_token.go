@@ -2,20 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/credo-dev/credo/client"
-	"github.com/credo-dev/credo/internal/secret"
-	"github.com/credo-dev/credo/internal/tenant"
-	"github.com/credo-dev/credo/internal/token"
-	"github.com/credo-dev/credo/store"
 	"gopkg.in/yaml.v3"
 )
 
@@ -37,8 +29,9 @@ func runToken(ctx context.Context, io IO, args []string) error {
 
 Gets an access token with the client credentials grant and prints it (-o json
 prints the whole token response). With --server it asks that server's token
-endpoint; otherwise it runs the same token pipeline in process on --db. The
-client defaults to CREDO_CLIENT_ID; the secret is required either way.`)
+endpoint; otherwise credo's token endpoint runs in process on --db (the same
+pipeline, and the exchange is logged like one). The client defaults to
+CREDO_CLIENT_ID; the secret is required either way.`)
 	var clientID, clientSecret, audience, scope string
 	fs.String(&clientID, "client", "", "the application's client_id (default CREDO_CLIENT_ID)")
 	fs.String(&clientSecret, "client-secret", "", "the application's client secret")
@@ -61,87 +54,28 @@ client defaults to CREDO_CLIENT_ID; the secret is required either way.`)
 		return errors.New("--audience, --client (or CREDO_CLIENT_ID) and --client-secret (or CREDO_CLIENT_SECRET) are required")
 	}
 	scopes := strings.Fields(strings.ReplaceAll(scope, ",", " "))
-	var tok tokenOut
-	if o.server != "" {
-		tok, err = remoteToken(ctx, o.server, clientID, clientSecret, audience, scopes)
-	} else {
-		tok, err = directToken(ctx, io, o, clientID, clientSecret, audience, scopes)
-	}
+	c, err := o.open(ctx, io)
 	if err != nil {
 		return err
+	}
+	defer c.Close()
+	ts := client.TokenSource(ctx, client.ClientCredentials{
+		TokenURL: c.base + "oauth/token", ClientID: clientID, ClientSecret: clientSecret, Audience: audience, Scope: scopes,
+		HTTPClient: c.http, MaxAttempts: 1,
+	})
+	t, err := ts.Token()
+	if err != nil {
+		return explain(err)
+	}
+	tok := tokenOut{AccessToken: t.AccessToken, TokenType: t.TokenType, ExpiresIn: int64(time.Until(t.Expiry).Round(time.Second).Seconds())}
+	if s, ok := t.Extra("scope").(string); ok {
+		tok.Scope = s
 	}
 	if o.output == "json" {
 		return o.show(io, tok, nil)
 	}
 	fmt.Fprintln(io.Stdout, tok.AccessToken)
 	return nil
-}
-
-func remoteToken(ctx context.Context, server, id, sec, aud string, scopes []string) (tokenOut, error) {
-	base, err := serverURL(server)
-	if err != nil {
-		return tokenOut{}, err
-	}
-	ts := client.TokenSource(ctx, client.ClientCredentials{
-		TokenURL: base + "oauth/token", ClientID: id, ClientSecret: sec, Audience: aud, Scope: scopes, MaxAttempts: 1,
-	})
-	t, err := ts.Token()
-	if err != nil {
-		return tokenOut{}, err
-	}
-	out := tokenOut{AccessToken: t.AccessToken, TokenType: t.TokenType, ExpiresIn: int64(time.Until(t.Expiry).Round(time.Second).Seconds())}
-	if s, ok := t.Extra("scope").(string); ok {
-		out.Scope = s
-	}
-	return out, nil
-}
-
-// directToken runs the token endpoint in process, on the tenant opened from
-// --db: the same pipeline (authentication, grant, actions, signing) as a
-// running server, and the exchange is logged like one.
-func directToken(ctx context.Context, io IO, o *mgmtOpts, id, sec, aud string, scopes []string) (tokenOut, error) {
-	a, err := o.openTenant(ctx, io)
-	if err != nil {
-		return tokenOut{}, err
-	}
-	defer a.Close()
-	ep := &token.Endpoint{
-		Holder:     a.holder,
-		Secrets:    secret.NewVerifier(0, nil),
-		Issuer:     a.cfg.Issuer,
-		Log:        a.log,
-		Extensions: a.scripts.Run,
-		Events: func(ev store.LogEvent) {
-			if ev.ID == "" {
-				ev.ID = tenant.NewLogID(ev.Date)
-			}
-			if err := a.store.AppendLogs(ctx, []store.LogEvent{ev}); err != nil {
-				a.log.Warn("logging the token exchange failed", "err", err)
-			}
-		},
-	}
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {sec}, "audience": {aud}}
-	if len(scopes) > 0 {
-		form.Set("scope", strings.Join(scopes, " "))
-	}
-	req := httptest.NewRequestWithContext(ctx, http.MethodPost, a.cfg.Issuer+"oauth/token", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", "credo-cli/"+Version)
-	rec := httptest.NewRecorder()
-	ep.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		var e struct {
-			Error       string `json:"error"`
-			Description string `json:"error_description"`
-		}
-		json.Unmarshal(rec.Body.Bytes(), &e)
-		return tokenOut{}, fmt.Errorf("token endpoint: HTTP %d: %s: %s", rec.Code, e.Error, e.Description)
-	}
-	var out tokenOut
-	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-		return tokenOut{}, fmt.Errorf("token endpoint: %w", err)
-	}
-	return out, nil
 }
 
 func runSeed(ctx context.Context, io IO, args []string) error {
@@ -166,7 +100,7 @@ func seedApply(ctx context.Context, io IO, args []string) error {
 	if o.server != "" {
 		return errors.New("seed apply works on the database (--db), not through --server")
 	}
-	a, err := o.openTenant(ctx, io)
+	a, err := openExisting(ctx, o.cfg, io)
 	if err != nil {
 		return err
 	}
@@ -200,7 +134,7 @@ func seedExport(ctx context.Context, io IO, args []string) error {
 	if o.output != "table" {
 		return errors.New("seed export always prints YAML; -o is not supported")
 	}
-	a, err := o.openTenant(ctx, io)
+	a, err := openExisting(ctx, o.cfg, io)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/credo-dev/credo/internal/testkit"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/credo-dev/credo/internal/testkit"
 )
 
 // TestReadmeQuickstart does what the README tells a new user to do first:

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/credo-dev/credo/internal/config"
 	"github.com/credo-dev/credo/internal/keys"
-	"github.com/credo-dev/credo/internal/secret"
 	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/internal/token"
@@ -40,6 +40,7 @@ func serveFlags(fs *flagSet, cfg *config.Config) {
 	fs.String(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
 	fs.String(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn, error")
 	fs.String(&cfg.MasterKeyFile, "master-key-file", cfg.MasterKeyFile, "file holding the key that encrypts signing keys and secrets at rest (default next to the SQLite file; created with mode 0600). CREDO_MASTER_KEY overrides it")
+	fs.String(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated CIDR blocks or addresses of the reverse proxies in front of credo, whose Forwarded / X-Forwarded-For headers name the client's address (default: none, the TCP peer is the client)")
 }
 
 func runServe(ctx context.Context, io IO, args []string) error {
@@ -69,13 +70,17 @@ func runServe(ctx context.Context, io IO, args []string) error {
 	cfg.MasterKey, _ = io.env("CREDO_MASTER_KEY")
 	cfg.BootstrapClientID, _ = io.env("CREDO_BOOTSTRAP_CLIENT_ID")
 	cfg.BootstrapClientSecret, _ = io.env("CREDO_BOOTSTRAP_CLIENT_SECRET")
+	asked := explicitIssuer(cfg)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	return serve(ctx, cfg, io)
+	return serve(ctx, cfg, asked, io)
 }
 
-func serve(ctx context.Context, cfg config.Config, io IO) error {
+// serve runs the server. Nothing is written before the listener is open, so
+// that a start that fails (a bad or busy address, a certificate that does
+// not load, another issuer than the tenant's) changes nothing.
+func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	log := newLogger(cfg, io.Stderr)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -86,11 +91,30 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
 	}
 
-	a, err := openApp(ctx, cfg, log)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another credo running? choose another --addr); nothing was changed", cfg.Addr, err)
+	}
+	defer ln.Close()
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+
+	a, err := initApp(ctx, cfg, asked, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	cfg = a.cfg // the tenant's issuer
+	if asked == "" && !issuerMatchesAddr(cfg.Issuer, ln.Addr().String()) {
+		log.Info("serving under the tenant's stored issuer, not one derived from --addr (pass --issuer to say so, or credo tenant set-issuer to change it)",
+			"issuer", cfg.Issuer, "addr", ln.Addr().String())
+	}
 
 	// Start-up writes are applied with one snapshot rebuild at the end.
 	var demo *tenant.Demo
@@ -123,26 +147,19 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 
 	events := tenant.NewEventLog(ctx, a.store, log)
 	metrics := server.NewMetrics(a.holder, events.Dropped)
-	ep := &token.Endpoint{
-		Holder:  a.holder,
-		Secrets: secret.NewVerifier(5*time.Minute, nil),
-		Issuer:  cfg.Issuer,
-		Log:     log,
-		Events: func(ev store.LogEvent) {
-			metrics.TokenEvent(ev)
-			if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
-				events.Add(ev)
-			}
-		},
-		Extensions: a.scripts.Run,
-	}
+	ep := a.endpoint(func(ev store.LogEvent) {
+		metrics.TokenEvent(ev)
+		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
+			events.Add(ev)
+		}
+	})
 	if cfg.TokenReuse > 0 {
 		ep.Reuse = &token.ReuseCache{MinRemaining: cfg.TokenReuse, Max: 100000}
 	}
 	srv := server.New(server.Deps{
 		Holder:     a.holder,
 		Token:      ep,
-		Management: managementAPI(a, events, log),
+		Management: a.managementAPI(events.Add),
 		Metrics:    metrics,
 		Log:        log,
 		Issuer:     cfg.Issuer,
@@ -150,10 +167,6 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 		StaleAfter: 30 * time.Second,
 	})
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another credo running? choose another --addr)", cfg.Addr, err)
-	}
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -163,14 +176,10 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	if cfg.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("TLS: %w", err)
-		}
-		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		ln = tls.NewListener(ln, hs.TLSConfig)
+	var served net.Listener = ln
+	if tlsConfig != nil {
+		hs.TLSConfig = tlsConfig
+		served = tls.NewListener(ln, tlsConfig)
 	}
 
 	if cfg.PprofAddr != "" {
@@ -187,7 +196,7 @@ func serve(ctx context.Context, cfg config.Config, io IO) error {
 		"clients", c, "apis", apis, "grants", grants, "tls", cfg.TLSCert != "")
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(served) }()
 	select {
 	case err := <-errc:
 		return err
@@ -296,6 +305,17 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Error("pprof listener failed", "err", err)
 	}
+}
+
+// issuerMatchesAddr reports whether issuer names the host and port the
+// server listens on (then it was most likely derived from --addr).
+func issuerMatchesAddr(issuer, addr string) bool {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return false
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	return u.Port() == port || (u.Port() == "" && (port == "80" || port == "443"))
 }
 
 // redactDSN hides a password in a postgres:// URL.

@@ -36,7 +36,7 @@ type migrationInfo struct {
 
 func runMigrate(ctx context.Context, io IO, args []string) error {
 	cfg := config.Default()
-	fs := newFlagSet(io, "migrate", "migrate [up|status] [flags]\n\nOpening the database applies pending migrations (guarded by an advisory lock on\nPostgreSQL, so replicas starting together do not race); `up` does only that,\n`status` then lists every migration and when it was applied.")
+	fs := newFlagSet(io, "migrate", "migrate [up|status] [flags]\n\nCreates the database if needed, applies pending migrations (guarded by an\nadvisory lock on PostgreSQL, so replicas starting together do not race) and\nmakes sure the tenant exists (its issuer, signing keys and Management API),\nas credo serve does on start, but without a demo tenant or an admin client.\n`status` then lists every migration and when it was applied.")
 	serveFlags(fs, &cfg)
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -52,17 +52,19 @@ func runMigrate(ctx context.Context, io IO, args []string) error {
 	if verb != "up" && verb != "status" {
 		return fmt.Errorf("unknown migrate action %q: want up or status", verb)
 	}
+	cfg.MasterKey, _ = io.env("CREDO_MASTER_KEY")
+	asked := explicitIssuer(cfg)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	start := time.Now()
-	st, err := openStore(ctx, cfg)
+	a, err := initApp(ctx, cfg, asked, newLogger(cfg, io.Stderr))
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.Close()
 	var list []migrationInfo
-	switch s := st.(type) {
+	switch s := a.store.(type) {
 	case *sqlite.Store:
 		ms, err := s.MigrationStatus(ctx)
 		if err != nil {
@@ -81,7 +83,8 @@ func runMigrate(ctx context.Context, io IO, args []string) error {
 		}
 	}
 	if verb == "up" {
-		fmt.Fprintf(io.Stdout, "database %s is at migration %d (%d migrations, took %s)\n", redactDSN(cfg.DB), len(list), len(list), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(io.Stdout, "database %s is at migration %d (%d migrations, took %s); tenant issuer %s\n",
+			redactDSN(cfg.DB), len(list), len(list), time.Since(start).Round(time.Millisecond), a.cfg.Issuer)
 		return nil
 	}
 	tw := tabwriter.NewWriter(io.Stdout, 0, 4, 2, ' ', 0)

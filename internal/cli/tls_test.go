@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"github.com/credo-dev/credo/internal/testkit"
 	"math/big"
 	"net"
 	"net/http"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credo-dev/credo/internal/testkit"
 )
 
 // selfSigned writes a certificate and key for 127.0.0.1 into dir.

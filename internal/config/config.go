@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/credo-dev/credo/internal/realip"
 )
 
 // Config configures `credo serve`. The zero value is not valid; start from Default.
@@ -76,6 +78,11 @@ type Config struct {
 	PprofAddr string
 	// NoDemo skips creating the demo tenant on first start.
 	NoDemo bool
+	// TrustedProxies lists, comma-separated, the CIDR blocks or addresses of
+	// the reverse proxies in front of credo (CREDO_TRUSTED_PROXIES); only
+	// their Forwarded / X-Forwarded-For headers name the client's address.
+	// Empty (the default) trusts none: the address is the TCP peer's.
+	TrustedProxies string
 }
 
 // Default returns the defaults.
@@ -106,6 +113,16 @@ func NormalizeIssuer(issuer string) string {
 	return strings.TrimRight(issuer, "/") + "/"
 }
 
+// ParseIssuer checks an issuer URL and returns it normalised (one trailing
+// slash).
+func ParseIssuer(issuer string) (string, error) {
+	u, err := url.Parse(issuer)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q: want an absolute http(s) URL such as https://auth.example.com/", issuer)
+	}
+	return NormalizeIssuer(issuer), nil
+}
+
 // Validate checks the configuration and fills derived defaults (Issuer,
 // MasterKeyFile). Its errors say which setting is wrong and how to fix it.
 func (c *Config) Validate() error {
@@ -128,11 +145,10 @@ func (c *Config) Validate() error {
 		}
 		c.Issuer = scheme + "://" + host + "/"
 	}
-	u, err := url.Parse(c.Issuer)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		errs = append(errs, fmt.Errorf("--issuer %q: want an absolute http(s) URL such as https://auth.example.com/", c.Issuer))
+	if iss, err := ParseIssuer(c.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("--issuer: %w", err))
 	} else {
-		c.Issuer = NormalizeIssuer(c.Issuer)
+		c.Issuer = iss
 	}
 	if c.DB == "" {
 		errs = append(errs, errors.New("--db is empty: give a SQLite file path or a postgres:// URL"))
@@ -184,6 +200,9 @@ func (c *Config) Validate() error {
 		if h, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !(h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1") {
 			errs = append(errs, fmt.Errorf("--pprof-addr %q: must be a loopback host:port such as 127.0.0.1:6060", c.PprofAddr))
 		}
+	}
+	if _, err := realip.ParseList(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
 	}
 	if c.TokenReuse < 0 || c.TokenReuse >= 1 {
 		errs = append(errs, errors.New("--token-reuse must be 0 (off) or a fraction below 1, e.g. 0.5"))

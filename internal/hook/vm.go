@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/credo-dev/credo/internal/oauth"
 	"github.com/dlclark/regexp2/v2"
 	"github.com/dop251/goja"
 )
@@ -46,13 +47,6 @@ func init() {
 	// Only goja uses regexp2 in this module; on timeout goja reports no
 	// match.
 	regexp2.DefaultMatchTimeout = regexpTimeout
-}
-
-// reservedClaims cannot be set by api.accessToken.setCustomClaim.
-var reservedClaims = map[string]bool{
-	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
-	"azp": true, "gty": true, "scope": true, "client_id": true, "org_id": true, "org_name": true,
-	"permissions": true, "cnf": true,
 }
 
 // vm is one goja runtime, prepared for one Program and reused by its
@@ -781,7 +775,7 @@ func (v *vm) setCustomClaim(call goja.FunctionCall) goja.Value {
 		return v.fatalf(r, "api.accessToken.setCustomClaim: the claim name must be a non-empty string, got %s",
 			describeArg(call.Argument(0)))
 	}
-	if reservedClaims[name] {
+	if oauth.IsReservedClaim(name) {
 		return v.fatalf(r, "api.accessToken.setCustomClaim: %q is a reserved claim", name)
 	}
 	val, err := v.claimValue(call.Argument(1))

@@ -55,6 +55,18 @@ func newMasterKey(raw []byte) (*MasterKey, error) {
 	return &MasterKey{aead: aead}, nil
 }
 
+// ErrNoMasterKeyFile is returned by LoadMasterKey when the file is missing.
+var ErrNoMasterKeyFile = errors.New("master key file not found")
+
+// LoadMasterKey reads the key file at path; it never creates one.
+func LoadMasterKey(path string) (*MasterKey, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNoMasterKeyFile, path)
+	}
+	mk, _, err := LoadOrCreateMasterKey(path)
+	return mk, err
+}
+
 // LoadOrCreateMasterKey reads the key file at path, or creates it with a new
 // random key and mode 0600 when it does not exist (created reports that).
 // A key file readable by group or others is refused.

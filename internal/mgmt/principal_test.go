@@ -50,10 +50,12 @@ func TestLocalPrincipal(t *testing.T) {
 	// Nothing a network request carries sets a principal.
 	r := httptest.NewRequest("GET", "/api/v2/clients", nil)
 	r.Header.Set("X-Credo-Principal", "admin")
-	r = r.WithContext(context.WithValue(r.Context(), struct{}{}, admin))
+	r = r.WithContext(context.WithValue(r.Context(), otherKey{}, admin))
 	rec := httptest.NewRecorder()
 	h.h.ServeHTTP(rec, r)
 	if rec.Code != 401 {
 		t.Errorf("request without a token: %d", rec.Code)
 	}
 }
+
+type otherKey struct{}

@@ -32,6 +32,8 @@ type Error struct {
 	// Basic asks for a WWW-Authenticate: Basic challenge (RFC 6749 §5.2:
 	// when the client tried HTTP Basic authentication).
 	Basic bool
+	// RetryAfter, when > 0, is sent as Retry-After (seconds).
+	RetryAfter int
 }
 
 // Error implements error.
@@ -41,6 +43,14 @@ func (e *Error) Error() string { return e.Code + ": " + e.Description }
 func (e *Error) WithBasic() *Error {
 	c := *e
 	c.Basic = true
+	return &c
+}
+
+// WithRetryAfter returns a copy of e that asks the client to retry after
+// seconds.
+func (e *Error) WithRetryAfter(seconds int) *Error {
+	c := *e
+	c.RetryAfter = seconds
 	return &c
 }
 
@@ -82,12 +92,6 @@ func UnsupportedGrantType(gt string) *Error {
 // UnauthorizedClient is 403 unauthorized_client: the grant is not enabled on the client.
 func UnauthorizedClient(gt string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: "unauthorized_client", Description: "Grant type '" + gt + "' not allowed for the client."}
-}
-
-// PublicClient is 403 unauthorized_client for a client with no secret
-// (token_endpoint_auth_method none).
-func PublicClient() *Error {
-	return &Error{Status: http.StatusForbidden, Code: "unauthorized_client", Description: "Public applications cannot use the client_credentials grant type."}
 }
 
 // NoClientGrant is 403 access_denied when the client has no grant for the audience.
@@ -148,6 +152,9 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	}
 	if e.Status == http.StatusMethodNotAllowed {
 		h.Set("Allow", "POST")
+	}
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	buf := make([]byte, 0, 64+len(e.Description))
 	buf = append(buf, `{"error":`...)

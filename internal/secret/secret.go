@@ -1,15 +1,18 @@
 package secret
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -73,26 +76,118 @@ func sha(salt []byte, secret string) []byte {
 // not usable; create one with NewVerifier. It is safe for concurrent use.
 type Verifier struct {
 	cache *kdfCache
+	// slots bounds the argon2id derivations running at once (each takes
+	// argonMemory and most of a core for tens of milliseconds).
+	slots chan struct{}
+	// wait bounds how long Check waits for a slot.
+	wait time.Duration
 }
 
 // NewVerifier returns a Verifier whose argon2id results are cached for ttl.
+// At most half the CPUs (at least one) derive argon2id keys at once; a Check
+// that waits longer than a second for one fails with ErrBusy.
 func NewVerifier(ttl time.Duration, now func() time.Time) *Verifier {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{cache: &kdfCache{ttl: ttl, now: now, m: make(map[[32]byte]cacheEntry)}}
+	return &Verifier{
+		cache: &kdfCache{ttl: ttl, now: now, m: make(map[[32]byte]cacheEntry)},
+		slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)),
+		wait:  time.Second,
+	}
 }
 
-// dummy is verified against when the client is unknown, so that an unknown
-// client_id costs the same as a wrong secret.
-var dummy = func() string {
-	h, _ := Hash(strings.Repeat("x", MinStrongLength))
-	return h
-}()
+// ErrBusy is returned by Check when every argon2id slot stayed busy: the
+// caller should answer "retry later", not "wrong secret".
+var ErrBusy = errors.New("secret: too many low-entropy secrets being verified; retry later")
+
+// Dummy hashes, verified against when nothing real can match, so that the
+// cost of a check does not tell whether the client exists.
+var (
+	dummySHA = func() string {
+		h, _ := Hash(strings.Repeat("x", MinStrongLength))
+		return h
+	}()
+	dummyArgon = func() string {
+		h, _ := Hash("x")
+		return h
+	}()
+)
+
+// Check reports whether presented matches one of hashes (the client's
+// current secrets; none for an unknown client). Its cost depends only on
+// the length of presented, never on the hashes, so that it tells nothing
+// about whether the client exists or how its secret is stored: a secret
+// shorter than MinStrongLength can only match an argon2id hash and costs one
+// argon2id derivation (or a cached result), a longer one can only match a
+// SHA-256 hash and costs one SHA-256 per such hash (at least one); an
+// empty one matches nothing and costs nothing. The
+// argon2id derivations wait for one of the Verifier's bounded slots; when
+// none frees up in time Check returns ErrBusy, and the hot path of
+// high-entropy secrets never waits.
+func (v *Verifier) Check(ctx context.Context, hashes []string, presented string) (bool, error) {
+	if presented == "" {
+		return false, nil // no secret is empty: nothing to compute, for any client
+	}
+	if len(presented) > MaxLength {
+		presented = "\x00"
+	}
+	strong := len(presented) >= MinStrongLength
+	ok, tried := false, false
+	for _, h := range hashes {
+		switch {
+		case strong && strings.HasPrefix(h, "$sha256$"):
+			tried = true
+			if v.Verify(h, presented) {
+				ok = true
+			}
+		case !strong && strings.HasPrefix(h, "$argon2id$"):
+			tried = true
+			match, err := v.argon(ctx, h, presented)
+			if err != nil {
+				return false, err
+			}
+			ok = ok || match
+		}
+	}
+	if tried {
+		return ok, nil
+	}
+	if strong {
+		v.Verify(dummySHA, presented)
+		return false, nil
+	}
+	_, err := v.argon(ctx, dummyArgon, presented)
+	return false, err
+}
+
+// argon verifies an argon2id hash, from the cache or in one of the slots.
+func (v *Verifier) argon(ctx context.Context, stored, presented string) (bool, error) {
+	key := argonKey(stored, presented)
+	if ok, hit := v.cache.get(key); hit {
+		return ok, nil
+	}
+	t := time.NewTimer(v.wait)
+	defer t.Stop()
+	select {
+	case v.slots <- struct{}{}:
+	case <-t.C:
+		return false, ErrBusy
+	case <-ctx.Done():
+		return false, ErrBusy
+	}
+	defer func() { <-v.slots }()
+	if ok, hit := v.cache.get(key); hit { // another request derived it meanwhile
+		return ok, nil
+	}
+	ok := verifyArgon(stored, presented)
+	v.cache.put(key, ok)
+	return ok, nil
+}
 
 // Dummy performs a verification that always fails and costs the same as a
-// real SHA-256 check. Call it for unknown clients.
-func (v *Verifier) Dummy(presented string) { v.Verify(dummy, presented) }
+// real SHA-256 check.
+func (v *Verifier) Dummy(presented string) { v.Verify(dummySHA, presented) }
 
 // Verify reports whether presented matches the stored hash, in constant time
 // with respect to the secret's content.
@@ -126,18 +221,25 @@ func splitSHA(stored string) (salt, digest []byte, ok bool) {
 }
 
 func (v *Verifier) verifyArgon(stored, presented string) bool {
-	h := sha256.New()
-	h.Write([]byte(stored))
-	h.Write([]byte{0})
-	h.Write([]byte(presented))
-	var key [32]byte
-	h.Sum(key[:0])
+	key := argonKey(stored, presented)
 	if ok, hit := v.cache.get(key); hit {
 		return ok
 	}
 	ok := verifyArgon(stored, presented)
 	v.cache.put(key, ok)
 	return ok
+}
+
+// argonKey is the cache key of (stored, presented): a digest, so that the
+// cache holds no secret material.
+func argonKey(stored, presented string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(stored))
+	h.Write([]byte{0})
+	h.Write([]byte(presented))
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
 }
 
 func verifyArgon(stored, presented string) bool {
@@ -159,9 +261,13 @@ func verifyArgon(stored, presented string) bool {
 	if err != nil || len(want) == 0 || len(want) > 64 {
 		return false
 	}
+	argonDerivations.Add(1)
 	got := argon2.IDKey([]byte(presented), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
+
+// argonDerivations counts argon2id derivations (for tests).
+var argonDerivations atomic.Int64
 
 // kdfCache remembers argon2id results keyed by SHA-256(stored hash, presented
 // secret); it holds no secret material. Bounded: when full it is cleared.

@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,95 @@ func BenchmarkVerifyImportedCached(b *testing.B) {
 		if !v.Verify(h, "imported") {
 			b.Fatal("verify failed")
 		}
+	}
+}
+
+// TestCheckCostDependsOnlyOnThePresentedSecret: whatever the stored hashes
+// (none for an unknown client), a short presented secret costs exactly one
+// argon2id derivation and a long one none, so the cost does not tell
+// whether a client exists or how its secret is stored; results are right.
+func TestCheckCostDependsOnlyOnThePresentedSecret(t *testing.T) {
+	strong, short := Generate(), "short-imported"
+	hs, _ := Hash(strong)
+	ha, _ := Hash(short)
+	cases := []struct {
+		name      string
+		hashes    []string
+		presented string
+		want      bool
+	}{
+		{"unknown client, long secret", nil, strong, false},
+		{"unknown client, short secret", nil, "guess", false},
+		{"sha client, right secret", []string{hs}, strong, true},
+		{"sha client, wrong long secret", []string{hs}, Generate(), false},
+		{"sha client, short secret", []string{hs}, "guess", false},
+		{"argon client, right secret", []string{ha}, short, true},
+		{"argon client, wrong short secret", []string{ha}, "guess-2", false},
+		{"argon client, long secret", []string{ha}, strong, false},
+		{"rotated: new sha and old argon, old secret", []string{hs, ha}, short, true},
+		{"rotated: new sha and old argon, new secret", []string{hs, ha}, strong, true},
+		{"malformed hash", []string{"$argon2id$garbage"}, "guess-3", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := NewVerifier(0, nil) // no cache: every check derives
+			before := argonDerivations.Load()
+			ok, err := v.Check(t.Context(), tc.hashes, tc.presented)
+			if err != nil || ok != tc.want {
+				t.Fatalf("Check = %v, %v; want %v", ok, err, tc.want)
+			}
+			n := argonDerivations.Load() - before
+			want := int64(0)
+			if len(tc.presented) < MinStrongLength {
+				want = 1
+			}
+			if tc.name == "malformed hash" {
+				want = 0 // refused before deriving; a stored hash is never malformed
+			}
+			if n != want {
+				t.Fatalf("%d argon2id derivations, want %d", n, want)
+			}
+		})
+	}
+}
+
+func TestCheckCachesAndBoundsArgon(t *testing.T) {
+	ha, _ := Hash("short-imported")
+	v := NewVerifier(time.Minute, nil)
+	before := argonDerivations.Load()
+	for range 3 {
+		if ok, err := v.Check(t.Context(), []string{ha}, "short-imported"); !ok || err != nil {
+			t.Fatalf("Check = %v, %v", ok, err)
+		}
+		if ok, err := v.Check(t.Context(), nil, "short-guess"); ok || err != nil {
+			t.Fatalf("unknown client: %v, %v", ok, err)
+		}
+	}
+	if n := argonDerivations.Load() - before; n != 2 {
+		t.Fatalf("%d derivations for 3 repeats of 2 checks, want 2 (cached)", n)
+	}
+
+	// Every slot busy: a check that needs a derivation fails with ErrBusy
+	// after the wait, or at once when its context ends; a long secret, and
+	// a cached result, never wait.
+	v.wait = 20 * time.Millisecond
+	for range cap(v.slots) {
+		v.slots <- struct{}{}
+	}
+	if _, err := v.Check(t.Context(), nil, "uncached"); err != ErrBusy {
+		t.Fatalf("with every slot busy: %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	v.wait = time.Hour
+	if _, err := v.Check(ctx, []string{ha}, "other-guess"); err != ErrBusy {
+		t.Fatalf("canceled context: %v", err)
+	}
+	if ok, err := v.Check(t.Context(), []string{ha}, "short-imported"); !ok || err != nil {
+		t.Fatalf("cached result while busy: %v, %v", ok, err)
+	}
+	hs, _ := Hash(strings.Repeat("s", 40))
+	if ok, err := v.Check(t.Context(), []string{hs}, strings.Repeat("s", 40)); !ok || err != nil {
+		t.Fatalf("long secret while busy: %v, %v", ok, err)
 	}
 }

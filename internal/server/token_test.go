@@ -233,7 +233,24 @@ func TestTokenErrors(t *testing.T) {
 		{"grant type not enabled", func() *http.Request {
 			return formReq(form(good("client_id", "web", "client_secret", "web-secret-0123456789abcdefghijklmnopqrs")...))
 		}, 403, "unauthorized_client", false},
-		{"public client", func() *http.Request { return formReq(form(good("client_id", "spa", "client_secret", "x")...)) }, 403, "unauthorized_client", false},
+		// A public client is answered like an unknown one: nothing confirms that its id exists.
+		{"public client", func() *http.Request { return formReq(form(good("client_id", "spa", "client_secret", "x")...)) }, 401, "invalid_client", false},
+		{"public client without secret", func() *http.Request { return formReq(form(good("client_id", "spa", "client_secret", "")...)) }, 401, "invalid_client", false},
+		{"empty client_secret then another", func() *http.Request {
+			return formReq(form(good("client_secret", "")...) + "&client_secret=&client_secret=" + workerSecret)
+		}, 400, "invalid_request", false},
+		{"basic and empty body secret", func() *http.Request {
+			r := formReq(form("grant_type", "client_credentials", "audience", timesheets, "client_secret", ""))
+			r.Header.Set("Authorization", basic("worker", workerSecret))
+			return r
+		}, 400, "invalid_request", false},
+		{"secret and client assertion", func() *http.Request {
+			return formReq(form(good("client_assertion", "eyJ.x.y", "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")...))
+		}, 400, "invalid_request", false},
+		{"client assertion", func() *http.Request {
+			return formReq(form(good("client_secret", "", "client_assertion", "eyJ.x.y", "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")...))
+		}, 400, "invalid_request", false},
+		{"organization parameter", func() *http.Request { return formReq(form(good("organization", "org_abc")...)) }, 400, "invalid_request", false},
 		{"missing audience", func() *http.Request { return formReq(form(good("audience", "")...)) }, 400, "invalid_request", false},
 		{"audience and resource differ", func() *http.Request { return formReq(form(good("resource", "urn:credo:ed")...)) }, 400, "invalid_request", false},
 		{"missing grant_type", func() *http.Request { return formReq(form(good("grant_type", "")...)) }, 400, "invalid_request", false},

@@ -1,11 +1,11 @@
 // Package token is credo's token endpoint (POST /oauth/token): one fixed
-// pipeline over a request value,
+// pipeline of named steps over an Exchange, listed in steps.go,
 //
-//	parse → authenticate client → check grant type → resolve audience →
-//	policy (client grant, scopes) → build claims → extensions (Actions/Hooks) →
-//	sign → write
+//	parse → authenticate → grant → organization → policy → extensions → mint
 //
-// where every step returns *oauth.Error or nil and no step can be skipped by
-// a grant type. It reads only the immutable tenant.Snapshot: no database
-// round trip per request.
+// where every step returns *oauth.Error or nil, the endpoint records which
+// step refused an exchange, and no grant type can skip a step (a GrantType
+// only runs the "grant" step). Client authentication is internal/clientauth's.
+// The endpoint reads only the immutable tenant.Snapshot: no database round
+// trip per request.
 package token

@@ -2,6 +2,7 @@ package token
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,23 +12,24 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/credo-dev/credo/internal/clientauth"
 	"github.com/credo-dev/credo/internal/oauth"
 )
 
 // Request is a parsed token request.
 type Request struct {
 	GrantType    string
-	ClientID     string
-	ClientSecret string
 	Audience     string
 	Resource     string
 	Scope        string
 	Organization string
-	// Basic is true when credentials came in the Authorization header.
-	Basic bool
-	// Body holds every body parameter except the client secret (exposed to
-	// Actions as event.request.body).
+	// Client is what the request presents to authenticate its client.
+	Client clientauth.Request
+	// Body holds every body parameter except the client's credentials
+	// (exposed to Actions as event.request.body).
 	Body map[string]string
+
+	seen uint16 // the known parameters seen so far, by their bit in known
 }
 
 // Limits on a token request besides oauth.MaxBodyBytes.
@@ -36,10 +38,28 @@ const (
 	maxParamValue = 4096
 )
 
-// known parameters; each may appear at most once (RFC 6749 §3.2).
-var known = map[string]bool{
-	"grant_type": true, "client_id": true, "client_secret": true, "audience": true, "resource": true,
-	"scope": true, "organization": true, "client_assertion": true, "client_assertion_type": true,
+// known parameters, each with its bit in Request.seen: each may appear at
+// most once (RFC 6749 §3.2), whatever its values, empty ones included.
+var known = map[string]uint16{
+	"grant_type": 1 << 0, "client_id": 1 << 1, "client_secret": 1 << 2, "audience": 1 << 3, "resource": 1 << 4,
+	"scope": 1 << 5, "organization": 1 << 6, "client_assertion": 1 << 7, "client_assertion_type": 1 << 8,
+}
+
+// parse is the pipeline's first step: the request, its grant type and the
+// caller's address.
+func (e *Endpoint) parse(_ context.Context, ex *Exchange) *oauth.Error {
+	ex.IP = e.IP.IP(ex.HTTP)
+	req, oerr := Parse(ex.w, ex.HTTP)
+	if oerr != nil {
+		return oerr
+	}
+	ex.Request = req
+	gt, ok := grantTypes[req.GrantType]
+	if !ok {
+		return oauth.UnsupportedGrantType(req.GrantType)
+	}
+	ex.GrantType = gt
+	return nil
 }
 
 // Parse reads and validates a token request from r. It never panics on any input.
@@ -96,10 +116,11 @@ func (req *Request) set(k, v string) *oauth.Error {
 	if req.Body == nil {
 		req.Body = make(map[string]string, 8)
 	}
-	if _, dup := req.Body[k]; dup || (k == "client_secret" && req.ClientSecret != "") {
-		if known[k] {
+	if bit := known[k]; bit != 0 {
+		if req.seen&bit != 0 {
 			return oauth.DuplicateParameter(k)
 		}
+		req.seen |= bit
 	}
 	if len(req.Body) >= maxParams {
 		return oauth.InvalidRequest("Too many parameters")
@@ -111,10 +132,15 @@ func (req *Request) set(k, v string) *oauth.Error {
 	case "grant_type":
 		req.GrantType = v
 	case "client_id":
-		req.ClientID = v
+		req.Client.ClientID = v
 	case "client_secret":
-		req.ClientSecret = v
-		return nil // never kept in Body
+		req.Client.HasPostSecret, req.Client.PostSecret = true, v
+		return nil // credentials are never kept in Body
+	case "client_assertion":
+		req.Client.HasAssertion = true
+		return nil
+	case "client_assertion_type":
+		req.Client.HasAssertion = true
 	case "audience":
 		req.Audience = v
 	case "resource":
@@ -180,7 +206,7 @@ func parseJSON(body []byte, req *Request) *oauth.Error {
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return bad
 			}
-		} else if known[k] {
+		} else if known[k] != 0 {
 			if string(raw) == "null" {
 				continue
 			}
@@ -229,12 +255,9 @@ func parseBasic(r *http.Request, req *Request) *oauth.Error {
 	if sec, err = unescape(sec); err != nil {
 		return bad
 	}
-	if req.ClientSecret != "" {
-		return oauth.InvalidRequest("Client credentials were sent both in the Authorization header and in the body; use one method")
-	}
-	if req.ClientID != "" && req.ClientID != id {
+	if req.Client.ClientID != "" && req.Client.ClientID != id {
 		return oauth.InvalidRequest("client_id in the body does not match the Authorization header")
 	}
-	req.ClientID, req.ClientSecret, req.Basic = id, sec, true
+	req.Client.ClientID, req.Client.BasicSecret, req.Client.Basic = id, sec, true
 	return nil
 }

@@ -50,7 +50,7 @@ func FuzzBasicAuth(f *testing.F) {
 		if oerr != nil {
 			return
 		}
-		if !req.Basic || req.ClientID == "" {
+		if !req.Client.Basic || req.Client.ClientID == "" {
 			t.Fatalf("basic not recorded: %+v", req)
 		}
 	})
@@ -61,7 +61,7 @@ func TestBasicIsFormURLDecoded(t *testing.T) {
 	r := httptest.NewRequest("POST", "/oauth/token", strings.NewReader("grant_type=client_credentials"))
 	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("my%3Aclient:p%40ss+word%2B")))
 	req, oerr := Parse(httptest.NewRecorder(), r)
-	if oerr != nil || req.ClientID != "my:client" || req.ClientSecret != "p@ss word+" {
+	if oerr != nil || req.Client.ClientID != "my:client" || req.Client.BasicSecret != "p@ss word+" {
 		t.Fatalf("%+v %v", req, oerr)
 	}
 }

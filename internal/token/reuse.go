@@ -8,8 +8,8 @@ import (
 	"github.com/credo-dev/credo/internal/oauth"
 )
 
-// ReuseCache returns the same still-valid token for repeated requests with
-// the same (client, audience, scope), for clients that do not cache tokens
+// ReuseCache returns the same still-valid token for repeated requests for
+// the same token (see reuseKey), for clients that do not cache tokens
 // themselves. A token is reused while more than MinRemaining of its lifetime
 // is left; entries are dropped when the tenant version changes (a rotated
 // key or a changed grant never serves an old token). Off by default.
@@ -30,18 +30,24 @@ type reuseEntry struct {
 	issued time.Time
 }
 
-func reuseKey(client, aud string, scopes []string) string {
-	return client + "\x00" + aud + "\x00" + strings.Join(scopes, " ")
+// reuseKey is derived from everything in an exchange that changes the
+// token: the grant type, the client, the audience, the organization and
+// the scopes. (What the tenant decides, such as lifetimes, algorithms and
+// keys, moves the snapshot version, which empties the cache.) A step that
+// adds something to the token (an organization, a key binding) adds it here.
+func reuseKey(ex *Exchange) string {
+	return ex.GrantType.Name() + "\x00" + ex.Client.ClientID + "\x00" + ex.API.Identifier + "\x00" +
+		ex.Request.Organization + "\x00" + strings.Join(ex.Scopes, " ")
 }
 
 // Get returns a cached token with its expires_in reduced to the time left.
-func (c *ReuseCache) Get(version int64, client, aud string, scopes []string, now time.Time) (oauth.Token, bool) {
+func (c *ReuseCache) Get(version int64, key string, now time.Time) (oauth.Token, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.version != version {
 		return oauth.Token{}, false
 	}
-	e, ok := c.m[reuseKey(client, aud, scopes)]
+	e, ok := c.m[key]
 	if !ok {
 		return oauth.Token{}, false
 	}
@@ -55,12 +61,12 @@ func (c *ReuseCache) Get(version int64, client, aud string, scopes []string, now
 }
 
 // Put stores a freshly issued token.
-func (c *ReuseCache) Put(version int64, client, aud string, scopes []string, issued time.Time, t oauth.Token) {
+func (c *ReuseCache) Put(version int64, key string, issued time.Time, t oauth.Token) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || c.version != version || (c.Max > 0 && len(c.m) >= c.Max) {
 		c.m = make(map[string]reuseEntry)
 		c.version = version
 	}
-	c.m[reuseKey(client, aud, scopes)] = reuseEntry{tok: t, issued: issued}
+	c.m[key] = reuseEntry{tok: t, issued: issued}
 }

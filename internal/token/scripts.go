@@ -118,17 +118,17 @@ func (s *Scripts) Run(ctx context.Context, ex *Exchange) *oauth.Error {
 	if !ok || c == nil || len(c.progs) == 0 {
 		return nil
 	}
-	requested, _ := splitScope(ex.Request.Scope)
 	ev := hook.Event{
 		TenantID:        s.TenantID,
 		Client:          hook.Client{ID: ex.Client.ClientID, Name: ex.Client.Name, Metadata: ex.Client.Metadata},
 		Audience:        ex.API.Identifier,
 		Scope:           ex.Scopes,
-		RequestedScopes: requested,
+		RequestedScopes: ex.Requested,
 		Request:         hook.Request{Method: http.MethodPost, Body: ex.Request.Body},
 	}
+	ev.Request.IP = ex.IP
 	if ex.HTTP != nil {
-		ev.Request.IP, ev.Request.Hostname, ev.Request.UserAgent = clientIP(ex.HTTP), ex.HTTP.Host, ex.HTTP.UserAgent()
+		ev.Request.Hostname, ev.Request.UserAgent = ex.HTTP.Host, ex.HTTP.UserAgent()
 	}
 	res, err := s.Runtime.Run(ctx, c.progs, ev)
 	var denial *hook.Denial
