@@ -46,9 +46,26 @@ func TestCLIKeepsTheServedIssuer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	if v2, _ := st.Version(t.Context()); v2 != v {
 		t.Fatalf("CLI reads wrote: version %d → %d", v, v2)
+	}
+	st.Close()
+
+	// Changing it on purpose: the identity and the Management API move.
+	if out := cli(t, env, 0, "tenant", "set-issuer", "https://new.example"); !strings.Contains(out, "https://served.example/ to https://new.example/") {
+		t.Fatalf("set-issuer: %s", out)
+	}
+	if m := cliJSON(t, env, "tenant", "show"); m["issuer"] != "https://new.example/" || m["management_audience"] != "https://new.example/api/v2/" {
+		t.Fatalf("after set-issuer: %v", m)
+	}
+	if m := cliJSON(t, env, "apis", "get", "https://new.example/api/v2/"); m["is_system"] != true {
+		t.Fatalf("Management API after set-issuer: %v", m)
+	}
+	if errOut := cli(t, env, 1, "tenant", "set-issuer", "not a url"); !strings.Contains(errOut, "absolute http(s) URL") {
+		t.Fatalf("bad issuer: %s", errOut)
+	}
+	if errOut := cli(t, env, 1, "tenant", "set-issuer", "https://x/", "--server", "http://127.0.0.1:1/"); !strings.Contains(errOut, "not through --server") {
+		t.Fatalf("--server: %s", errOut)
 	}
 }
 

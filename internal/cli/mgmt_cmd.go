@@ -53,15 +53,9 @@ func dispatch(ctx context.Context, io IO, group, about string, verbs []verb, arg
 // --server (see explain).
 func withConn(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []string, nargs int, argName string,
 	fn func(c *conn, pos []string) error) error {
-	pos, err := fs.parse(args)
+	pos, err := positional(fs, args, nargs, argName)
 	if err != nil {
 		return err
-	}
-	if len(pos) != nargs {
-		if nargs == 0 {
-			return fmt.Errorf("unexpected arguments %q", pos)
-		}
-		return fmt.Errorf("want exactly one %s argument, got %d", argName, len(pos))
 	}
 	c, err := o.open(ctx, io)
 	if err != nil {
@@ -69,6 +63,44 @@ func withConn(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []strin
 	}
 	defer c.Close()
 	return explain(fn(c, pos))
+}
+
+// withDB is withConn for the commands that work on the database itself
+// (seed, tenant): it refuses --server and opens the existing tenant.
+func withDB(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []string, nargs int, argName string,
+	fn func(a *app, pos []string) error) error {
+	pos, err := positional(fs, args, nargs, argName)
+	if err != nil {
+		return err
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	if o.server != "" {
+		return fmt.Errorf("credo %s works on the database (--db), not through --server", fs.Name())
+	}
+	a, err := openExisting(ctx, o.cfg, io)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a, pos)
+}
+
+// positional parses the flags and checks the number of positional
+// arguments (0 or 1, named argName).
+func positional(fs *flagSet, args []string, nargs int, argName string) ([]string, error) {
+	pos, err := fs.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != nargs {
+		if nargs == 0 {
+			return nil, fmt.Errorf("unexpected arguments %q", pos)
+		}
+		return nil, fmt.Errorf("want exactly one %s argument, got %d", argName, len(pos))
+	}
+	return pos, nil
 }
 
 // show prints v as JSON (-o json) or with table.

@@ -87,70 +87,41 @@ func runSeed(ctx context.Context, io IO, args []string) error {
 
 func seedApply(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "seed apply", "seed apply FILE [flags]\n\nApplies FILE (${ENV_VAR} references are expanded) with the same validated writes\nas the Management API. Applying the same file twice changes nothing. Clients\ncreated without a client_secret get a generated one, printed once.")
-	pos, err := fs.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("want exactly one FILE argument, got %d", len(pos))
-	}
-	if err := o.check(); err != nil {
-		return err
-	}
-	if o.server != "" {
-		return errors.New("seed apply works on the database (--db), not through --server")
-	}
-	a, err := openExisting(ctx, o.cfg, io)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	res, err := applySeedFile(ctx, a.svc, pos[0])
-	if err != nil {
-		return err
-	}
-	if o.output == "json" {
-		return o.show(io, map[string]any{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged, "secrets": res.Secrets}, nil)
-	}
-	fmt.Fprintf(io.Stdout, "Applied %s: %d created, %d updated, %d unchanged\n", pos[0], res.Created, res.Updated, res.Unchanged)
-	for id, sec := range res.Secrets {
-		fmt.Fprintf(io.Stdout, "Client %s had no client_secret; generated one (shown only now): %s\n", id, sec)
-	}
-	return nil
+	return withDB(ctx, io, fs, o, args, 1, "FILE", func(a *app, pos []string) error {
+		res, err := applySeedFile(ctx, a.svc, pos[0])
+		if err != nil {
+			return err
+		}
+		if o.output == "json" {
+			return o.show(io, map[string]any{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged, "secrets": res.Secrets}, nil)
+		}
+		fmt.Fprintf(io.Stdout, "Applied %s: %d created, %d updated, %d unchanged\n", pos[0], res.Created, res.Updated, res.Unchanged)
+		for id, sec := range res.Secrets {
+			fmt.Fprintf(io.Stdout, "Client %s had no client_secret; generated one (shown only now): %s\n", id, sec)
+		}
+		return nil
+	})
 }
 
 func seedExport(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "seed export", "seed export [flags] > tenant.yaml\n\nPrints the tenant's APIs, clients and client grants as a seed file (YAML). No\nsecret is included: client secrets are stored hashed, API signing secrets are\nleft out. The Management API and the bootstrap admin are omitted (every tenant\ncreates its own). The output round-trips through credo seed apply.")
-	pos, err := fs.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("unexpected arguments %q", pos)
-	}
-	if o.server != "" {
-		return errors.New("seed export works on the database (--db), not through --server")
-	}
-	if o.output != "table" {
-		return errors.New("seed export always prints YAML; -o is not supported")
-	}
-	a, err := openExisting(ctx, o.cfg, io)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	seed, skipped, err := a.svc.ExportSeed(ctx)
-	if err != nil {
-		return err
-	}
-	if skipped > 0 {
-		fmt.Fprintf(io.Stderr, "credo seed export: %d actions/hooks are not exported\n", skipped)
-	}
-	fmt.Fprintf(io.Stdout, "# credo seed export of %s (secrets omitted)\n", a.cfg.Issuer)
-	enc := yaml.NewEncoder(io.Stdout)
-	enc.SetIndent(2)
-	if err := enc.Encode(seed); err != nil {
-		return err
-	}
-	return enc.Close()
+	return withDB(ctx, io, fs, o, args, 0, "", func(a *app, _ []string) error {
+		if o.output != "table" {
+			return errors.New("seed export always prints YAML; -o is not supported")
+		}
+		seed, skipped, err := a.svc.ExportSeed(ctx)
+		if err != nil {
+			return err
+		}
+		if skipped > 0 {
+			fmt.Fprintf(io.Stderr, "credo seed export: %d actions/hooks are not exported\n", skipped)
+		}
+		fmt.Fprintf(io.Stdout, "# credo seed export of %s (secrets omitted)\n", a.cfg.Issuer)
+		enc := yaml.NewEncoder(io.Stdout)
+		enc.SetIndent(2)
+		if err := enc.Encode(seed); err != nil {
+			return err
+		}
+		return enc.Close()
+	})
 }

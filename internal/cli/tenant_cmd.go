@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/credo-dev/credo/internal/config"
@@ -21,28 +20,15 @@ func runTenant(ctx context.Context, io IO, args []string) error {
 
 func tenantShow(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "tenant show", "tenant show [flags]")
-	pos, err := fs.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return fmt.Errorf("unexpected arguments %q", pos)
-	}
-	if err := o.check(); err != nil {
-		return err
-	}
-	a, err := openExisting(ctx, o.cfg, io)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	t, err := a.store.Tenant(ctx)
-	if err != nil {
-		return err
-	}
-	return o.show(io, map[string]string{"issuer": t.Issuer, "management_audience": t.ManagementAudience}, func(w writer) {
-		row(w, "issuer", t.Issuer)
-		row(w, "management_audience", t.ManagementAudience)
+	return withDB(ctx, io, fs, o, args, 0, "", func(a *app, _ []string) error {
+		t, err := a.store.Tenant(ctx)
+		if err != nil {
+			return err
+		}
+		return o.show(io, map[string]string{"issuer": t.Issuer, "management_audience": t.ManagementAudience}, func(w writer) {
+			row(w, "issuer", t.Issuer)
+			row(w, "management_audience", t.ManagementAudience)
+		})
 	})
 }
 
@@ -54,35 +40,17 @@ on, and the Management API's audience (NEW_ISSUER + "api/v2/"), which the admin
 grants move to. Tokens issued before stop verifying wherever iss is checked, and
 every API's verifier must be given the new issuer. Stop every credo serving the
 tenant first; start them again with --issuer NEW_ISSUER (or without --issuer).`)
-	pos, err := fs.parse(args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("want exactly one NEW_ISSUER argument, got %d", len(pos))
-	}
-	if o.server != "" {
-		return errors.New("tenant set-issuer works on the database (--db), not through --server")
-	}
-	if err := o.check(); err != nil {
-		return err
-	}
-	next, err := config.ParseIssuer(pos[0])
-	if err != nil {
-		return err
-	}
-	cfg := o.cfg
-	cfg.Issuer = "" // open the tenant as it is
-	a, err := openExisting(ctx, cfg, io)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	old, err := a.svc.ChangeIssuer(ctx, next)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Stdout, "Issuer changed from %s to %s (Management API audience %sapi/v2/).\nRestart every credo serving this tenant with --issuer %s, and give the APIs' verifiers the new issuer.\n",
-		old, next, next, next)
-	return nil
+	return withDB(ctx, io, fs, o, args, 1, "NEW_ISSUER", func(a *app, pos []string) error {
+		next, err := config.ParseIssuer(pos[0])
+		if err != nil {
+			return err
+		}
+		old, err := a.svc.ChangeIssuer(ctx, next)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Stdout, "Issuer changed from %s to %s (Management API audience %sapi/v2/).\nRestart every credo serving this tenant with --issuer %s, and give the APIs' verifiers the new issuer.\n",
+			old, next, next, next)
+		return nil
+	})
 }
