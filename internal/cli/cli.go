@@ -77,8 +77,15 @@ func Main(ctx context.Context, args []string, io IO) int {
 			}
 		}
 	}
-	fmt.Fprintf(io.Stderr, "credo: unknown command %q\n\n", args[0])
-	usage(io.Stderr)
+	fmt.Fprintf(io.Stderr, "credo: unknown command %q\n", args[0])
+	names := []string{"version"}
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	if s := closest(args[0], names); s != "" {
+		fmt.Fprintf(io.Stderr, "Did you mean %q?\n", s)
+	}
+	fmt.Fprintln(io.Stderr, "Run 'credo --help' for the commands.")
 	return 2
 }
 
@@ -98,52 +105,134 @@ Commands:
 
 Start here:
   credo serve                 run on ./credo.db with a demo tenant, on http://127.0.0.1:8080/
-  credo <command> --help      flags of one command (each flag also reads a CREDO_* variable)
+  credo <command> --help      flags and an example of one command
 `)
 }
 
-// flagSet builds a FlagSet whose flags default from CREDO_* variables.
+// flagSet is a FlagSet with credo's conventions: only the flags that locate
+// and configure the tenant and the server (the global flags, registered by
+// serveFlags, and --server) read a CREDO_* environment variable; a
+// command's own flags (--name, --client-secret, …) never do, so that an
+// exported variable cannot slip a value into a command. Help lists the
+// command's own flags first and the global ones apart, with their variables.
 type flagSet struct {
 	*flag.FlagSet
-	io   IO
-	errs []error
+	io       IO
+	synopsis string
+	errs     []error
+	// readEnv is set while flags that read a CREDO_* variable are
+	// registered, shared while serveFlags registers the flags every command
+	// that opens the tenant shares; env holds the variable of each flag that
+	// reads one, global the shared flags.
+	readEnv, shared bool
+	env             map[string]string
+	global          map[string]bool
+	short  map[string]string // long flag name → its one-letter alias
 }
 
 func newFlagSet(io IO, name, synopsis string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
-	f := &flagSet{FlagSet: fs, io: io}
-	fs.Usage = func() {
-		out := fs.Output()
-		fmt.Fprintf(out, "Usage: credo %s\n\n", synopsis)
-		fmt.Fprintln(out, "Flags (each can also be set with the environment variable shown):")
-		fs.VisitAll(func(fl *flag.Flag) {
-			def := ""
-			if fl.DefValue != "" && fl.DefValue != "0" && fl.DefValue != "0s" && fl.DefValue != "false" {
-				def = " (default " + fl.DefValue + ")"
-			}
-			fmt.Fprintf(out, "  --%s\n      %s%s [%s]\n", fl.Name, fl.Usage, def, envName(fl.Name))
-		})
-	}
+	fs.SetOutput(discard)
+	f := &flagSet{FlagSet: fs, io: io, synopsis: synopsis, env: map[string]string{}, global: map[string]bool{}, short: map[string]string{}}
+	fs.Usage = func() {}
 	return f
 }
+
+// discard is io.Discard, under a name that a parameter called io does not shadow.
+var discard = io.Discard
 
 func envName(flagName string) string {
 	return "CREDO_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// usage prints the command's help: synopsis, own flags, global flags.
+func (f *flagSet) usage(out io.Writer) {
+	fmt.Fprintf(out, "Usage: credo %s\n", f.synopsis)
+	aliases := map[string]bool{}
+	for _, a := range f.short {
+		aliases[a] = true
+	}
+	var own, global []*flag.Flag
+	f.VisitAll(func(fl *flag.Flag) {
+		switch {
+		case aliases[fl.Name]:
+		case f.global[fl.Name]:
+			global = append(global, fl)
+		default:
+			own = append(own, fl)
+		}
+	})
+	item := func(fl *flag.Flag) {
+		def := ""
+		if fl.DefValue != "" && fl.DefValue != "0" && fl.DefValue != "0s" && fl.DefValue != "false" {
+			def = " (default " + fl.DefValue + ")"
+		}
+		name := "--" + fl.Name
+		if a := f.short[fl.Name]; a != "" {
+			name = "-" + a + ", " + name
+		}
+		env := ""
+		if v := f.env[fl.Name]; v != "" {
+			env = " [" + v + "]"
+		}
+		fmt.Fprintf(out, "  %s\n      %s%s%s\n", name, fl.Usage, def, env)
+	}
+	if len(own) > 0 {
+		fmt.Fprintln(out, "\nFlags:")
+		for _, fl := range own {
+			item(fl)
+		}
+	}
+	if len(global) > 0 {
+		fmt.Fprintln(out, "\nGlobal flags (the tenant and server; each also read from the environment variable shown):")
+		for _, fl := range global {
+			item(fl)
+		}
+	}
+}
+
+// alias registers -a as a shorthand of the flag long.
+func (f *flagSet) alias(a, long string) {
+	fl := f.Lookup(long)
+	f.Var(fl.Value, a, "shorthand for --"+long)
+	f.short[long] = a
+}
+
+// envFor returns the variable a flag being registered reads, or "".
+func (f *flagSet) envFor(name string) string {
+	if f.shared || name == "server" {
+		f.global[name] = true
+	}
+	if !f.readEnv && name != "server" {
+		return ""
+	}
+	v := envName(name)
+	f.env[name] = v
+	return v
+}
+
+// lookupEnv reads the variable of a flag being registered, if it has one.
+func (f *flagSet) lookupEnv(name string) (string, string, bool) {
+	v := f.envFor(name)
+	if v == "" {
+		return "", "", false
+	}
+	val, ok := f.io.env(v)
+	return v, val, ok
+}
+
 func (f *flagSet) String(p *string, name, def, usage string) {
-	if v, ok := f.io.env(envName(name)); ok {
+	if _, v, ok := f.lookupEnv(name); ok {
 		def = v
 	}
 	f.StringVar(p, name, def, usage)
 }
 
 func (f *flagSet) Int(p *int, name string, def int, usage string) {
-	if v, ok := f.io.env(envName(name)); ok {
+	if e, v, ok := f.lookupEnv(name); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			f.errs = append(f.errs, fmt.Errorf("%s=%q: not an integer", envName(name), v))
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not an integer", e, v))
 		}
 		def = n
 	}
@@ -151,10 +240,10 @@ func (f *flagSet) Int(p *int, name string, def int, usage string) {
 }
 
 func (f *flagSet) Float(p *float64, name string, def float64, usage string) {
-	if v, ok := f.io.env(envName(name)); ok {
+	if e, v, ok := f.lookupEnv(name); ok {
 		n, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a number", envName(name), v))
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a number", e, v))
 		}
 		def = n
 	}
@@ -162,10 +251,10 @@ func (f *flagSet) Float(p *float64, name string, def float64, usage string) {
 }
 
 func (f *flagSet) Duration(p *time.Duration, name string, def time.Duration, usage string) {
-	if v, ok := f.io.env(envName(name)); ok {
+	if e, v, ok := f.lookupEnv(name); ok {
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a duration (e.g. 720h)", envName(name), v))
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a duration (e.g. 720h)", e, v))
 		}
 		def = d
 	}
@@ -175,10 +264,10 @@ func (f *flagSet) Duration(p *time.Duration, name string, def time.Duration, usa
 // Bytes registers a size flag: plain bytes or a number with KiB, MiB, GiB
 // (or KB, MB, GB) suffix.
 func (f *flagSet) Bytes(p *int64, name string, def int64, usage string) {
-	if v, ok := f.io.env(envName(name)); ok {
+	if e, v, ok := f.lookupEnv(name); ok {
 		n, err := parseBytes(v)
 		if err != nil {
-			f.errs = append(f.errs, fmt.Errorf("%s=%q: %v", envName(name), v, err))
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: %v", e, v, err))
 		}
 		def = n
 	}
@@ -205,6 +294,55 @@ func (f *flagSet) notAFlag(arg string) bool {
 		return false
 	}
 	return strings.IndexFunc(name, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '-') }) >= 0
+}
+
+// suggestFlag names the defined flag closest to the one a "flag provided
+// but not defined" error names, if any is close.
+func (f *flagSet) suggestFlag(err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return ""
+	}
+	name = strings.TrimLeft(name, "-")
+	var names []string
+	f.VisitAll(func(fl *flag.Flag) { names = append(names, fl.Name) })
+	if best := closest(name, names); best != "" {
+		return "--" + best
+	}
+	return ""
+}
+
+// closest returns the candidate within a small edit distance of s ("" if
+// none): a typo, not another word.
+func closest(s string, candidates []string) string {
+	best, bestD := "", max(2, len(s)/3)+1
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func parseBytes(s string) (int64, error) {
@@ -237,10 +375,10 @@ func formatBytes(n int64) string {
 }
 
 func (f *flagSet) Bool(p *bool, name string, def bool, usage string) {
-	if v, ok := f.io.env(envName(name)); ok {
+	if e, v, ok := f.lookupEnv(name); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a boolean", envName(name), v))
+			f.errs = append(f.errs, fmt.Errorf("%s=%q: not a boolean", e, v))
 		}
 		def = b
 	}
@@ -260,8 +398,14 @@ func (f *flagSet) parse(args []string) ([]string, error) {
 		}
 		if err := f.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				f.usage(f.io.Stdout)
 				return nil, err
 			}
+			fmt.Fprintf(f.io.Stderr, "credo %s: %v\n", f.Name(), err)
+			if s := f.suggestFlag(err); s != "" {
+				fmt.Fprintf(f.io.Stderr, "Did you mean %s?\n", s)
+			}
+			fmt.Fprintf(f.io.Stderr, "Run 'credo %s --help' for its flags.\n", f.Name())
 			return nil, errUsage
 		}
 		rest := f.Args()

@@ -25,7 +25,7 @@ func TestHelp(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "serve") || !strings.Contains(out, "migrate") {
 		t.Fatalf("%d %s", code, out)
 	}
-	code, _, errOut := run(t, nil, "serve", "--help")
+	code, errOut, _ := run(t, nil, "serve", "--help") // help goes to stdout
 	for _, want := range []string{"--addr", "CREDO_ADDR", "--issuer", "--db", "--seed", "--log-format", "--tls-cert", "--tls-key", "CREDO_TLS_KEY"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("serve --help lacks %q", want)
@@ -123,5 +123,37 @@ func TestPositionalArgumentsMayStartWithADash(t *testing.T) {
 		if _, err := fs.parse([]string{typo}); err == nil {
 			t.Fatalf("misspelled flag %s accepted", typo)
 		}
+	}
+}
+
+// TestHelpThatHelps: a command's own flags come first and the global ones
+// apart, with their variables; -o is shown as -o; every command has an
+// example; a mistyped flag or command gets a suggestion, not the whole help.
+func TestHelpThatHelps(t *testing.T) {
+	for _, args := range [][]string{
+		{"clients", "list"}, {"clients", "create"}, {"clients", "get"}, {"clients", "update"}, {"clients", "delete"}, {"clients", "rotate-secret"},
+		{"apis", "list"}, {"apis", "create"}, {"apis", "get"}, {"apis", "update"}, {"apis", "delete"},
+		{"grants", "list"}, {"grants", "create"}, {"grants", "update"}, {"grants", "delete"},
+		{"keys", "list"}, {"keys", "rotate"}, {"keys", "revoke"}, {"token"}, {"seed", "apply"}, {"seed", "export"},
+		{"tenant", "show"}, {"tenant", "set-issuer"}, {"serve"},
+	} {
+		code, out, _ := run(t, nil, append(args, "--help")...)
+		name := strings.Join(args, " ")
+		own, global, _ := strings.Cut(out, "Global flags")
+		if code != 0 || !strings.Contains(out, "Example:\n  credo "+args[0]) || global == "" {
+			t.Errorf("credo %s --help: exit %d, no example or no global flags:\n%s", name, code, out)
+			continue
+		}
+		if args[0] != "serve" && (strings.Contains(own, "[CREDO_DB]") || !strings.Contains(global, "--db") || !strings.Contains(own, "-o, --output")) {
+			t.Errorf("credo %s --help: flags not grouped:\n%s", name, out)
+		}
+	}
+	code, out, errOut := run(t, nil, "clients", "create", "--nmae", "x")
+	if code != 2 || !strings.Contains(errOut, "Did you mean --name?") || strings.Contains(errOut, "Global flags") || out != "" {
+		t.Errorf("mistyped flag: %d %q %q", code, out, errOut)
+	}
+	code, _, errOut = run(t, nil, "clinets", "list")
+	if code != 2 || !strings.Contains(errOut, `Did you mean "clients"?`) || strings.Contains(errOut, "Commands:") {
+		t.Errorf("mistyped command: %d %q", code, errOut)
 	}
 }

@@ -28,7 +28,7 @@ type mgmtOpts struct {
 
 // mgmtFlags builds the flag set of a management subcommand: the serve flags
 // that locate the tenant (--db, --issuer, …), --server and -o.
-func mgmtFlags(io IO, name, synopsis string) (*flagSet, *mgmtOpts) {
+func mgmtFlags(io IO, name, synopsis, example string) (*flagSet, *mgmtOpts) {
 	o := &mgmtOpts{cfg: config.Default()}
 	o.cfg.LogLevel = "warn"
 	fs := newFlagSet(io, name, synopsis+`
@@ -36,11 +36,15 @@ func mgmtFlags(io IO, name, synopsis string) (*flagSet, *mgmtOpts) {
 Works on the tenant database (--db, as credo serve, through the Management API
 mounted in this process, as a local administrator) or, with --server, through
 a running server's Management API with the admin credentials in
-CREDO_CLIENT_ID and CREDO_CLIENT_SECRET (printed by credo serve on first start).`)
+CREDO_ADMIN_CLIENT_ID and CREDO_ADMIN_CLIENT_SECRET (printed by credo serve on
+first start).
+
+Example:
+  credo `+example)
 	serveFlags(fs, &o.cfg)
 	fs.String(&o.server, "server", "", "URL of a running credo (e.g. http://127.0.0.1:8080/): use its Management API instead of --db")
 	fs.String(&o.output, "output", "table", "output format: table or json")
-	fs.FlagSet.StringVar(&o.output, "o", o.output, "shorthand for --output")
+	fs.alias("o", "output")
 	return fs, o
 }
 
@@ -159,8 +163,8 @@ func openRemote(ctx context.Context, io IO, server string) (*conn, error) {
 	}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	c := &conn{base: base, http: hc, close: func() error { return nil }}
-	id, _ := io.env("CREDO_CLIENT_ID")
-	sec, _ := io.env("CREDO_CLIENT_SECRET")
+	id, _ := io.env("CREDO_ADMIN_CLIENT_ID")
+	sec, _ := io.env("CREDO_ADMIN_CLIENT_SECRET")
 	c.admin = noCredentials{}
 	if id != "" && sec != "" {
 		iss, err := discoverIssuer(ctx, hc, base)
@@ -201,7 +205,7 @@ func explain(err error) error {
 	return err
 }
 
-var errNoCredentials = errors.New("--server needs the admin credentials in CREDO_CLIENT_ID and CREDO_CLIENT_SECRET")
+var errNoCredentials = errors.New("--server needs the admin credentials in CREDO_ADMIN_CLIENT_ID and CREDO_ADMIN_CLIENT_SECRET (printed by credo serve on first start)")
 
 // noCredentials is the admin token source when none were given: every
 // Management API call then fails saying what to set.

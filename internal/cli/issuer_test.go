@@ -107,7 +107,7 @@ func TestFailedStartChangesNothing(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	base := "http://" + addr + "/"
 	waitReady(t, base, done, logs)
-	admin := map[string]string{"CREDO_SERVER": base, "CREDO_CLIENT_ID": "admin", "CREDO_CLIENT_SECRET": env["CREDO_BOOTSTRAP_CLIENT_SECRET"]}
+	admin := map[string]string{"CREDO_SERVER": base, "CREDO_ADMIN_CLIENT_ID": "admin", "CREDO_ADMIN_CLIENT_SECRET": env["CREDO_BOOTSTRAP_CLIENT_SECRET"]}
 	cliList(t, admin, "clients", "list")
 
 	st, err := openStore(ctx, config.Config{DB: db})

@@ -32,7 +32,7 @@ func scopeList(scopes []client.Scope) string {
 }
 
 func apisList(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "apis list", "apis list [flags]")
+	fs, o := mgmtFlags(io, "apis list", "apis list [flags]", `apis list -o json`)
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		list, err := c.api.ResourceServers.All(ctx)
 		if err != nil {
@@ -109,7 +109,7 @@ func showAPI(io IO, o *mgmtOpts, rs *client.ResourceServer) error {
 }
 
 func apisCreate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "apis create", "apis create --identifier URL_OR_URN [flags]")
+	fs, o := mgmtFlags(io, "apis create", "apis create --identifier URL_OR_URN [flags]", `apis create --identifier https://api.example.com/invoices --name Invoices --scopes "read:invoices=Read invoices,write:invoices"`)
 	var f apiFieldFlags
 	f.register(fs)
 	var ident string
@@ -131,7 +131,7 @@ func apisCreate(ctx context.Context, io IO, args []string) error {
 }
 
 func apisGet(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "apis get", "apis get ID_OR_IDENTIFIER [flags]")
+	fs, o := mgmtFlags(io, "apis get", "apis get ID_OR_IDENTIFIER [flags]", `apis get https://api.example.com/invoices`)
 	return withConn(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(c *conn, pos []string) error {
 		rs, err := c.api.ResourceServers.Get(ctx, pos[0])
 		if err != nil {
@@ -142,7 +142,7 @@ func apisGet(ctx context.Context, io IO, args []string) error {
 }
 
 func apisUpdate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "apis update", "apis update ID_OR_IDENTIFIER [--name …] [--scopes …] [flags]\n\nChanges only the fields whose flags are given; the identifier cannot change.")
+	fs, o := mgmtFlags(io, "apis update", "apis update ID_OR_IDENTIFIER [--name …] [--scopes …] [flags]\n\nChanges only the fields whose flags are given; the identifier cannot change.", `apis update https://api.example.com/invoices --token-lifetime 3600`)
 	var f apiFieldFlags
 	f.register(fs)
 	return withConn(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(c *conn, pos []string) error {
@@ -155,7 +155,7 @@ func apisUpdate(ctx context.Context, io IO, args []string) error {
 }
 
 func apisDelete(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "apis delete", "apis delete ID_OR_IDENTIFIER [flags]\n\nDeletes the API and every grant for it.")
+	fs, o := mgmtFlags(io, "apis delete", "apis delete ID_OR_IDENTIFIER [flags]\n\nDeletes the API and every grant for it.", `apis delete https://api.example.com/invoices --yes`)
 	return withConn(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(c *conn, pos []string) error {
 		if err := c.api.ResourceServers.Delete(ctx, pos[0]); err != nil {
 			return err

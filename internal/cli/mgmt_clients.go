@@ -26,7 +26,7 @@ func runClients(ctx context.Context, io IO, args []string) error {
 }
 
 func clientsList(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients list", "clients list [flags]")
+	fs, o := mgmtFlags(io, "clients list", "clients list [flags]", `clients list --db credo.db`)
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		list, err := c.api.Clients.All(ctx)
 		if err != nil {
@@ -137,7 +137,7 @@ func timeCell(t *time.Time) string {
 }
 
 func clientsCreate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients create", "clients create --name NAME [flags]\n\nCreates an application (machine-to-machine by default) and prints its client\nsecret once; credo keeps only a hash of it.")
+	fs, o := mgmtFlags(io, "clients create", "clients create --name NAME [flags]\n\nCreates an application (machine-to-machine by default) and prints its client\nsecret once; credo keeps only a hash of it.", `clients create --name "Billing Worker" --metadata team=finance`)
 	var f clientFieldFlags
 	f.register(fs)
 	var id, imported string
@@ -169,7 +169,7 @@ func clientsCreate(ctx context.Context, io IO, args []string) error {
 }
 
 func clientsGet(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients get", "clients get CLIENT_ID [flags]")
+	fs, o := mgmtFlags(io, "clients get", "clients get CLIENT_ID [flags]", `clients get "Billing Worker"`)
 	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
 		a, err := c.api.Clients.Get(ctx, pos[0])
 		if err != nil {
@@ -180,7 +180,7 @@ func clientsGet(ctx context.Context, io IO, args []string) error {
 }
 
 func clientsUpdate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients update", "clients update CLIENT_ID [--name …] [--description …] [flags]\n\nChanges only the fields whose flags are given.")
+	fs, o := mgmtFlags(io, "clients update", "clients update CLIENT_ID [--name …] [--description …] [flags]\n\nChanges only the fields whose flags are given.", `clients update CLIENT_ID --description "nightly billing run"`)
 	var f clientFieldFlags
 	f.register(fs)
 	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
@@ -197,7 +197,7 @@ func clientsUpdate(ctx context.Context, io IO, args []string) error {
 }
 
 func clientsDelete(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients delete", "clients delete CLIENT_ID [flags]\n\nDeletes the application and its grants; its next token request fails.")
+	fs, o := mgmtFlags(io, "clients delete", "clients delete CLIENT_ID [flags]\n\nDeletes the application and its grants; its next token request fails.", `clients delete CLIENT_ID --yes`)
 	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
 		if err := c.api.Clients.Delete(ctx, pos[0]); err != nil {
 			return err
@@ -207,7 +207,7 @@ func clientsDelete(ctx context.Context, io IO, args []string) error {
 }
 
 func clientsRotate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients rotate-secret", "clients rotate-secret CLIENT_ID [--grace-period 1h] [flags]\n\nGenerates a new client secret and prints it once. With --grace-period the old\nsecret keeps working that long, so clients can be redeployed without downtime.")
+	fs, o := mgmtFlags(io, "clients rotate-secret", "clients rotate-secret CLIENT_ID [--grace-period 1h] [flags]\n\nGenerates a new client secret and prints it once. With --grace-period the old\nsecret keeps working that long, so clients can be redeployed without downtime.", `clients rotate-secret CLIENT_ID --grace-period 24h`)
 	var grace time.Duration
 	fs.Duration(&grace, "grace-period", 0, "how long the old secret stays valid (0 = stops at once, as Auth0)")
 	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {

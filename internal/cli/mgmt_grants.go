@@ -52,7 +52,7 @@ func showGrant(io IO, o *mgmtOpts, g *client.ClientGrant) error {
 }
 
 func grantsList(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "grants list", "grants list [--client CLIENT_ID] [--audience IDENTIFIER] [flags]")
+	fs, o := mgmtFlags(io, "grants list", "grants list [--client CLIENT_ID] [--audience IDENTIFIER] [flags]", `grants list --client CLIENT_ID --audience https://api.example.com/invoices`)
 	var clientID, audience string
 	fs.String(&clientID, "client", "", "only the grants of this client_id")
 	fs.String(&audience, "audience", "", "only the grants for this API identifier")
@@ -66,7 +66,7 @@ func grantsList(ctx context.Context, io IO, args []string) error {
 }
 
 func grantsCreate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "grants create", "grants create --client CLIENT_ID --audience IDENTIFIER [--scope a,b | --all-scopes] [flags]")
+	fs, o := mgmtFlags(io, "grants create", "grants create --client CLIENT_ID --audience IDENTIFIER [--scope a,b | --all-scopes] [flags]", `grants create --client CLIENT_ID --audience https://api.example.com/invoices --scope read:invoices`)
 	var clientID, audience, scope string
 	var all bool
 	fs.String(&clientID, "client", "", "the application's client_id")
@@ -90,7 +90,7 @@ func grantsCreate(ctx context.Context, io IO, args []string) error {
 }
 
 func grantsUpdate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "grants update", "grants update GRANT_ID [--scope a,b] [--all-scopes=true|false] [flags]")
+	fs, o := mgmtFlags(io, "grants update", "grants update GRANT_ID [--scope a,b] [--all-scopes=true|false] [flags]", `grants update cgr_… --scope read:invoices,write:invoices`)
 	var scope string
 	var all bool
 	fs.String(&scope, "scope", "", `comma-separated scopes (replaces them all; "" revokes all)`)
@@ -116,7 +116,7 @@ func grantsUpdate(ctx context.Context, io IO, args []string) error {
 }
 
 func grantsDelete(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "grants delete", "grants delete GRANT_ID [flags]")
+	fs, o := mgmtFlags(io, "grants delete", "grants delete GRANT_ID [flags]", `grants delete cgr_… --yes`)
 	return withConn(ctx, io, fs, o, args, 1, "GRANT_ID", func(c *conn, pos []string) error {
 		if err := c.api.ClientGrants.Delete(ctx, pos[0]); err != nil {
 			return err

@@ -34,7 +34,7 @@ func keyState(k *client.SigningKey) string {
 }
 
 func keysList(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "keys list", "keys list [flags]")
+	fs, o := mgmtFlags(io, "keys list", "keys list [flags]", `keys list`)
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		list, err := c.api.SigningKeys.List(ctx)
 		if err != nil {
@@ -51,7 +51,7 @@ func keysList(ctx context.Context, io IO, args []string) error {
 }
 
 func keysRotate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "keys rotate", "keys rotate [flags]\n\nRotates every key type. Tokens signed with the old keys keep verifying until\nthose keys are revoked (credo keys revoke KID).")
+	fs, o := mgmtFlags(io, "keys rotate", "keys rotate [flags]\n\nRotates every key type. Tokens signed with the old keys keep verifying until\nthose keys are revoked (credo keys revoke KID).", `keys rotate --server https://auth.example.com/`)
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		if _, err := c.api.SigningKeys.Rotate(ctx); err != nil {
 			return err
@@ -75,7 +75,7 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 }
 
 func keysRevoke(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "keys revoke", "keys revoke KID [flags]\n\nOnly a previous key can be revoked. It leaves the JWKS at once; verifiers that\ncached the JWKS keep accepting its tokens until their cache expires.")
+	fs, o := mgmtFlags(io, "keys revoke", "keys revoke KID [flags]\n\nOnly a previous key can be revoked. It leaves the JWKS at once; verifiers that\ncached the JWKS keep accepting its tokens until their cache expires.", `keys revoke KID --yes`)
 	return withConn(ctx, io, fs, o, args, 1, "KID", func(c *conn, pos []string) error {
 		k, err := c.api.SigningKeys.Revoke(ctx, pos[0])
 		if err != nil {

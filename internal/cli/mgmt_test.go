@@ -230,12 +230,12 @@ func TestManagementCLIDirect(t *testing.T) {
 	}
 	for _, args := range [][]string{{"clients", "--help"}, {"clients", "create", "--help"}, {"grants", "--help"}, {"keys", "revoke", "--help"}, {"seed", "export", "--help"}, {"token", "--help"}} {
 		code, out, errOut := run(t, env, args...)
-		if code != 0 || !strings.Contains(out+errOut, "Usage: credo") {
+		if code != 0 || !strings.Contains(out, "Usage: credo") {
 			t.Errorf("credo %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
 		}
 	}
-	if _, _, errOut := run(t, env, "clients", "create", "--help"); !strings.Contains(errOut, "CREDO_DB") || !strings.Contains(errOut, "--server") {
-		t.Errorf("create --help: %s", errOut)
+	if _, out, _ := run(t, env, "clients", "create", "--help"); !strings.Contains(out, "CREDO_DB") || !strings.Contains(out, "--server") {
+		t.Errorf("create --help: %s", out)
 	}
 
 	// No secret at rest.
@@ -288,7 +288,7 @@ func TestManagementCLIServer(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	env := map[string]string{"CREDO_SERVER": base, "CREDO_CLIENT_ID": "admin", "CREDO_CLIENT_SECRET": adminSecret}
+	env := map[string]string{"CREDO_SERVER": base, "CREDO_ADMIN_CLIENT_ID": "admin", "CREDO_ADMIN_CLIENT_SECRET": adminSecret}
 	app := cliJSON(t, env, "clients", "create", "--name", "Remote", "--id", "remote")
 	sec := app["client_secret"].(string)
 	api := "urn:credo:remote"
@@ -302,9 +302,24 @@ func TestManagementCLIServer(t *testing.T) {
 	if m := cliJSON(t, tokEnv, "token", "--client", "remote", "--client-secret", sec, "--audience", api); m["scope"] != "a b" {
 		t.Errorf("token after update %v", m)
 	}
-	// The admin token itself, from CREDO_CLIENT_ID/CREDO_CLIENT_SECRET.
-	if m := cliJSON(t, env, "token", "--client-secret", adminSecret, "--audience", base+"api/v2/"); !strings.Contains(m["scope"].(string), "read:clients") {
+	// An application's token from CREDO_CLIENT_ID/CREDO_CLIENT_SECRET (here
+	// the admin's, for the Management API); the admin's own variables are not
+	// read by credo token.
+	appEnv := map[string]string{"CREDO_SERVER": base, "CREDO_CLIENT_ID": "admin", "CREDO_CLIENT_SECRET": adminSecret}
+	if m := cliJSON(t, appEnv, "token", "--audience", base+"api/v2/"); !strings.Contains(m["scope"].(string), "read:clients") {
 		t.Errorf("admin token %v", m)
+	}
+	if errOut := cli(t, env, 1, "token", "--audience", base+"api/v2/"); !strings.Contains(errOut, "--client (or CREDO_CLIENT_ID)") {
+		t.Errorf("token with only the admin variables: %s", errOut)
+	}
+	// A command's own flags read no environment variable.
+	if l := cliJSON(t, map[string]string{"CREDO_SERVER": base, "CREDO_ADMIN_CLIENT_ID": "admin", "CREDO_ADMIN_CLIENT_SECRET": adminSecret, "CREDO_NAME": "from-env"},
+		"clients", "create", "--name", "flagged"); l["name"] != "flagged" {
+		t.Errorf("create: %v", l)
+	}
+	if errOut := cli(t, map[string]string{"CREDO_SERVER": base, "CREDO_ADMIN_CLIENT_ID": "admin", "CREDO_ADMIN_CLIENT_SECRET": adminSecret, "CREDO_NAME": "from-env"},
+		1, "clients", "create"); !strings.Contains(errOut, "--name is required") {
+		t.Errorf("CREDO_NAME was read: %s", errOut)
 	}
 	rot := cliJSON(t, env, "clients", "rotate-secret", "remote", "--grace-period", "30s")
 	if rot["previous_secret_expires_at"] == nil {
@@ -314,7 +329,7 @@ func TestManagementCLIServer(t *testing.T) {
 	if m := cliJSON(t, env, "clients", "update", "remote", "--description", "via API", "--metadata", "k=v"); m["description"] != "via API" || m["client_metadata"].(map[string]any)["k"] != "v" {
 		t.Errorf("%v", m)
 	}
-	if l := cliList(t, env, "clients", "list"); len(l) != 2 {
+	if l := cliList(t, env, "clients", "list"); len(l) != 3 { // admin, remote, flagged
 		t.Errorf("%d clients", len(l))
 	}
 	if l := cliList(t, env, "grants", "list", "--client", "remote"); len(l) != 1 {
@@ -351,10 +366,10 @@ func TestManagementCLIServer(t *testing.T) {
 	cli(t, env, 0, "clients", "delete", "remote")
 	cli(t, env, 0, "apis", "delete", api)
 
-	if errOut := cli(t, map[string]string{"CREDO_SERVER": base}, 1, "clients", "list"); !strings.Contains(errOut, "CREDO_CLIENT_ID") {
+	if errOut := cli(t, map[string]string{"CREDO_SERVER": base}, 1, "clients", "list"); !strings.Contains(errOut, "CREDO_ADMIN_CLIENT_ID") {
 		t.Errorf("%s", errOut)
 	}
-	if errOut := cli(t, map[string]string{"CREDO_SERVER": base, "CREDO_CLIENT_ID": "admin", "CREDO_CLIENT_SECRET": "wrong"}, 1, "clients", "list"); !strings.Contains(errOut, "401") {
+	if errOut := cli(t, map[string]string{"CREDO_SERVER": base, "CREDO_ADMIN_CLIENT_ID": "admin", "CREDO_ADMIN_CLIENT_SECRET": "wrong"}, 1, "clients", "list"); !strings.Contains(errOut, "401") {
 		t.Errorf("%s", errOut)
 	}
 	if strings.Contains(logs.String(), adminSecret) || strings.Contains(logs.String(), sec) {

@@ -30,11 +30,12 @@ func runToken(ctx context.Context, io IO, args []string) error {
 Gets an access token with the client credentials grant and prints it (-o json
 prints the whole token response). With --server it asks that server's token
 endpoint; otherwise credo's token endpoint runs in process on --db (the same
-pipeline, and the exchange is logged like one). The client defaults to
-CREDO_CLIENT_ID; the secret is required either way.`)
+pipeline, and the exchange is logged like one). Without --client and
+--client-secret it reads CREDO_CLIENT_ID and CREDO_CLIENT_SECRET (the
+application's credentials; the admin's are CREDO_ADMIN_CLIENT_ID/SECRET).`, `token --client CLIENT_ID --client-secret "$SECRET" --audience https://api.example.com/invoices -o json`)
 	var clientID, clientSecret, audience, scope string
 	fs.String(&clientID, "client", "", "the application's client_id (default CREDO_CLIENT_ID)")
-	fs.String(&clientSecret, "client-secret", "", "the application's client secret")
+	fs.String(&clientSecret, "client-secret", "", "the application's client secret (default CREDO_CLIENT_SECRET; a variable keeps it out of ps and shell history)")
 	fs.String(&audience, "audience", "", "the API identifier the token is for")
 	fs.String(&scope, "scope", "", "space- or comma-separated scopes to ask for (honoured when the tenant's honor_scope_subset flag is on)")
 	pos, err := fs.parse(args)
@@ -49,6 +50,9 @@ CREDO_CLIENT_ID; the secret is required either way.`)
 	}
 	if clientID == "" {
 		clientID, _ = io.env("CREDO_CLIENT_ID")
+	}
+	if clientSecret == "" {
+		clientSecret, _ = io.env("CREDO_CLIENT_SECRET")
 	}
 	if clientID == "" || clientSecret == "" || audience == "" {
 		return errors.New("--audience, --client (or CREDO_CLIENT_ID) and --client-secret (or CREDO_CLIENT_SECRET) are required")
@@ -86,7 +90,7 @@ func runSeed(ctx context.Context, io IO, args []string) error {
 }
 
 func seedApply(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "seed apply", "seed apply FILE [flags]\n\nApplies FILE (${ENV_VAR} references are expanded) with the same validated writes\nas the Management API. Applying the same file twice changes nothing. Clients\ncreated without a client_secret get a generated one, printed once.")
+	fs, o := mgmtFlags(io, "seed apply", "seed apply FILE [flags]\n\nApplies FILE (${ENV_VAR} references are expanded) with the same validated writes\nas the Management API. Applying the same file twice changes nothing. Clients\ncreated without a client_secret get a generated one, printed once.", `seed apply tenant.yaml --db credo.db`)
 	return withDB(ctx, io, fs, o, args, 1, "FILE", func(a *app, pos []string) error {
 		res, err := applySeedFile(ctx, a.svc, pos[0])
 		if err != nil {
@@ -104,7 +108,7 @@ func seedApply(ctx context.Context, io IO, args []string) error {
 }
 
 func seedExport(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "seed export", "seed export [flags] > tenant.yaml\n\nPrints the tenant's APIs, clients and client grants as a seed file (YAML). No\nsecret is included: client secrets are stored hashed, API signing secrets are\nleft out. The Management API and the bootstrap admin are omitted (every tenant\ncreates its own). The output round-trips through credo seed apply.")
+	fs, o := mgmtFlags(io, "seed export", "seed export [flags] > tenant.yaml\n\nPrints the tenant's APIs, clients and client grants as a seed file (YAML). No\nsecret is included: client secrets are stored hashed, API signing secrets are\nleft out. The Management API and the bootstrap admin are omitted (every tenant\ncreates its own). The output round-trips through credo seed apply.", `seed export --db credo.db > tenant.yaml`)
 	return withDB(ctx, io, fs, o, args, 0, "", func(a *app, _ []string) error {
 		if o.output != "table" {
 			return errors.New("seed export always prints YAML; -o is not supported")

@@ -31,6 +31,8 @@ func init() {
 
 // serveFlags registers the flags shared by serve and the commands that open the tenant.
 func serveFlags(fs *flagSet, cfg *config.Config) {
+	fs.readEnv, fs.shared = true, true
+	defer func() { fs.readEnv, fs.shared = false, false }()
 	fs.String(&cfg.Addr, "addr", cfg.Addr, "listen address host:port")
 	fs.String(&cfg.Issuer, "issuer", cfg.Issuer, "issuer URL (iss claim; default http://<addr>/, always ends with /)")
 	fs.String(&cfg.DB, "db", cfg.DB, "SQLite file path or postgres://user@host:5432/db URL")
@@ -45,8 +47,17 @@ func serveFlags(fs *flagSet, cfg *config.Config) {
 
 func runServe(ctx context.Context, io IO, args []string) error {
 	cfg := config.Default()
-	fs := newFlagSet(io, "serve", "serve [flags]")
+	fs := newFlagSet(io, "serve", `serve [flags]
+
+Runs the authorization server. The first start on a database creates the tenant
+(signing keys, the Management API, a demo API and application, and an admin
+client whose credentials it prints once). Every flag also reads the environment
+variable shown.
+
+Example:
+  credo serve --addr 0.0.0.0:8080 --issuer https://auth.example.com/ --trusted-proxies 10.0.0.0/8`)
 	serveFlags(fs, &cfg)
+	fs.readEnv = true // serve's own flags configure the server too: they read CREDO_* as well
 	fs.String(&cfg.Seed, "seed", "", "tenant.yaml (Auth0 Deploy CLI shape) applied at start; idempotent")
 	fs.String(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS (TLS 1.2+)")
 	fs.String(&cfg.TLSKey, "tls-key", "", "TLS private key file (PEM)")
@@ -252,8 +263,8 @@ curl --request POST \
 	if adminSecret != "" {
 		fmt.Fprintf(w, `
 Management API admin created (audience %sapi/v2/, shown only once):
-  CREDO_CLIENT_ID=%s
-  CREDO_CLIENT_SECRET=%s
+  CREDO_ADMIN_CLIENT_ID=%s
+  CREDO_ADMIN_CLIENT_SECRET=%s
 Set CREDO_BOOTSTRAP_CLIENT_ID/CREDO_BOOTSTRAP_CLIENT_SECRET to choose them yourself.
 `, cfg.Issuer, adminID, adminSecret)
 	}

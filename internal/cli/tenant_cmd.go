@@ -19,7 +19,7 @@ func runTenant(ctx context.Context, io IO, args []string) error {
 }
 
 func tenantShow(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "tenant show", "tenant show [flags]")
+	fs, o := mgmtFlags(io, "tenant show", "tenant show [flags]", `tenant show --db credo.db`)
 	return withDB(ctx, io, fs, o, args, 0, "", func(a *app, _ []string) error {
 		t, err := a.store.Tenant(ctx)
 		if err != nil {
@@ -39,7 +39,7 @@ Changes the issuer of the tenant in --db: the iss claim of every token from now
 on, and the Management API's audience (NEW_ISSUER + "api/v2/"), which the admin
 grants move to. Tokens issued before stop verifying wherever iss is checked, and
 every API's verifier must be given the new issuer. Stop every credo serving the
-tenant first; start them again with --issuer NEW_ISSUER (or without --issuer).`)
+tenant first; start them again with --issuer NEW_ISSUER (or without --issuer).`, `tenant set-issuer https://auth.example.com/ --db credo.db`)
 	return withDB(ctx, io, fs, o, args, 1, "NEW_ISSUER", func(a *app, pos []string) error {
 		next, err := config.ParseIssuer(pos[0])
 		if err != nil {
