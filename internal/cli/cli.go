@@ -127,7 +127,7 @@ type flagSet struct {
 	readEnv, shared bool
 	env             map[string]string
 	global          map[string]bool
-	short  map[string]string // long flag name → its one-letter alias
+	short           map[string]string // long flag name → its one-letter alias
 }
 
 func newFlagSet(io IO, name, synopsis string) *flagSet {
