@@ -13,6 +13,7 @@
 #   bench/run.sh -t 1 -c 32 -s es256-basic   # latency: one wrk thread leaves the server more CPU
 #   bench/run.sh -P -t 1 -c 32 -s es256-basic   # servers pinned to CPU 0, wrk to CPU 1 (taskset)
 #   bench/run.sh -r 3                 # 3 alternating floor/credo rounds per row: mean req/s, median latencies
+#   bench/run.sh -B a356229 -r 3      # also credo built at another revision, alternating with both (before/after)
 #
 # Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
 set -euo pipefail
@@ -29,7 +30,8 @@ pin_srv=()
 pin_wrk=()
 pgdsn=""
 only=()
-while getopts "d:w:c:p:s:t:r:Ph" opt; do
+base_rev=""
+while getopts "d:w:c:p:s:t:r:B:Ph" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
@@ -39,7 +41,8 @@ while getopts "d:w:c:p:s:t:r:Ph" opt; do
     t) threads=$OPTARG ;;
     P) pin_srv=(taskset -c 0); pin_wrk=(taskset -c 1) ;;
     r) rounds=$OPTARG ;;
-    h) sed -n '2,18p' "$0"; exit 0 ;;
+    B) base_rev=$OPTARG ;;
+    h) sed -n '2,19p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -49,6 +52,7 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 host=127.0.0.1
 case $host in 127.*) ;; *) echo "refusing non-loopback target $host" >&2; exit 1 ;; esac
 credo_port=18080
+base_port=18081
 floor_port=19100
 
 work=$(mktemp -d)
@@ -57,7 +61,8 @@ pgschema=""
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  [ -n "$pgschema" ] && psql "$pgdsn" -qc "DROP SCHEMA IF EXISTS $pgschema CASCADE" >/dev/null 2>&1 || true
+  [ -n "$pgschema" ] && psql "$pgdsn" -qc "DROP SCHEMA IF EXISTS $pgschema CASCADE; DROP SCHEMA IF EXISTS ${pgschema}_base CASCADE" >/dev/null 2>&1 || true
+  [ -n "$base_rev" ] && (cd "$root" && git worktree remove --force "$work/base-src" >/dev/null 2>&1) || true
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -65,6 +70,11 @@ trap cleanup EXIT INT TERM
 echo "building credo and floor..." >&2
 (cd "$root" && go build -o "$work/credo" ./cmd/credo)
 (cd "$shared/bench/floor" && go build -o "$work/floor" .)
+if [ -n "$base_rev" ]; then
+  echo "building credo at $base_rev..." >&2
+  (cd "$root" && git worktree add --detach -q "$work/base-src" "$base_rev")
+  (cd "$work/base-src" && go build -o "$work/credo-base" ./cmd/credo)
+fi
 
 secret=bench-secret-0123456789abcdefghijklmnopqrstuv
 export CREDO_MASTER_KEY=$(printf 'ab%.0s' $(seq 32))
@@ -85,7 +95,7 @@ clientGrants:
   - {client_id: bench, audience: "urn:bench:eddsa", scope: ["read:bench", "write:bench"]}
   - {client_id: bench, audience: "urn:bench:hs256", scope: ["read:bench", "write:bench"]}
 YAML
-cat > "$work/seed-action.yaml" <<YAML
+{ cat "$work/seed.yaml"; cat <<YAML
 actions:
   - name: add-claim
     code: |
@@ -95,6 +105,7 @@ actions:
     supported_triggers: [{id: credentials-exchange, version: v2}]
     deployed: true
 YAML
+} > "$work/seed-action.yaml"
 
 cpu_of() { # utime+stime of a pid, in seconds
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
@@ -113,12 +124,19 @@ start_floor() { # mode
 }
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-start_credo() { # name db extra-args...
-  local name=$1 db=$2; shift 2
+start_credo() { # name db seed extra-args...: credo, and the base build (-B) beside it
+  local name=$1 db=$2 seed=$3; shift 3
   "${pin_srv[@]}" "$work/credo" serve --no-demo --addr "$host:$credo_port" --db "$db" \
-    --seed "$work/seed.yaml" --log-level warn "$@" >"$work/credo-$name.log" 2>&1 &
+    --seed "$seed" --log-level warn "$@" >"$work/credo-$name.log" 2>&1 &
   credo_pid=$!; pids+=("$credo_pid")
   wait_ready "http://$host:$credo_port/readyz" || { cat "$work/credo-$name.log" >&2; return 1; }
+  [ -n "$base_rev" ] || return 0
+  local bdb=$db
+  case $db in postgres*) ;; *) bdb="$db.base" ;; esac
+  "${pin_srv[@]}" "$work/credo-base" serve --no-demo --addr "$host:$base_port" --db "$bdb" \
+    --seed "$seed" --log-level warn "$@" ${base_schema:+--db-schema "$base_schema"} >"$work/base-$name.log" 2>&1 &
+  base_pid=$!; pids+=("$base_pid")
+  wait_ready "http://$host:$base_port/readyz" || { cat "$work/base-$name.log" >&2; return 1; }
 }
 
 # run_wrk port conc script auth body-kind audience -> "rps p50 p99 non2xx cpu"
@@ -176,8 +194,15 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
   echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
   echo
-  echo "| scenario | c | floor req/s | credo req/s | credo/floor | credo p50 | credo p99 | floor p99 | credo non-2xx | floor non-2xx | credo CPU s | floor CPU s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  if [ -n "$base_rev" ]; then
+    echo "base: credo at $base_rev ($(cd "$root" && git rev-parse --short "$base_rev")), beside this build, on the same seed; rounds alternate floor, base, credo"
+    echo
+    echo "| scenario | c | floor req/s | base req/s | credo req/s | base/floor | credo/floor | credo/base | base p99 | credo p99 | floor p99 | non-2xx (floor, base, credo) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  else
+    echo "| scenario | c | floor req/s | credo req/s | credo/floor | credo p50 | credo p99 | floor p99 | credo non-2xx | floor non-2xx | credo CPU s | floor CPU s |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  fi
 } | tee "$report"
 
 current_store=""
@@ -186,16 +211,17 @@ for sc in "${scenarios[@]}"; do
   selected "$name" || continue
   if [ "$storekind" != "$current_store" ]; then
     [ -n "${credo_pid:-}" ] && stop_pid "$credo_pid"
+    [ -n "${base_pid:-}" ] && stop_pid "$base_pid"
     case $storekind in
-      sqlite) start_credo sqlite "$work/bench.db" ;;
-      sqlite+action)
-        "$work/credo" seed apply "$work/seed-action.yaml" --db "$work/bench.db" >/dev/null 2>"$work/seed-action.err" || { echo "cannot apply the action seed: $(cat "$work/seed-action.err")" >&2; continue; }
-        start_credo action "$work/bench.db" ;;
-      sqlite+reuse) start_credo reuse "$work/bench-reuse.db" --token-reuse 0.5 ;;
+      sqlite) start_credo sqlite "$work/bench.db" "$work/seed.yaml" ;;
+      sqlite+action) start_credo action "$work/bench-action.db" "$work/seed-action.yaml" ;;
+      sqlite+reuse) start_credo reuse "$work/bench-reuse.db" "$work/seed.yaml" --token-reuse 0.5 ;;
       postgres)
         schema="bench_$$"
         pgschema=$schema
-        start_credo pg "$pgdsn" --db-schema "$schema" ;;
+        base_schema=""
+        [ -n "$base_rev" ] && base_schema="${schema}_base"
+        start_credo pg "$pgdsn" "$work/seed.yaml" --db-schema "$schema" ;;
     esac
     current_store=$storekind
   fi
@@ -204,18 +230,25 @@ for sc in "${scenarios[@]}"; do
     # Rounds alternate floor and credo (the idle one costs nothing), so that
     # drift in this shared machine's speed falls on both. The floor parses
     # only form bodies, so JSON scenarios compare with its form equivalent.
-    f_runs="" c_runs=""
+    f_runs="" c_runs="" b_runs=""
     for _ in $(seq 1 "$rounds"); do
       f_runs+="$(run_wrk $floor_port "$c" "$auth" form "$aud" "$floor_pid")"$'\n'
+      [ -n "$base_rev" ] && b_runs+="$(run_wrk $base_port "$c" "$auth" "$kind" "$aud" "$base_pid")"$'\n'
       c_runs+="$(run_wrk $credo_port "$c" "$auth" "$kind" "$aud" "$credo_pid")"$'\n'
     done
     stop_pid "$floor_pid"
     read -r f_rps f_p50 f_p99 f_non f_cpu <<<"$(printf '%s' "$f_runs" | aggregate)"
     read -r c_rps c_p50 c_p99 c_non c_cpu <<<"$(printf '%s' "$c_runs" | aggregate)"
-    ratio=$(awk -v a="$c_rps" -v b="$f_rps" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "n/a" }')
-    echo "| $name | $c | $f_rps | $c_rps | $ratio | $c_p50 | $c_p99 | $f_p99 | $c_non | $f_non | $c_cpu | $f_cpu |" | tee -a "$report"
+    pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "n/a" }'; }
+    if [ -n "$base_rev" ]; then
+      read -r b_rps b_p50 b_p99 b_non b_cpu <<<"$(printf '%s' "$b_runs" | aggregate)"
+      echo "| $name | $c | $f_rps | $b_rps | $c_rps | $(pct "$b_rps" "$f_rps") | $(pct "$c_rps" "$f_rps") | $(awk -v a="$c_rps" -v b="$b_rps" 'BEGIN{ if (b>0) printf "%.3f", a/b; else print "n/a" }') | $b_p99 | $c_p99 | $f_p99 | $f_non, $b_non, $c_non |" | tee -a "$report"
+    else
+      echo "| $name | $c | $f_rps | $c_rps | $(pct "$c_rps" "$f_rps") | $c_p50 | $c_p99 | $f_p99 | $c_non | $f_non | $c_cpu | $f_cpu |" | tee -a "$report"
+    fi
   done
 done
 [ -n "${credo_pid:-}" ] && stop_pid "$credo_pid"
+[ -n "${base_pid:-}" ] && stop_pid "$base_pid"
 echo >&2
 echo "report: $report" >&2

@@ -21,6 +21,11 @@ var (
 	// (duplicate id, identifier, (client, audience, subject_type) grant, or a
 	// second current signing key of one key type).
 	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable means the backend could not be reached or could not
+	// take the write now (a connection refused or lost, a database shutting
+	// down or locked past its timeout, a full disk): nothing was written
+	// that the caller can know of, and the caller may retry later.
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // Client is an application (Auth0 "client"). Secrets are stored only as hashes.

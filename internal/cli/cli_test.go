@@ -87,10 +87,27 @@ func TestMigratePostgres(t *testing.T) {
 }
 
 func TestRedactDSN(t *testing.T) {
-	if got := redactDSN("postgres://u:pw@h:5432/db"); strings.Contains(got, "pw") {
-		t.Fatal(got)
+	for _, dsn := range []string{
+		"postgres://u:s3cr3t@h:5432/db",
+		"postgresql://u:s3cr3t@h/db?sslmode=disable",
+		"postgres://u@h/db?password=s3cr3t&sslmode=disable",
+		"postgres://u@h/db?sslpassword=s3cr3t",
+		"host=h user=u password=s3cr3t dbname=db",
+		"host=h user=u password='s3 cr3t' dbname=db",
+		"host=h PASSWORD = s3cr3t dbname=db",
+	} {
+		got := redactDSN(dsn)
+		if strings.Contains(got, "s3cr3t") || strings.Contains(got, "cr3t") || !strings.Contains(got, "xxxxx") {
+			t.Errorf("redactDSN(%q) = %q", dsn, got)
+		}
+		if !strings.Contains(got, "db") {
+			t.Errorf("redactDSN(%q) = %q lost the database", dsn, got)
+		}
 	}
 	if got := redactDSN("credo.db"); got != "credo.db" {
+		t.Fatal(got)
+	}
+	if got := redactDSN("postgres://u@h/db?sslmode=disable"); got != "postgres://u@h/db?sslmode=disable" {
 		t.Fatal(got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
+	"regexp"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -329,15 +330,29 @@ func issuerMatchesAddr(issuer, addr string) bool {
 	return u.Port() == port || (u.Port() == "" && (port == "80" || port == "443"))
 }
 
-// redactDSN hides a password in a postgres:// URL.
+// redactDSN hides every password a PostgreSQL connection string can carry:
+// in a URL's user info, in its query (password=, sslpassword=), and in the
+// key=value form (password=… or password='…').
 func redactDSN(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if j := strings.Index(dsn[i+3:], "@"); j >= 0 {
-			cred := dsn[i+3 : i+3+j]
-			if u, _, ok := strings.Cut(cred, ":"); ok {
-				return dsn[:i+3] + u + ":xxxxx" + dsn[i+3+j:]
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "<unparsable connection URL>"
+		}
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
 			}
 		}
+		u.RawQuery = q.Encode()
+		return u.String()
 	}
-	return dsn
+	return kvPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+// kvPassword matches a password in a key=value connection string.
+var kvPassword = regexp.MustCompile(`(?i)(\b\w*password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/tenant"
@@ -21,6 +22,8 @@ type apiError struct {
 	allow   string // Allow header for 405
 	// challenge is the WWW-Authenticate header of a 401 (RFC 6750 §3).
 	challenge string
+	// retryAfter, when > 0, is sent as Retry-After (seconds).
+	retryAfter int
 }
 
 // Error is the message, as a CLI shows it.
@@ -99,6 +102,11 @@ func errSystem() *apiError {
 	return &apiError{Status: 403, Message: "The Management API is a system resource server and cannot be modified or deleted", Code: "operation_not_supported"}
 }
 
+// errUnavailable is 503 for a write or read the store could not take now.
+func errUnavailable(cause error) *apiError {
+	return &apiError{Status: 503, Message: "The tenant's database is unavailable; nothing was changed. Retry later", Code: "temporarily_unavailable", cause: cause, retryAfter: 5}
+}
+
 func errInternal(cause error) *apiError {
 	return &apiError{Status: 500, Message: "Internal error", Code: "internal_error", cause: cause}
 }
@@ -167,6 +175,8 @@ func toAPIError(err error, k kind) *apiError {
 		return errNotFound(k)
 	case errors.Is(err, store.ErrConflict):
 		return errConflict(k)
+	case errors.Is(err, store.ErrUnavailable):
+		return errUnavailable(err)
 	case errors.Is(err, keys.ErrNotRevocable):
 		return &apiError{Status: 400, Message: "Only the previous signing key can be revoked", Code: "invalid_key_state"}
 	}
@@ -183,6 +193,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	}
 	if e.allow != "" {
 		h.Set("Allow", e.allow)
+	}
+	if e.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(e.retryAfter))
 	}
 	w.WriteHeader(e.Status)
 	b, _ := marshal(errorBody{StatusCode: e.Status, Error: http.StatusText(e.Status), Message: e.Message, ErrorCode: e.Code})

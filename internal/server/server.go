@@ -141,7 +141,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 // readyz reports whether the snapshot is fresh. When the store is
 // unreachable, tokens are still issued from the last snapshot, and readyz
-// says so (503 after StaleAfter, so a load balancer can prefer healthy replicas).
+// says so (503 after StaleAfter, so a load balancer can prefer healthy
+// replicas). It tells anyone who asks only the state: the store's error
+// (which may name the database, its host and user) goes to the log, which
+// the Holder writes when the store first fails.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	lastOK, err := s.deps.Holder.Health()
 	snap := s.deps.Holder.Current()
@@ -149,7 +152,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
 	if err != nil {
 		body["status"] = "degraded"
-		body["store_error"] = err.Error()
 		body["serving_from_snapshot"] = true
 		if !lastOK.IsZero() {
 			body["last_store_ok"] = lastOK.UTC().Format(time.RFC3339)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,7 +61,7 @@ func (d *db) run(ctx context.Context, fn func(*pgx.Conn) error) error {
 	for attempt := 0; ; attempt++ {
 		c, err := d.pool.Acquire(ctx)
 		if err != nil {
-			return err
+			return unavailable(err)
 		}
 		err = fn(c.Conn())
 		dead := c.Conn().IsClosed()
@@ -70,9 +71,30 @@ func (d *db) run(ctx context.Context, fn func(*pgx.Conn) error) error {
 		}
 		var ce commitError
 		if err == nil || !dead || attempt > 0 || ctx.Err() != nil || errors.As(err, &ce) {
-			return err
+			if dead && err != nil {
+				return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+			}
+			return unavailable(err)
 		}
 	}
+}
+
+// unavailable marks the errors of a database that cannot be reached or is
+// going away (connection failures; PostgreSQL classes 08, 53 and 57P) as
+// store.ErrUnavailable; others are returned as they are.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &ce):
+	case errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "57P")):
+	default:
+		return err
+	}
+	return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 }
 
 // shouldPing is pgxpool's ShouldPing: ping a connection on its way out of

@@ -133,7 +133,7 @@ func (d *db) Query(ctx context.Context, fn func(sqlstore.Querier) error) error {
 func (d *db) Read(ctx context.Context, fn func(sqlstore.Querier) error) error {
 	tx, err := d.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return err
+		return mapErr(err)
 	}
 	defer tx.Rollback()
 	return fn(querier{tx})
@@ -145,7 +145,7 @@ func (d *db) Read(ctx context.Context, fn func(sqlstore.Querier) error) error {
 func (d *db) Write(ctx context.Context, fn func(sqlstore.Querier) error) error {
 	tx, err := d.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return mapErr(err)
 	}
 	defer tx.Rollback()
 	if err := fn(querier{tx}); err != nil {
@@ -204,7 +204,9 @@ type rows struct{ *sql.Rows }
 
 func (r rows) Close() { r.Rows.Close() }
 
-// mapErr turns SQLite constraint violations into the store's sentinels.
+// mapErr turns SQLite constraint violations into the store's sentinels,
+// and a database that is locked past the busy timeout, read-only, full or
+// failing to read or write into store.ErrUnavailable.
 func mapErr(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
@@ -215,6 +217,10 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %v", store.ErrConflict, err)
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
 }

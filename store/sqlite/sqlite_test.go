@@ -1,15 +1,19 @@
 package sqlite_test
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/credo-dev/credo/store"
+	"github.com/credo-dev/credo/store/internal/sqlstore"
 	"github.com/credo-dev/credo/store/sqlite"
 	"github.com/credo-dev/credo/store/storetest"
 )
@@ -124,5 +128,31 @@ func TestTwoStoresOneFile(t *testing.T) {
 		if v, err := s.Version(ctx); err != nil || v != 40 {
 			t.Fatalf("version = %d, %v; want 40", v, err)
 		}
+	}
+}
+
+// TestNewerSchemaRefused: a database migrated by a newer credo (a migration
+// this binary does not know) is refused with a message that says why,
+// instead of being read and written by code that does not know its schema.
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "credo.db")
+	s := open(t, path)
+	status, err := s.MigrationStatus(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from_the_future', '2030-01-01T00:00:00Z')`, len(status)+1); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	_, err = sqlite.Open(t.Context(), path)
+	var tooNew *sqlstore.SchemaTooNewError
+	if !errors.As(err, &tooNew) || tooNew.Database != len(status)+1 || tooNew.Known != len(status) || !strings.Contains(err.Error(), "newer credo") {
+		t.Fatalf("Open of a newer schema: %v", err)
 	}
 }

@@ -76,6 +76,19 @@ func (d Dialect) Migrate(ctx context.Context, write func(context.Context, func(Q
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Name, err)
 	}
+	err = write(ctx, func(q Querier) error {
+		var newest int
+		if err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+			return err
+		}
+		if newest > len(ms) {
+			return &SchemaTooNewError{Backend: d.Name, Database: newest, Known: len(ms)}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	for _, m := range ms {
 		err := write(ctx, func(q Querier) error {
 			var n int
@@ -96,6 +109,21 @@ func (d Dialect) Migrate(ctx context.Context, write func(context.Context, func(Q
 		}
 	}
 	return nil
+}
+
+// SchemaTooNewError is returned by Migrate when the database was migrated by
+// a newer credo: an older binary could misread what it does not know, so it
+// refuses to open it.
+type SchemaTooNewError struct {
+	Backend  string
+	Database int // the newest migration applied to the database
+	Known    int // the newest migration this binary embeds
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("%s: the database's schema is at migration %d, newer than this credo knows (%d): it was upgraded by a newer credo. "+
+		"Run that version (or newer); migrations only go forward, so going back means restoring a backup taken before the upgrade",
+		e.Backend, e.Database, e.Known)
 }
 
 // MigrationStatus lists every migration of the dialect, in order, with its
