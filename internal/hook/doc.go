@@ -32,6 +32,15 @@
 //     a plain object, except that it cannot be frozen, sealed or given
 //     properties with non-default attributes (Object.freeze(event) throws).
 //   - event.request.geoip is empty: credo has no GeoIP database.
+//   - api.accessToken.setCustomClaim stores what JSON.stringify makes of
+//     the value: undefined, functions and symbols are left out of objects
+//     and become null in arrays, and a claim whose value is one of them (or
+//     an object whose toJSON returns one) is not set, and removes a claim
+//     of that name an earlier action set. A value JSON cannot represent (a
+//     cyclic object) fails the execution. A token carries at most 100
+//     custom claims, with names of at most 256 bytes, whose names and
+//     values take at most 16 KiB of JSON together; going beyond fails the
+//     execution with ErrClaimLimit. Auth0 documents no such limits.
 //   - Hooks: the access token passed to cb contributes its scope property
 //     and its namespaced (http:// or https://) properties; other properties
 //     are dropped, as Auth0 does. A token without scope yields an empty

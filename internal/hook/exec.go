@@ -193,7 +193,10 @@ func (x *execution) work(progs []*Program, ev *Event) {
 		x.done <- outcome{err: err}
 		return
 	}
-	res := Result{CustomClaims: st.claims}
+	res := Result{}
+	if len(st.claims) > 0 {
+		res.CustomClaims = st.claims
+	}
 	if st.scopeChanged {
 		res.Scope = st.scope
 	}

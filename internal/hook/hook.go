@@ -123,8 +123,10 @@ type Event struct {
 type Result struct {
 	// CustomClaims are the claims to merge into the token, nil when no
 	// script set one. Values are what encoding/json produces when decoding
-	// the JSON form of the script's value (float64, string, bool, nil,
-	// []any, map[string]any).
+	// the JSON.stringify form of the script's value (float64, string, bool,
+	// nil, []any, map[string]any). A claim set to undefined, a function or
+	// a symbol is left out, as JSON.stringify leaves such a property out.
+	// Together they hold at most 100 claims and 16 KiB of JSON.
 	CustomClaims map[string]any
 	// Scope is nil when no script changed the scope, and otherwise the new
 	// scope list (possibly empty). Intersecting it with the client grant
@@ -169,12 +171,17 @@ var (
 	// are still stuck in a built-in function; the program is not run again
 	// until they end.
 	ErrQuarantined = errors.New("hook: program quarantined")
+	// ErrClaimLimit is the cause when the custom claims of a token would
+	// exceed their limits: 100 claims, names of 256 bytes, 16 KiB of JSON
+	// for all names and values together.
+	ErrClaimLimit = errors.New("hook: custom claim limit exceeded")
 )
 
 // ExecError is returned by Run for any failure other than a Denial: a
 // thrown error, a rejected or never-settling promise, a Hook that never calls
 // its callback, a timeout, the allocation bound, or a misuse of the api
-// object (a reserved claim, a value that is not JSON, an unknown denial
+// object (a reserved claim, a value that JSON cannot represent such as a
+// cyclic object, custom claims beyond their limits, an unknown denial
 // code). The pipeline answers 500 server_error; Reason is for logs only.
 type ExecError struct {
 	// Script and ScriptID name the failing script; both are empty when no
@@ -182,8 +189,8 @@ type ExecError struct {
 	Script   string
 	ScriptID string
 	Reason   string
-	// Err is ErrTimeout, ErrHeapLimit, ErrQuarantined, a context error, or
-	// nil.
+	// Err is ErrTimeout, ErrHeapLimit, ErrQuarantined, ErrClaimLimit, a
+	// context error, or nil.
 	Err error
 }
 

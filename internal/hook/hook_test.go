@@ -90,6 +90,32 @@ func TestActions(t *testing.T) {
 			"https://acme.test/date": "1970-01-01T00:00:00.000Z",
 		}},
 	}, {
+		name: "values JSON.stringify leaves out set no claim, as in the README example for a client without metadata",
+		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
+			api.accessToken.setCustomClaim("https://example.com/tier", event.client.metadata.tier);
+			api.accessToken
+				.setCustomClaim('https://x/fn', () => 1)
+				.accessToken.setCustomClaim('https://x/sym', Symbol('s'))
+				.accessToken.setCustomClaim('https://x/tojson', { toJSON() { return undefined; } })
+				.accessToken.setCustomClaim('https://x/nested', { u: undefined, f() {}, s: Symbol('s'), a: [undefined, () => 1, Symbol('t'), 1] });
+		};`,
+		ev:   &Event{Client: Client{ID: "cli_bare", Name: "bare"}},
+		want: Result{CustomClaims: map[string]any{"https://x/nested": map[string]any{"a": []any{nil, nil, nil, 1.0}}}},
+	}, {
+		name: "only values JSON leaves out: no claims at all",
+		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
+			api.accessToken.setCustomClaim("https://example.com/tier", event.client.metadata.tier);
+		};`,
+		ev:   &Event{},
+		want: Result{},
+	}, {
+		name: "undefined removes a claim set earlier",
+		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
+			api.accessToken.setCustomClaim('https://x/a', 1).accessToken.setCustomClaim('https://x/b', 2);
+			api.accessToken.setCustomClaim('https://x/a', undefined);
+		};`,
+		want: Result{CustomClaims: map[string]any{"https://x/b": 2.0}},
+	}, {
 		name: "a later claim of the same name wins",
 		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
 			api.accessToken.setCustomClaim('https://x/a', 1);
@@ -177,14 +203,13 @@ func TestActions(t *testing.T) {
 // when the script catches what is thrown.
 func TestActionMisuse(t *testing.T) {
 	cases := map[string]string{
-		"unknown denial code":   `api.access.deny('access_denied', 'no');`,
-		"denial code not given": `api.access.deny();`,
-		"claim name not string": `api.accessToken.setCustomClaim(42, 1);`,
-		"empty claim name":      `api.accessToken.setCustomClaim('', 1);`,
-		"claim value undefined": `api.accessToken.setCustomClaim('https://x/u', undefined);`,
-		"claim value function":  `api.accessToken.setCustomClaim('https://x/f', () => 1);`,
-		"claim value cyclic":    `const o = {}; o.o = o; api.accessToken.setCustomClaim('https://x/c', o);`,
-		"claim value symbol":    `api.accessToken.setCustomClaim('https://x/s', Symbol('s'));`,
+		"unknown denial code":          `api.access.deny('access_denied', 'no');`,
+		"denial code not given":        `api.access.deny();`,
+		"claim name not string":        `api.accessToken.setCustomClaim(42, 1);`,
+		"empty claim name":             `api.accessToken.setCustomClaim('', 1);`,
+		"claim value cyclic":           `const o = {}; o.o = o; api.accessToken.setCustomClaim('https://x/c', o);`,
+		"claim value cyclic array":     `const a = [1]; a.push({ a }); api.accessToken.setCustomClaim('https://x/c', a);`,
+		"claim value throws in toJSON": `api.accessToken.setCustomClaim('https://x/t', { toJSON() { throw new Error('no'); } });`,
 	}
 	for _, name := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "azp", "gty", "scope",
 		"client_id", "org_id", "org_name", "permissions", "cnf"} {

@@ -30,6 +30,14 @@ const (
 	maxDenyReason  = 1024 // characters kept of a denial's reason
 	maxScopes      = 10000
 	maxReason      = 2000 // bytes of an ExecError reason built from a script value
+	// Custom claims of one token, across the chain: at most maxClaims
+	// claims whose names and values take at most maxClaimsBytes of JSON
+	// together (a bearer token travels in an HTTP header, which proxies
+	// and servers commonly cap at 8 to 16 KiB), and names of at most
+	// maxClaimName bytes.
+	maxClaims      = 100
+	maxClaimsBytes = 16 << 10
+	maxClaimName   = 256
 	regexpTimeout  = 100 * time.Millisecond
 )
 
@@ -112,18 +120,66 @@ type run struct {
 
 // chainState is what the programs of one Run accumulate.
 type chainState struct {
-	ev           *Event
-	claims       map[string]any
+	ev     *Event
+	claims map[string]any
+	// claimSize holds the JSON size of each claim (claimSize), and
+	// claimsBytes their sum.
+	claimSize    map[string]int
+	claimsBytes  int
 	scope        []string
 	scopeOwned   bool // scope is a copy this chain may modify
 	scopeChanged bool
 }
 
-func (st *chainState) setClaim(name string, value any) {
+// setClaim sets (or, when value is noClaim, removes) a custom claim, and
+// fails when the claims would go beyond maxClaims or maxClaimsBytes.
+func (st *chainState) setClaim(name string, value any) *ExecError {
+	if value == noClaim {
+		if _, ok := st.claims[name]; ok {
+			st.claimsBytes -= st.claimSize[name]
+			delete(st.claims, name)
+			delete(st.claimSize, name)
+		}
+		return nil
+	}
+	if len(name) > maxClaimName {
+		return &ExecError{Err: ErrClaimLimit,
+			Reason: fmt.Sprintf("the claim name is %d bytes, more than the %d allowed", len(name), maxClaimName)}
+	}
+	size, err := claimSize(name, value)
+	if err != nil {
+		return &ExecError{Reason: err.Error()}
+	}
+	old, replacing := st.claimSize[name]
+	if !replacing && len(st.claims) >= maxClaims {
+		return &ExecError{Err: ErrClaimLimit, Reason: fmt.Sprintf("more than %d custom claims", maxClaims)}
+	}
+	if total := st.claimsBytes - old + size; total > maxClaimsBytes {
+		return &ExecError{Err: ErrClaimLimit, Reason: fmt.Sprintf(
+			"the custom claims would take %d bytes of JSON, more than the %d allowed", total, maxClaimsBytes)}
+	}
 	if st.claims == nil {
 		st.claims = make(map[string]any)
+		st.claimSize = make(map[string]int)
 	}
 	st.claims[name] = value
+	st.claimSize[name] = size
+	st.claimsBytes += size - old
+	return nil
+}
+
+// claimSize is the number of bytes name and value add to the token's JSON
+// payload, encoded as the token endpoint encodes them ("name":value,).
+func claimSize(name string, value any) (int, error) {
+	n, err := json.Marshal(name)
+	if err != nil {
+		return 0, err
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return 0, err
+	}
+	return len(n) + len(v) + 2, nil
 }
 
 // snapshot returns the scope and claims as they are now; later changes
@@ -405,9 +461,13 @@ func (v *vm) runHook(r *run) error {
 			raw, _ := kv[1].(string)
 			var val any
 			if err := json.Unmarshal([]byte(raw), &val); err != nil {
-				return v.finish(r, v.failf("claim %q: %v", name, err))
+				return v.finish(r, v.failf("claim %q: %v", truncate(name, 100), err))
 			}
-			r.st.setClaim(name, val)
+			if e := r.st.setClaim(name, val); e != nil {
+				f := v.failf("claim %q: %s", truncate(name, 100), e.Reason)
+				f.Err = e.Err
+				return v.finish(r, f)
+			}
 		}
 	}
 	scopes, _ := out["scope"].([]any)
@@ -479,8 +539,14 @@ func (v *vm) failf(format string, args ...any) *ExecError {
 // fatalf records a misuse of the api and stops the script: the misuse
 // cannot be caught.
 func (v *vm) fatalf(r *run, format string, args ...any) goja.Value {
+	return v.fatal(r, nil, format, args...)
+}
+
+// fatal is fatalf with a cause for ExecError.Err.
+func (v *vm) fatal(r *run, cause error, format string, args ...any) goja.Value {
 	if r.fatal == nil {
 		r.fatal = v.failf(format, args...)
+		r.fatal.Err = cause
 	}
 	v.interrupt(r.fatal)
 	return goja.Undefined()
@@ -786,25 +852,33 @@ func (v *vm) setCustomClaim(call goja.FunctionCall) goja.Value {
 	}
 	val, err := v.claimValue(call.Argument(1))
 	if err != nil {
-		return v.fatalf(r, "api.accessToken.setCustomClaim(%q): %v", name, err)
+		return v.fatalf(r, "api.accessToken.setCustomClaim(%q): %v", truncate(name, 100), err)
 	}
-	r.st.setClaim(name, val)
+	if e := r.st.setClaim(name, val); e != nil {
+		return v.fatal(r, e.Err, "api.accessToken.setCustomClaim(%q): %s", truncate(name, 100), e.Reason)
+	}
 	return v.api
 }
+
+// noClaim is what claimValue returns for a value that JSON.stringify
+// leaves out of an object (undefined, a function, a symbol, or an object
+// whose toJSON returns one of those): the claim is not set, and a claim of
+// that name set earlier in the chain is removed.
+var noClaim = &struct{ byte }{}
 
 var errNotJSON = errors.New("the value is not JSON-serialisable")
 
 // claimValue converts a claim value to what encoding/json would decode
-// from its JSON form.
+// from its JSON.stringify form, or to noClaim.
 func (v *vm) claimValue(val goja.Value) (any, error) {
 	if val == nil || goja.IsUndefined(val) {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	if goja.IsNull(val) {
 		return nil, nil
 	}
 	if _, isSym := val.(*goja.Symbol); isSym {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	if _, isObj := val.(*goja.Object); !isObj {
 		switch x := val.Export().(type) {
@@ -823,7 +897,7 @@ func (v *vm) claimValue(val goja.Value) (any, error) {
 		return nil, errNotJSON
 	}
 	if _, isFn := goja.AssertFunction(val); isFn {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	s, err := v.stringify(goja.Undefined(), val)
 	if err != nil {
@@ -837,7 +911,7 @@ func (v *vm) claimValue(val goja.Value) (any, error) {
 		return nil, err
 	}
 	if goja.IsUndefined(s) {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	var out any
 	if err := json.Unmarshal([]byte(s.String()), &out); err != nil {
