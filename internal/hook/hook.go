@@ -37,7 +37,9 @@ type Script struct {
 	// ID identifies the script across versions; the action cache is keyed
 	// by it.
 	ID string
-	// Name appears in logs, stack traces and errors.
+	// Name appears in logs and errors. Stack traces name the file
+	// action.js or hook.js instead, so that scripts with the same code
+	// share one compiled form.
 	Name string
 	Kind Kind
 	// Code is the JavaScript source, at most MaxCodeSize bytes.

@@ -591,6 +591,13 @@ func TestCompile(t *testing.T) {
 		{name: "duplicate declaration", code: "let a; let a;", line: 1, reason: "already been declared"},
 		{name: "too large", code: strings.Repeat(" ", MaxCodeSize+1), reason: "more than"},
 		{name: "unknown kind", code: "", kind: 7, reason: "unknown kind"},
+		// 13 s to compile before the limit (see maxNesting).
+		{name: "a binary chain nested too deep", code: "\nx = 1" + strings.Repeat("+1", 1200) + ";", line: 2, col: 5,
+			reason: "nests more than 1000 levels deep"},
+		{name: "blocks nested too deep", code: strings.Repeat("{", 1100) + strings.Repeat("}", 1100), line: 1,
+			reason: "nests more than 1000 levels deep"},
+		{name: "functions nested too deep", code: "const f = " + strings.Repeat("() => ", 1100) + "1;", line: 1,
+			reason: "nests more than 1000 levels deep"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Compile(Script{ID: "c", Name: "broken", Kind: tc.kind, Code: tc.code})
@@ -606,6 +613,10 @@ func TestCompile(t *testing.T) {
 	p, err := Compile(Script{ID: "id-1", Name: "ok", Kind: KindHook, Code: "module.exports = function () {};"})
 	if err != nil || p.ID() != "id-1" || p.Name() != "ok" || p.Kind() != KindHook {
 		t.Fatalf("Compile = %v, %v", p, err)
+	}
+	// Nesting well within the limit compiles.
+	if _, err := Compile(Script{ID: "n", Code: "x = 1" + strings.Repeat("+1", 900) + ";" + strings.Repeat("{", 900) + strings.Repeat("}", 900)}); err != nil {
+		t.Fatalf("nesting within the limit: %v", err)
 	}
 	// A source map comment must not make the parser read a file.
 	if _, err := Compile(Script{ID: "m", Code: "//# sourceMappingURL=/etc/passwd\n"}); err != nil {

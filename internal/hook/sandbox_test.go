@@ -43,7 +43,7 @@ func TestSandbox(t *testing.T) {
 		{name: "eval", code: act(`eval('1');`), reason: "ReferenceError: eval is not defined"},
 		{name: "Function constructor", code: act(`(() => {}).constructor('return this')();`), reason: "code generation from strings is not available"},
 		{name: "BigInt", code: act(`BigInt(2) ** BigInt(1e12);`), reason: "ReferenceError"},
-		{name: "thrown error", code: act(`throw new Error('boom');`), reason: "rejected: Error: boom\n\tat test-action:2:7"},
+		{name: "thrown error", code: act(`throw new Error('boom');`), reason: "rejected: Error: boom\n\tat action.js:2:7"},
 		{name: "thrown string", code: act(`throw 'plain';`), reason: "rejected: plain"},
 		{name: "thrown at module level", code: `throw new Error('early');`, reason: "uncaught Error: early"},
 		{name: "rejected promise", code: act(`await Promise.reject(new Error('nope'));`), reason: "rejected: Error: nope"},
