@@ -41,8 +41,10 @@ func TestClaimLimits(t *testing.T) {
 			sized("https://x/big", 16<<10) + `};`}, claims: 1},
 		{name: "one byte more", chain: []string{act(sized("https://x/big", 16<<10+1))},
 			reason: "the custom claims would take 16385 bytes of JSON, more than the 16384 allowed"},
-		{name: "the 22 MB token", chain: []string{act(`api.accessToken.setCustomClaim('https://x/big', ['x'.repeat(2 ** 20 - 1)]);`)},
-			reason: "more than the 16384 allowed"},
+		{name: "a value longer than guarded JSON.stringify allows", chain: []string{act(`api.accessToken.setCustomClaim('https://x/big', ['x'.repeat(2 ** 20 - 1)]);`)},
+			reason: "the value's JSON is longer than 1048576 characters, more than the 16384 bytes allowed"},
+		{name: "a string of 1 Mi characters", chain: []string{act(`api.accessToken.setCustomClaim('https://x/big', 'x'.repeat(2 ** 20));`)},
+			reason: "the custom claims would take 1048595 bytes of JSON, more than the 16384 allowed"},
 		{name: "JSON as the token endpoint encodes it counts", chain: []string{act(`api.accessToken.setCustomClaim('https://x/html', '<'.repeat(3000));`)},
 			reason: "the custom claims would take 18020 bytes"},
 		{name: "replacing a big claim frees its bytes", chain: []string{act(

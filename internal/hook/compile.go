@@ -31,6 +31,7 @@ type Program struct {
 	kind    Kind
 	secrets map[string]string
 	prg     *goja.Program
+	spreads bool // prg calls spreadGuard
 
 	// idle keeps up to maxIdleVMs runtimes out of reach of the GC, which
 	// empties a sync.Pool every other cycle: under load (many allocations,
@@ -41,6 +42,9 @@ type Program struct {
 	pool sync.Pool // of *vm
 	// stuck counts executions abandoned in a built-in that have not ended.
 	stuck atomic.Int32
+	// inflight counts the Runs whose chain holds this program and whose
+	// worker has not finished, stuck ones included.
+	inflight atomic.Int32
 }
 
 // getVM returns an idle runtime of p, or nil.
@@ -138,12 +142,13 @@ func Compile(s Script) (*Program, error) {
 	for k, v := range s.Secrets {
 		secrets[k] = v
 	}
-	return &Program{id: s.ID, name: name, kind: s.Kind, secrets: secrets, prg: prg, idle: make(chan *vm, maxIdleVMs)}, nil
+	return &Program{id: s.ID, name: name, kind: s.Kind, secrets: secrets, prg: prg.prg, spreads: prg.spreads,
+		idle: make(chan *vm, maxIdleVMs)}, nil
 }
 
 // compileCode parses, checks and compiles code of kind; the CompileError
 // it returns has no Script.
-func compileCode(kind Kind, code string) (*goja.Program, *CompileError) {
+func compileCode(kind Kind, code string) (*compiledCode, *CompileError) {
 	cerr := func(line, col int, format string, args ...any) *CompileError {
 		return &CompileError{Line: line, Column: col, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -176,7 +181,10 @@ func compileCode(kind Kind, code string) (*goja.Program, *CompileError) {
 		})
 		return nil, cerr(line, col, "unexpected '}' closing the module")
 	}
-	var refused *CompileError
+	var (
+		refused *CompileError
+		sources = &spreadSources{params: make(map[*ast.Binding]bool), wrappable: make(map[*ast.ObjectPattern]bool)}
+	)
 	walkAST(tree, func(n any, depth int) bool {
 		switch n := n.(type) {
 		case *ast.NumberLiteral:
@@ -185,7 +193,12 @@ func compileCode(kind Kind, code string) (*goja.Program, *CompileError) {
 				refused = cerr(line, col, "BigInt is not available in credo %ss", kind)
 				return true
 			}
+		case *ast.WithStatement:
+			line, col := position(n.With)
+			refused = cerr(line, col, "with statements are not supported in credo %ss", kind)
+			return true
 		}
+		sources.visit(n)
 		if depth > maxNesting {
 			line, col := 0, 0
 			if node, ok := n.(ast.Node); ok {
@@ -199,6 +212,12 @@ func compileCode(kind Kind, code string) (*goja.Program, *CompileError) {
 	if refused != nil {
 		return nil, refused
 	}
+	if p := sources.unwrappable(); p != nil {
+		line, col := position(p.LeftBrace)
+		return nil, cerr(line, col, "an object rest (...) is supported in credo %ss only at the top of a declaration "+
+			"with an initializer or of an assignment: destructure the value there first", kind)
+	}
+	spreads := sources.rewrite()
 	prg, err := goja.CompileAST(tree, false)
 	if err != nil {
 		var se *goja.CompilerSyntaxError
@@ -208,7 +227,105 @@ func compileCode(kind Kind, code string) (*goja.Program, *CompileError) {
 		}
 		return nil, cerr(0, 0, "%v", err)
 	}
-	return prg, nil
+	return &compiledCode{prg: prg, spreads: spreads}, nil
+}
+
+// compiledCode is the compiled form of a script's code.
+type compiledCode struct {
+	prg *goja.Program
+	// spreads is set when the code calls spreadGuard.
+	spreads bool
+}
+
+// spreadGuard is the global function Compile makes object spreads and
+// object rests pass their source through (the prelude's spreadSource):
+// goja copies every property of the source in one native step, which for a
+// string of 16 Mi characters allocated gigabytes. Its name is not an
+// identifier a script can write, and the global that holds it is not
+// writable or configurable, and with statements are refused, so a script
+// cannot replace it.
+const spreadGuard = "%credo.spreadSource"
+
+// spreadSources collects, during the walk, the expressions whose
+// properties an object spread or an object rest copies.
+type spreadSources struct {
+	literals  []*ast.ObjectLiteral // literals with a spread element
+	bindings  []*ast.Binding       // declarations whose pattern has a rest
+	assigns   []*ast.AssignExpression
+	params    map[*ast.Binding]bool // parameters: their initializer is a default
+	rests     []*ast.ObjectPattern  // every object pattern with a rest
+	wrappable map[*ast.ObjectPattern]bool
+}
+
+func (c *spreadSources) visit(n any) {
+	switch n := n.(type) {
+	case *ast.ParameterList:
+		for _, b := range n.List {
+			c.params[b] = true
+		}
+	case *ast.ObjectLiteral:
+		for _, p := range n.Value {
+			if _, ok := p.(*ast.SpreadElement); ok {
+				c.literals = append(c.literals, n)
+				break
+			}
+		}
+	case *ast.ObjectPattern:
+		if n.Rest != nil {
+			c.rests = append(c.rests, n)
+		}
+	case *ast.Binding:
+		if p, ok := n.Target.(*ast.ObjectPattern); ok && p.Rest != nil && n.Initializer != nil && !c.params[n] {
+			c.bindings = append(c.bindings, n)
+			c.wrappable[p] = true
+		}
+	case *ast.AssignExpression:
+		if p, ok := n.Left.(*ast.ObjectPattern); ok && p.Rest != nil {
+			c.assigns = append(c.assigns, n)
+			c.wrappable[p] = true
+		}
+	}
+}
+
+// unwrappable returns an object pattern with a rest whose source cannot be
+// passed through spreadGuard (a parameter, a loop variable, a catch
+// parameter, a pattern nested in another), or nil.
+func (c *spreadSources) unwrappable() *ast.ObjectPattern {
+	for _, p := range c.rests {
+		if !c.wrappable[p] {
+			return p
+		}
+	}
+	return nil
+}
+
+// rewrite passes every source through spreadGuard and reports whether there
+// was any.
+func (c *spreadSources) rewrite() bool {
+	for _, lit := range c.literals {
+		for _, p := range lit.Value {
+			if sp, ok := p.(*ast.SpreadElement); ok {
+				sp.Expression = guardCall(sp.Expression)
+			}
+		}
+	}
+	for _, b := range c.bindings {
+		b.Initializer = guardCall(b.Initializer)
+	}
+	for _, a := range c.assigns {
+		a.Right = guardCall(a.Right)
+	}
+	return len(c.literals)+len(c.bindings)+len(c.assigns) > 0
+}
+
+// guardCall returns spreadGuard(e), placed where e is.
+func guardCall(e ast.Expression) ast.Expression {
+	return &ast.CallExpression{
+		Callee:           &ast.Identifier{Name: spreadGuard, Idx: e.Idx0()},
+		LeftParenthesis:  e.Idx0(),
+		ArgumentList:     []ast.Expression{e},
+		RightParenthesis: e.Idx1(),
+	}
 }
 
 // codePosition maps a position in the wrapped source to one in Script.Code.

@@ -598,6 +598,16 @@ func TestCompile(t *testing.T) {
 			reason: "nests more than 1000 levels deep"},
 		{name: "functions nested too deep", code: "const f = " + strings.Repeat("() => ", 1100) + "1;", line: 1,
 			reason: "nests more than 1000 levels deep"},
+		{name: "with", code: "with ({}) { x = 1; }", line: 1, col: 1, reason: "with statements are not supported"},
+		{name: "object rest in a parameter", code: "function f(a, {b, ...r}) {}", line: 1, col: 15, reason: "object rest"},
+		{name: "object rest in an arrow parameter", code: "const f = ({...r}) => r;", line: 1, col: 12, reason: "object rest"},
+		{name: "object rest with a default parameter", code: "function f({...r} = {}) {}", line: 1, reason: "object rest"},
+		{name: "object rest in a loop", code: "for (const {...r} of []) {}", line: 1, reason: "object rest"},
+		{name: "object rest in a loop assignment", code: "let r; for ({...r} of []) {}", line: 1, reason: "object rest"},
+		{name: "object rest in catch", code: "try {} catch ({...r}) {}", line: 1, reason: "object rest"},
+		{name: "nested object rest", code: "const {a: {...r}} = {a: {}};", line: 1, col: 11, reason: "object rest"},
+		{name: "object rest in an array pattern", code: "const [{...r}] = [{}];", line: 1, reason: "object rest"},
+		{name: "nested object rest in an assignment", code: "let r; ({a: {...r}} = {a: {}});", line: 1, reason: "object rest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Compile(Script{ID: "c", Name: "broken", Kind: tc.kind, Code: tc.code})

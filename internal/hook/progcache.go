@@ -4,8 +4,6 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"sync"
-
-	"github.com/dop251/goja"
 )
 
 // Bounds of the process-wide cache of compiled code. A compiled program
@@ -39,8 +37,8 @@ type programCache struct {
 type cachedProgram struct {
 	key  cacheKey
 	size int
-	done chan struct{} // closed when prg and err are set
-	prg  *goja.Program
+	done chan struct{} // closed when code and err are set
+	code *compiledCode
 	err  *CompileError
 }
 
@@ -50,7 +48,7 @@ func newProgramCache(maxEntries, maxBytes int) *programCache {
 
 // get returns the compiled form of code, compiling it on a miss. The
 // CompileError is a fresh copy the caller may change.
-func (c *programCache) get(kind Kind, code string) (*goja.Program, *CompileError) {
+func (c *programCache) get(kind Kind, code string) (*compiledCode, *CompileError) {
 	h := sha256.New()
 	h.Write([]byte{byte(kind)})
 	h.Write([]byte(code))
@@ -67,7 +65,7 @@ func (c *programCache) get(kind Kind, code string) (*goja.Program, *CompileError
 			err := *e.err
 			return nil, &err
 		}
-		return e.prg, nil
+		return e.code, nil
 	}
 	e := &cachedProgram{key: key, size: len(code), done: make(chan struct{})}
 	el := c.lru.PushFront(e)
@@ -76,7 +74,7 @@ func (c *programCache) get(kind Kind, code string) (*goja.Program, *CompileError
 	c.compiles++
 	c.mu.Unlock()
 
-	e.prg, e.err = compileCode(kind, code)
+	e.code, e.err = compileCode(kind, code)
 	close(e.done)
 
 	c.mu.Lock()
@@ -89,7 +87,7 @@ func (c *programCache) get(kind Kind, code string) (*goja.Program, *CompileError
 		err := *e.err
 		return nil, &err
 	}
-	return e.prg, nil
+	return e.code, nil
 }
 
 // remove drops e if it is still cached. c.mu is held.

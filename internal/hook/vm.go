@@ -18,9 +18,16 @@ import (
 
 // Limits the prelude enforces on built-ins, and other per-execution limits.
 const (
-	maxStringLen   = 1 << 24 // UTF-16 code units in one string a guarded built-in builds
-	maxArrayLen    = 1 << 20 // length of an array-like a guarded built-in walks
-	maxBufferBytes = 4 << 20 // bytes of one ArrayBuffer or typed array
+	// One native call of goja allocates up to about 1 KB per element it
+	// walks (Object.entries, object spreads, iterators) and cannot be
+	// interrupted, so the guards keep what one call walks to maxArrayLen
+	// elements: measured at that limit, the costliest calls
+	// (Object.getOwnPropertyDescriptors, an object rest) allocate 33-36 MB
+	// in 70-100 ms. Strings are bounded for the built-ins that build or
+	// scan them.
+	maxStringLen   = 1 << 20 // UTF-16 code units in one string a guarded built-in builds or scans
+	maxArrayLen    = 1 << 15 // elements, properties or matches one guarded built-in walks
+	maxBufferBytes = 1 << 15 // bytes of one ArrayBuffer or typed array
 	maxJSONDepth   = 1000
 	maxPatternLen  = 32 << 10
 	maxCallStack   = 4096
@@ -79,8 +86,11 @@ type vm struct {
 	runHookF   goja.Callable
 	hookResF   goja.Callable
 	rangeError *goja.Object
-	filename   goja.Value
-	dirname    goja.Value
+	// spreadSource is the prelude's guard that Compile makes object spreads
+	// and rests call (spreadGuard).
+	spreadSource goja.Value
+	filename     goja.Value
+	dirname      goja.Value
 
 	// interrupted is set once rt.Interrupt has been called; such a runtime
 	// is not reused.
@@ -223,7 +233,7 @@ func newVM(p *Program) (*vm, error) {
 	host := rt.NewObject()
 	limits := rt.NewObject()
 	for name, fn := range map[string]func(goja.FunctionCall) goja.Value{
-		"jsonDepth":   v.hostJSONDepth,
+		"jsonShape":   v.hostJSONShape,
 		"enabled":     v.hostEnabled,
 		"log":         v.hostLog,
 		"uncaught":    v.hostUncaught,
@@ -279,6 +289,7 @@ func newVM(p *Program) (*vm, error) {
 		}
 	}
 	v.rangeError = out.Get("RangeError").ToObject(rt)
+	v.spreadSource = out.Get("spreadSource")
 	v.base = rt.GlobalObject()
 	v.filename = rt.ToValue("/" + p.name + ".js")
 	v.dirname = rt.ToValue("/")
@@ -354,7 +365,13 @@ func (v *vm) interrupt(cause *ExecError) {
 // frozen one, so that globals it creates disappear with it.
 func (v *vm) begin(r *run) {
 	v.cur = r
-	v.rt.SetGlobalObject(v.rt.CreateObject(v.base))
+	g := v.rt.CreateObject(v.base)
+	if v.prog.spreads {
+		// Not writable or configurable, so that the script cannot shadow
+		// the inherited one.
+		_ = g.DefineDataProperty(spreadGuard, v.spreadSource, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	}
+	v.rt.SetGlobalObject(g)
 }
 
 func (v *vm) end() {
@@ -851,6 +868,9 @@ func (v *vm) setCustomClaim(call goja.FunctionCall) goja.Value {
 		return v.fatalf(r, "api.accessToken.setCustomClaim: %q is a reserved claim", name)
 	}
 	val, err := v.claimValue(call.Argument(1))
+	if ee, ok := err.(*ExecError); ok {
+		return v.fatal(r, ee.Err, "api.accessToken.setCustomClaim(%q): %s", truncate(name, 100), ee.Reason)
+	}
 	if err != nil {
 		return v.fatalf(r, "api.accessToken.setCustomClaim(%q): %v", truncate(name, 100), err)
 	}
@@ -906,6 +926,11 @@ func (v *vm) claimValue(val goja.Value) (any, error) {
 		}
 		var ex *goja.Exception
 		if errors.As(err, &ex) {
+			if o, ok := ex.Value().(*goja.Object); ok && o.Get("message") != nil && o.Get("message").String() == "Invalid string length" {
+				// The guarded JSON.stringify stops at maxStringLen.
+				return nil, &ExecError{Err: ErrClaimLimit, Reason: fmt.Sprintf(
+					"the value's JSON is longer than %d characters, more than the %d bytes allowed", maxStringLen, maxClaimsBytes)}
+			}
 			return nil, fmt.Errorf("%w: %s", errNotJSON, truncate(ex.Error(), maxReason))
 		}
 		return nil, err
@@ -1100,12 +1125,14 @@ func (v *vm) hookCallback(call goja.FunctionCall) goja.Value {
 
 // --- host functions for the prelude ---
 
-// hostJSONDepth returns the deepest nesting of arrays and objects in a JSON
-// text, so that JSON.parse can refuse what would overflow goja's recursive
-// parser.
-func (v *vm) hostJSONDepth(call goja.FunctionCall) goja.Value {
+// hostJSONShape returns, for a JSON text, the deepest nesting of arrays
+// and objects (so that JSON.parse can refuse what would overflow goja's
+// recursive parser) and an upper bound on the values and keys JSON.parse
+// would create (so that it can refuse building more than one native call
+// should).
+func (v *vm) hostJSONShape(call goja.FunctionCall) goja.Value {
 	s := call.Argument(0).String()
-	depth, deepest, inString, escaped := 0, 0, false, false
+	depth, deepest, values, inString, escaped := 0, 0, 1, false, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -1122,12 +1149,15 @@ func (v *vm) hostJSONDepth(call goja.FunctionCall) goja.Value {
 			inString = true
 		case c == '[' || c == '{':
 			depth++
+			values++
 			deepest = max(deepest, depth)
 		case c == ']' || c == '}':
 			depth--
+		case c == ',' || c == ':':
+			values++
 		}
 	}
-	return v.rt.ToValue(deepest)
+	return v.rt.NewArray(deepest, values)
 }
 
 func slogLevel(level int64) slog.Level {
@@ -1319,12 +1349,17 @@ func (v *vm) runTimer(r *run) (bool, error) {
 			Reason: fmt.Sprintf("timed out after %v: a pending timer is due after the deadline", r.x.rt.timeout)}
 	}
 	if d := time.Until(t.when); d > 0 {
+		// A script waiting for a timer lets another run.
+		r.x.release()
 		wait := time.NewTimer(d)
 		select {
 		case <-wait.C:
 		case <-r.x.stop:
 			wait.Stop()
 			return false, r.x.stopped()
+		}
+		if err := r.x.acquire(); err != nil {
+			return false, err
 		}
 	}
 	if t.every > 0 {

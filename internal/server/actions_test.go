@@ -6,11 +6,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/credo-dev/credo/internal/hook"
+	"github.com/credo-dev/credo/internal/secret"
+	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/token"
 )
 
@@ -292,6 +298,77 @@ actions:
 			}
 		})
 	}
+}
+
+// TestHostileActionUnderConcurrentRequests binds the Action of issue 19,
+// which stalls inside a built-in, and one that builds the large input
+// itself, and sends three token requests at once for each: every request
+// must end as a 500 server_error while the process heap stays far from the
+// gigabytes the unguarded built-ins took. internal/hook's
+// TestHostileBuiltins checks the same for many more built-ins, and that the
+// executions end.
+func TestHostileActionUnderConcurrentRequests(t *testing.T) {
+	for _, tc := range []struct{ name, body string }{
+		{"issue 19", `for (;;) Object.keys('x'.repeat(2 ** 24 - 1));`},
+		{"built with +", `let s = 'x'; while (s.length < 2 ** 22) s += s; for (;;) try { Object.entries(s); } catch (e) {}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scripts := &token.Scripts{Runtime: hook.New(hook.Options{Timeout: 500 * time.Millisecond}), TenantID: "credo-test"}
+			f := newFixtureWith(t, filepath.Join(t.TempDir(), "a.db"), scripts)
+			f.seed(baseSeed + `
+actions:
+  - name: hostile
+    code: |
+      exports.onExecuteCredentialsExchange = async () => { ` + tc.body + ` };
+`)
+			// The fixture's endpoint records events without a lock; these
+			// requests run concurrently, so they go to one that does not.
+			h := server.New(server.Deps{Holder: f.holder, Issuer: testIssuer, Token: &token.Endpoint{
+				Holder: f.holder, Secrets: secret.NewVerifier(time.Minute, nil), Issuer: testIssuer, Extensions: scripts.Run}})
+			runtime.GC()
+			before := heapObjects()
+			var peak atomic.Uint64
+			done := make(chan struct{})
+			go func() {
+				for {
+					if h := heapObjects(); h > peak.Load() {
+						peak.Store(h)
+					}
+					select {
+					case <-done:
+						return
+					case <-time.After(time.Millisecond):
+					}
+				}
+			}()
+			var wg sync.WaitGroup
+			codes := make([]int, 3)
+			for i := range codes {
+				wg.Go(func() {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", workerSecret, "audience", timesheets)))
+					codes[i] = rec.Code
+				})
+			}
+			wg.Wait()
+			close(done)
+			for i, code := range codes {
+				if code != 500 {
+					t.Errorf("request %d: status %d, want 500", i, code)
+				}
+			}
+			if grown := int64(peak.Load()) - int64(before); grown > 256<<20 {
+				t.Errorf("the heap grew by %d MiB", grown>>20)
+			}
+		})
+	}
+}
+
+// heapObjects reads the bytes of live and not yet swept heap objects.
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 func TestActionCacheSurvivesAcrossRequests(t *testing.T) {
