@@ -1,6 +1,8 @@
 package hook
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -58,14 +60,76 @@ func BenchmarkRunTypicalAction(b *testing.B) {
 	benchRun(b, progs)
 }
 
+// BenchmarkCompile measures compiling without the cache (compileCode) a
+// trivial action, a realistic generated 98 kB action, and 98 kB of the code
+// goja compiles slowest within maxNesting; and Compile of a cached 98 kB
+// action, which is what validation at deploy, a snapshot rebuild or a bind
+// pay after the first compilation.
 func BenchmarkCompile(b *testing.B) {
-	s := Script{ID: "b", Name: "b", Code: trivial}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Compile(s); err != nil {
-			b.Fatal(err)
-		}
+	large := largeAction(98 << 10)
+	chain := "x = 1" + strings.Repeat("+1", maxNesting-10) + ";\n"
+	for _, bc := range []struct{ name, code string }{
+		{"trivial", trivial},
+		{"realistic-98kB", large},
+		{"deepest-chains-98kB", strings.Repeat(chain, (98<<10)/len(chain)) + trivial},
+		{"deepest-blocks-98kB", strings.Repeat(strings.Repeat("{", maxNesting-10)+strings.Repeat("}", maxNesting-10)+"\n", (98<<10)/(2*maxNesting)) + trivial},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := compileCode(KindAction, bc.code); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
+	b.Run("cached-98kB", func(b *testing.B) {
+		s := Script{ID: "b", Name: "b", Code: large}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Compile(s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// largeAction generates a realistic action of about size bytes: a table
+// of tiers with regular expressions, then many helper functions with
+// string literals, regular expressions, loops, template literals and
+// object literals, and a handler calling one of them.
+func largeAction(size int) string {
+	var b strings.Builder
+	b.WriteString("'use strict';\nconst TIERS = {\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "  tier%d: { name: 'Tier %d', rate: %d, flags: ['a%d', 'b%d'], pattern: /^tier-%d-[a-z]+$/i },\n", i, i, i*10, i, i, i)
+	}
+	b.WriteString("};\n")
+	for i := 0; b.Len() < size-300; i++ {
+		fmt.Fprintf(&b, `
+function helper%d(event, input) {
+  const re = /^(?:[a-z0-9._%%+-]+)@example%d\.com$/i;
+  const parts = String(input || '').split(':');
+  let out = [];
+  for (let j = 0; j < parts.length; j++) {
+    if (re.test(parts[j]) || parts[j].startsWith('svc-%d')) {
+      out.push({ index: j, value: parts[j].toUpperCase(), note: "helper %d matched " + parts[j] });
+    } else if (parts[j].length > %d) {
+      out.push(parts[j].slice(0, %d).replace(/[^a-z]/g, '_'));
+    }
+  }
+  const cfg = TIERS['tier' + (%d %% 40)];
+  return { id: 'h%d', cfg: cfg && cfg.name, out, message: `+"`helper ${%d} saw ${out.length} parts`"+` };
+}
+`, i, i, i, i, i%13+1, i%7+2, i, i, i)
+	}
+	b.WriteString(`
+exports.onExecuteCredentialsExchange = async (event, api) => {
+  const r = helper0(event, event.client.name);
+  api.accessToken.setCustomClaim('https://x/y', r.id);
+};
+`)
+	return b.String()
 }
 
 // benchRun runs progs on a new runtime with the test event, once per

@@ -32,6 +32,21 @@
 //     a plain object, except that it cannot be frozen, sealed or given
 //     properties with non-default attributes (Object.freeze(event) throws).
 //   - event.request.geoip is empty: credo has no GeoIP database.
+//   - Compile refuses with statements, and object rests (const {a, ...r})
+//     anywhere but at the top of a declaration with an initializer or of an
+//     assignment (not in parameters, loop heads, catch clauses or nested
+//     patterns): object spreads and rests pass their source through a guard
+//     (see Bounds), which needs an expression to wrap.
+//   - Stack traces name the file action.js or hook.js.
+//   - api.accessToken.setCustomClaim stores what JSON.stringify makes of
+//     the value: undefined, functions and symbols are left out of objects
+//     and become null in arrays, and a claim whose value is one of them (or
+//     an object whose toJSON returns one) is not set, and removes a claim
+//     of that name an earlier action set. A value JSON cannot represent (a
+//     cyclic object) fails the execution. A token carries at most 100
+//     custom claims, with names of at most 256 bytes, whose names and
+//     values take at most 16 KiB of JSON together; going beyond fails the
+//     execution with ErrClaimLimit. Auth0 documents no such limits.
 //   - Hooks: the access token passed to cb contributes its scope property
 //     and its namespaced (http:// or https://) properties; other properties
 //     are dropped, as Auth0 does. A token without scope yields an empty
@@ -64,28 +79,63 @@
 //     the larger of the heap and the GC's heap goal when the script started.
 //     The bound is approximate because Go cannot attribute heap to a
 //     goroutine.
-//   - goja cannot interrupt a built-in function in the middle of its work,
-//     so built-ins that could allocate without bound or loop over a huge
-//     length in one call are wrapped (prelude.js): strings longer than 2^24
-//     code units, array-likes longer than 2^20 elements, buffers larger than
-//     4 MiB, JSON nested deeper than 1000 levels and regular expressions
-//     longer than 32 Ki characters are refused with a RangeError or
-//     SyntaxError; long sorts compare in JavaScript; callbacks given to
-//     array methods are called through a JavaScript wrapper, so that a loop
-//     over a built-in callback can be interrupted; backtracking regular
+//   - goja checks for an interrupt between instructions, never inside a
+//     built-in, so the built-ins that walk or build many elements in one
+//     call are wrapped (prelude.js): one call walks at most 2^15 elements,
+//     properties, map entries, matches of a global search or JSON values
+//     (Object.keys and the other enumerations of strings, arrays and
+//     objects, object spreads and rests, iterators, split, replace, match,
+//     JSON.parse), builds or scans strings of at most 2^20 code units
+//     (strings built with + can be longer, but no built-in takes them),
+//     and buffers of at most 32 KiB; JSON nested deeper than 1000 levels
+//     and regular expressions longer than 32 Ki characters are refused.
+//     Beyond a limit the built-in throws a RangeError (SyntaxError for
+//     patterns and nesting) that the script can catch. Measured at the
+//     limits, the costliest single call allocates about 36 MB in 0.1 s.
+//     Long sorts compare in JavaScript; callbacks given to array methods
+//     are called through a JavaScript wrapper, so that a loop over a
+//     built-in callback can be interrupted; backtracking regular
 //     expressions give up after 100 ms (this package sets
 //     regexp2.DefaultMatchTimeout, which only goja uses).
+//   - At most Options.MaxConcurrent scripts (default twice GOMAXPROCS) run
+//     at once in a Runtime; the others wait for their turn within their
+//     deadline, and a script waiting for a timer gives its turn up. This
+//     bounds how many uninterruptible calls can allocate at the same time.
 //   - Each chain runs on its own goroutine, so Run returns by the deadline
 //     plus a short grace even if a script is stuck in a built-in. Such a
-//     goroutine is abandoned and its runtime discarded; while two executions
-//     of one Program are stuck, Run refuses that Program.
+//     goroutine is abandoned (it gives its turn up) and its runtime
+//     discarded; while two executions of one Program are stuck, Run refuses
+//     that Program (ErrQuarantined), and while Options.MaxInFlight (default
+//     64) executions of a Program are in progress, stuck ones included, Run
+//     refuses it at once (ErrBusy).
 //
-// These bounds protect the server from a script's mistakes; they do not make
-// goja a boundary against deliberately hostile code. Constant-factor
-// amplification remains possible (Object.keys of a 16 Mi-character string
-// builds 16 Mi keys), and so do native loops over native callbacks outside
-// the array methods (Map.prototype.forEach with a bound built-in, promise
-// reactions that are built-ins), which the grace and the quarantine bound
-// but cannot stop. Compile is not bounded in time: pathological code within
-// the 100 kB limit can take seconds to compile (off the request path).
+// These bounds protect the server from a script's mistakes and from the
+// stalls found so far; they do not make goja a boundary against
+// deliberately hostile code, and no in-process bound is hard: Go can
+// neither stop a goroutine nor cap its memory. What remains is native work
+// whose cost is the product of inputs each within its limit (indexOf of a
+// string of 2 Mi characters in an array of 2^15 others of the same length
+// compares 64 GB, for seconds), RegExp.prototype.exec on strings longer
+// than the limit (wrapping exec would take goja's fast path away from every
+// regular expression), ordinary objects of many properties passed to
+// Object.keys (allocating about what the object holds), and native loops
+// over native callbacks outside the array methods (Map.prototype.forEach
+// with a bound built-in, promise reactions that are built-ins). The grace,
+// the quarantine and MaxInFlight bound how many such calls run, not how
+// long one runs. A hard bound needs a separate process that the operating
+// system can limit and kill (see ADR 0005).
+//
+// # Compilation
+//
+// goja's parser and compiler take time that grows with the square of how
+// deeply code nests (100 kB of 1+1+…+1 took 13 s to compile), so Compile
+// refuses code nested more than 1000 levels deep; within that, 98 kB of the
+// slowest code measured compiles in about 0.3 s, and a realistic 98 kB
+// action in about 20 ms. Parsing is not bounded that way: thousands of
+// arrow functions nested in each other take about 2 s to parse before the
+// nesting check refuses them. Compiled code is cached process-wide by the
+// hash of its kind and code (at most 256 entries and 2 MiB of code, least
+// recently used first out), so validating a script, compiling it for a
+// snapshot and binding it compile it once. The cache does not survive a
+// restart.
 package hook

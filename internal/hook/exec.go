@@ -64,6 +64,7 @@ type execution struct {
 	cur       *vm        // the runtime running a script, if any
 	abandoned bool       // Run has returned without the worker
 	stuckProg *Program   // the program counted in its stuck counter
+	slot      bool       // the worker holds a token of rt.slots
 
 	// jsSince is when the worker entered JavaScript (nanoseconds since
 	// epoch), 0 while it is in Go; the watchdog reads it.
@@ -166,6 +167,9 @@ func (x *execution) wait() (Result, error) {
 	}
 	x.mu.Lock()
 	x.abandoned = true
+	// The stuck worker no longer counts against MaxConcurrent: it is
+	// counted in its program's stuck and in-flight counters instead.
+	x.releaseLocked()
 	cause := *x.cause
 	if x.cur != nil {
 		x.stuckProg = x.cur.prog
@@ -179,9 +183,45 @@ func (x *execution) wait() (Result, error) {
 	return Result{}, &cause
 }
 
+// acquire waits for a token of rt.slots, or for the execution to stop.
+func (x *execution) acquire() *ExecError {
+	select {
+	case x.rt.slots <- struct{}{}:
+	case <-x.stop:
+		return x.stopped()
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.abandoned {
+		<-x.rt.slots
+		return x.cause
+	}
+	x.slot = true
+	return nil
+}
+
+// release gives the token back, if the execution holds it.
+func (x *execution) release() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.releaseLocked()
+}
+
+func (x *execution) releaseLocked() {
+	if x.slot {
+		x.slot = false
+		<-x.rt.slots
+	}
+}
+
 // work runs the chain on the execution's goroutine.
 func (x *execution) work(progs []*Program, ev *Event) {
 	defer x.rt.wd.remove(x)
+	defer func() {
+		for _, p := range progs {
+			p.inflight.Add(-1)
+		}
+	}()
 	st := &chainState{ev: ev, scope: ev.Scope}
 	var err error
 	for _, p := range progs {
@@ -193,7 +233,10 @@ func (x *execution) work(progs []*Program, ev *Event) {
 		x.done <- outcome{err: err}
 		return
 	}
-	res := Result{CustomClaims: st.claims}
+	res := Result{}
+	if len(st.claims) > 0 {
+		res.CustomClaims = st.claims
+	}
 	if st.scopeChanged {
 		res.Scope = st.scope
 	}
@@ -209,6 +252,10 @@ func (x *execution) runOne(p *Program, st *chainState) (err error) {
 		return &ExecError{Script: p.name, ScriptID: p.id, Err: ErrQuarantined,
 			Reason: fmt.Sprintf("not run: %d earlier executions are still stuck in a built-in function", maxStuck)}
 	}
+	if err := x.acquire(); err != nil {
+		return x.failure(p, err)
+	}
+	defer x.release()
 	v := p.getVM()
 	reuse := true
 	defer func() {

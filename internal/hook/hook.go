@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"runtime"
 	"time"
 )
 
@@ -37,7 +39,9 @@ type Script struct {
 	// ID identifies the script across versions; the action cache is keyed
 	// by it.
 	ID string
-	// Name appears in logs, stack traces and errors.
+	// Name appears in logs and errors. Stack traces name the file
+	// action.js or hook.js instead, so that scripts with the same code
+	// share one compiled form.
 	Name string
 	Kind Kind
 	// Code is the JavaScript source, at most MaxCodeSize bytes.
@@ -60,6 +64,8 @@ const (
 	// DefaultMaxHeapGrowth is the allocation bound when
 	// Options.MaxHeapGrowth is 0.
 	DefaultMaxHeapGrowth = 64 << 20
+	// DefaultMaxInFlight is Options.MaxInFlight when it is 0.
+	DefaultMaxInFlight = 64
 )
 
 // Options configures a Runtime. The zero value is usable.
@@ -71,6 +77,17 @@ type Options struct {
 	// script runs before the script is interrupted. Zero means
 	// DefaultMaxHeapGrowth.
 	MaxHeapGrowth uint64
+	// MaxConcurrent bounds how many scripts run at once in this Runtime;
+	// others wait for their turn, within their time bound. A script waiting
+	// for a timer does not count. Zero means twice GOMAXPROCS. It bounds
+	// how many native calls of goja, which cannot be interrupted, can
+	// allocate at the same moment.
+	MaxConcurrent int
+	// MaxInFlight bounds the executions of one Program in progress at once,
+	// running, waiting for their turn or for a timer, or abandoned while
+	// stuck in a built-in; Run refuses more with ErrBusy. Zero means
+	// DefaultMaxInFlight.
+	MaxInFlight int
 	// Logger receives console output (each line truncated to 256
 	// characters, as Auth0 does, with the script's name and ID) and
 	// warnings about scripts that had to be abandoned. Nil discards.
@@ -123,8 +140,10 @@ type Event struct {
 type Result struct {
 	// CustomClaims are the claims to merge into the token, nil when no
 	// script set one. Values are what encoding/json produces when decoding
-	// the JSON form of the script's value (float64, string, bool, nil,
-	// []any, map[string]any).
+	// the JSON.stringify form of the script's value (float64, string, bool,
+	// nil, []any, map[string]any). A claim set to undefined, a function or
+	// a symbol is left out, as JSON.stringify leaves such a property out.
+	// Together they hold at most 100 claims and 16 KiB of JSON.
 	CustomClaims map[string]any
 	// Scope is nil when no script changed the scope, and otherwise the new
 	// scope list (possibly empty). Intersecting it with the client grant
@@ -169,12 +188,20 @@ var (
 	// are still stuck in a built-in function; the program is not run again
 	// until they end.
 	ErrQuarantined = errors.New("hook: program quarantined")
+	// ErrBusy is the cause when Options.MaxInFlight executions of a
+	// program are already in progress; the chain is not run.
+	ErrBusy = errors.New("hook: too many executions in progress")
+	// ErrClaimLimit is the cause when the custom claims of a token would
+	// exceed their limits: 100 claims, names of 256 bytes, 16 KiB of JSON
+	// for all names and values together.
+	ErrClaimLimit = errors.New("hook: custom claim limit exceeded")
 )
 
 // ExecError is returned by Run for any failure other than a Denial: a
 // thrown error, a rejected or never-settling promise, a Hook that never calls
 // its callback, a timeout, the allocation bound, or a misuse of the api
-// object (a reserved claim, a value that is not JSON, an unknown denial
+// object (a reserved claim, a value that JSON cannot represent such as a
+// cyclic object, custom claims beyond their limits, an unknown denial
 // code). The pipeline answers 500 server_error; Reason is for logs only.
 type ExecError struct {
 	// Script and ScriptID name the failing script; both are empty when no
@@ -182,8 +209,8 @@ type ExecError struct {
 	Script   string
 	ScriptID string
 	Reason   string
-	// Err is ErrTimeout, ErrHeapLimit, ErrQuarantined, a context error, or
-	// nil.
+	// Err is ErrTimeout, ErrHeapLimit, ErrQuarantined, ErrBusy,
+	// ErrClaimLimit, a context error, or nil.
 	Err error
 }
 
@@ -209,6 +236,9 @@ type Runtime struct {
 	now     func() time.Time
 	caches  cacheStore
 	wd      *watchdog
+	// slots holds a token for each script running (Options.MaxConcurrent).
+	slots       chan struct{}
+	maxInFlight int32
 	// jobs hands executions to idle workers. Workers outlive one Run so
 	// that their stacks, grown by goja's recursion, are reused.
 	jobs chan job
@@ -239,6 +269,15 @@ func New(opt Options) *Runtime {
 	}
 	r.wd = newWatchdog(limit)
 	r.jobs = make(chan job)
+	slots := opt.MaxConcurrent
+	if slots <= 0 {
+		slots = 2 * runtime.GOMAXPROCS(0)
+	}
+	r.slots = make(chan struct{}, slots)
+	r.maxInFlight = DefaultMaxInFlight
+	if opt.MaxInFlight > 0 {
+		r.maxInFlight = int32(min(opt.MaxInFlight, math.MaxInt32))
+	}
 	return r
 }
 
@@ -248,7 +287,8 @@ func New(opt Options) *Runtime {
 // left by the previous ones. The first Denial stops the chain and is
 // returned as a *Denial; any other failure stops it and is returned as an
 // *ExecError. Run returns within Options.Timeout plus a short grace, or
-// sooner when ctx is done.
+// sooner when ctx is done, and at once with ErrBusy when a program of the
+// chain has Options.MaxInFlight executions in progress.
 func (r *Runtime) Run(ctx context.Context, progs []*Program, ev Event) (Result, error) {
 	if len(progs) == 0 {
 		return Result{}, nil
@@ -260,6 +300,15 @@ func (r *Runtime) Run(ctx context.Context, progs []*Program, ev Event) (Result, 
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, &ExecError{Reason: "not started: " + err.Error(), Err: err}
+	}
+	for i, p := range progs {
+		if n := p.inflight.Add(1); n > r.maxInFlight {
+			for _, q := range progs[:i+1] {
+				q.inflight.Add(-1)
+			}
+			return Result{}, &ExecError{Script: p.name, ScriptID: p.id, Err: ErrBusy,
+				Reason: fmt.Sprintf("not run: %d executions of the script are in progress already", n-1)}
+		}
 	}
 	x := newExecution(r, ctx, time.Now().Add(r.timeout))
 	r.wd.add(x)

@@ -90,6 +90,32 @@ func TestActions(t *testing.T) {
 			"https://acme.test/date": "1970-01-01T00:00:00.000Z",
 		}},
 	}, {
+		name: "values JSON.stringify leaves out set no claim, as in the README example for a client without metadata",
+		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
+			api.accessToken.setCustomClaim("https://example.com/tier", event.client.metadata.tier);
+			api.accessToken
+				.setCustomClaim('https://x/fn', () => 1)
+				.accessToken.setCustomClaim('https://x/sym', Symbol('s'))
+				.accessToken.setCustomClaim('https://x/tojson', { toJSON() { return undefined; } })
+				.accessToken.setCustomClaim('https://x/nested', { u: undefined, f() {}, s: Symbol('s'), a: [undefined, () => 1, Symbol('t'), 1] });
+		};`,
+		ev:   &Event{Client: Client{ID: "cli_bare", Name: "bare"}},
+		want: Result{CustomClaims: map[string]any{"https://x/nested": map[string]any{"a": []any{nil, nil, nil, 1.0}}}},
+	}, {
+		name: "only values JSON leaves out: no claims at all",
+		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
+			api.accessToken.setCustomClaim("https://example.com/tier", event.client.metadata.tier);
+		};`,
+		ev:   &Event{},
+		want: Result{},
+	}, {
+		name: "undefined removes a claim set earlier",
+		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
+			api.accessToken.setCustomClaim('https://x/a', 1).accessToken.setCustomClaim('https://x/b', 2);
+			api.accessToken.setCustomClaim('https://x/a', undefined);
+		};`,
+		want: Result{CustomClaims: map[string]any{"https://x/b": 2.0}},
+	}, {
 		name: "a later claim of the same name wins",
 		code: `exports.onExecuteCredentialsExchange = async (event, api) => {
 			api.accessToken.setCustomClaim('https://x/a', 1);
@@ -177,14 +203,13 @@ func TestActions(t *testing.T) {
 // when the script catches what is thrown.
 func TestActionMisuse(t *testing.T) {
 	cases := map[string]string{
-		"unknown denial code":   `api.access.deny('access_denied', 'no');`,
-		"denial code not given": `api.access.deny();`,
-		"claim name not string": `api.accessToken.setCustomClaim(42, 1);`,
-		"empty claim name":      `api.accessToken.setCustomClaim('', 1);`,
-		"claim value undefined": `api.accessToken.setCustomClaim('https://x/u', undefined);`,
-		"claim value function":  `api.accessToken.setCustomClaim('https://x/f', () => 1);`,
-		"claim value cyclic":    `const o = {}; o.o = o; api.accessToken.setCustomClaim('https://x/c', o);`,
-		"claim value symbol":    `api.accessToken.setCustomClaim('https://x/s', Symbol('s'));`,
+		"unknown denial code":          `api.access.deny('access_denied', 'no');`,
+		"denial code not given":        `api.access.deny();`,
+		"claim name not string":        `api.accessToken.setCustomClaim(42, 1);`,
+		"empty claim name":             `api.accessToken.setCustomClaim('', 1);`,
+		"claim value cyclic":           `const o = {}; o.o = o; api.accessToken.setCustomClaim('https://x/c', o);`,
+		"claim value cyclic array":     `const a = [1]; a.push({ a }); api.accessToken.setCustomClaim('https://x/c', a);`,
+		"claim value throws in toJSON": `api.accessToken.setCustomClaim('https://x/t', { toJSON() { throw new Error('no'); } });`,
 	}
 	for _, name := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "azp", "gty", "scope",
 		"client_id", "org_id", "org_name", "permissions", "cnf"} {
@@ -566,6 +591,23 @@ func TestCompile(t *testing.T) {
 		{name: "duplicate declaration", code: "let a; let a;", line: 1, reason: "already been declared"},
 		{name: "too large", code: strings.Repeat(" ", MaxCodeSize+1), reason: "more than"},
 		{name: "unknown kind", code: "", kind: 7, reason: "unknown kind"},
+		// 13 s to compile before the limit (see maxNesting).
+		{name: "a binary chain nested too deep", code: "\nx = 1" + strings.Repeat("+1", 1200) + ";", line: 2, col: 5,
+			reason: "nests more than 1000 levels deep"},
+		{name: "blocks nested too deep", code: strings.Repeat("{", 1100) + strings.Repeat("}", 1100), line: 1,
+			reason: "nests more than 1000 levels deep"},
+		{name: "functions nested too deep", code: "const f = " + strings.Repeat("() => ", 1100) + "1;", line: 1,
+			reason: "nests more than 1000 levels deep"},
+		{name: "with", code: "with ({}) { x = 1; }", line: 1, col: 1, reason: "with statements are not supported"},
+		{name: "object rest in a parameter", code: "function f(a, {b, ...r}) {}", line: 1, col: 15, reason: "object rest"},
+		{name: "object rest in an arrow parameter", code: "const f = ({...r}) => r;", line: 1, col: 12, reason: "object rest"},
+		{name: "object rest with a default parameter", code: "function f({...r} = {}) {}", line: 1, reason: "object rest"},
+		{name: "object rest in a loop", code: "for (const {...r} of []) {}", line: 1, reason: "object rest"},
+		{name: "object rest in a loop assignment", code: "let r; for ({...r} of []) {}", line: 1, reason: "object rest"},
+		{name: "object rest in catch", code: "try {} catch ({...r}) {}", line: 1, reason: "object rest"},
+		{name: "nested object rest", code: "const {a: {...r}} = {a: {}};", line: 1, col: 11, reason: "object rest"},
+		{name: "object rest in an array pattern", code: "const [{...r}] = [{}];", line: 1, reason: "object rest"},
+		{name: "nested object rest in an assignment", code: "let r; ({a: {...r}} = {a: {}});", line: 1, reason: "object rest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Compile(Script{ID: "c", Name: "broken", Kind: tc.kind, Code: tc.code})
@@ -581,6 +623,10 @@ func TestCompile(t *testing.T) {
 	p, err := Compile(Script{ID: "id-1", Name: "ok", Kind: KindHook, Code: "module.exports = function () {};"})
 	if err != nil || p.ID() != "id-1" || p.Name() != "ok" || p.Kind() != KindHook {
 		t.Fatalf("Compile = %v, %v", p, err)
+	}
+	// Nesting well within the limit compiles.
+	if _, err := Compile(Script{ID: "n", Code: "x = 1" + strings.Repeat("+1", 900) + ";" + strings.Repeat("{", 900) + strings.Repeat("}", 900)}); err != nil {
+		t.Fatalf("nesting within the limit: %v", err)
 	}
 	// A source map comment must not make the parser read a file.
 	if _, err := Compile(Script{ID: "m", Code: "//# sourceMappingURL=/etc/passwd\n"}); err != nil {

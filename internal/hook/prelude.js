@@ -425,8 +425,33 @@
 		}
 		return callWith(orig, s, n, fill);
 	}
+	// isGlobal tells whether a search value is a global regular expression.
+	function isGlobal(searchValue) {
+		if (!isObject(searchValue)) {
+			return false;
+		}
+		const flags = searchValue.flags;
+		return flags !== undefined && flags !== null && S(flags).indexOf('g') >= 0;
+	}
+	// checkMatches bounds the matches a global search of s can find: the
+	// built-ins collect them all (about 250 bytes each) before anything else
+	// runs. It returns the bound.
+	function checkMatches(s, searchValue) {
+		let n = s.length + 1;
+		if (typeof searchValue === 'string' && searchValue.length > 0) {
+			n = mathFloor(s.length / searchValue.length) + 1;
+		}
+		if (n > MAX_LENGTH) {
+			throw new RangeErr('Too many matches: a global search of a string longer than ' + MAX_LENGTH +
+				' characters is not supported in ' + PRODUCT);
+		}
+		return n;
+	}
 	function replacement(s, searchValue, replaceValue, all) {
 		if (typeof replaceValue === 'function') {
+			if (all || isGlobal(searchValue)) {
+				checkMatches(s, searchValue);
+			}
 			let total = s.length;
 			return function () {
 				const r = S(reflectApply(replaceValue, undefined, arguments));
@@ -437,13 +462,9 @@
 				return r;
 			};
 		}
+		const global = all || isGlobal(searchValue);
+		const matches = global ? checkMatches(s, searchValue) : 1;
 		const r = S(replaceValue);
-		let global = all;
-		if (!global && isObject(searchValue)) {
-			const flags = searchValue.flags;
-			global = flags !== undefined && flags !== null && S(flags).indexOf('g') >= 0;
-		}
-		const matches = global ? s.length + 1 : 1;
 		// $& and $n expand to (parts of) the match, which sum to at most
 		// s.length over all matches; $` and $' expand to a prefix or
 		// suffix for every match.
@@ -531,7 +552,7 @@
 			return callWith(origReplaceAll, s, searchValue, replacement(s, searchValue, replaceValue, true));
 		},
 		split(separator, limit) {
-			if (this === undefined || this === null || limit !== undefined) {
+			if (this === undefined || this === null) {
 				return reflectApply(origSplit, this, [separator, limit]);
 			}
 			const s = S(this);
@@ -539,15 +560,24 @@
 			if (typeof separator === 'string' && separator.length > 0) {
 				estimate = s.length / separator.length + 1;
 			}
+			if (limit !== undefined) {
+				estimate = mathMin(estimate, +limit >>> 0);
+			}
 			if (estimate > MAX_LENGTH) {
 				throw arrayTooLong();
 			}
-			return callWith(origSplit, s, separator);
+			return callWith(origSplit, s, separator, limit);
 		},
 		match(regexp) {
+			if (this !== undefined && this !== null && isGlobal(regexp)) {
+				checkMatches(S(this), regexp);
+			}
 			return callWith(origMatch, this, patternArg(regexp, symMatch));
 		},
 		matchAll(regexp) {
+			if (this !== undefined && this !== null && regexp !== undefined && regexp !== null) {
+				checkMatches(S(this), typeof regexp === 'string' ? '' : regexp);
+			}
 			return callWith(origMatchAll, this, patternArg(regexp, symMatchAll));
 		},
 		search(regexp) {
@@ -557,6 +587,90 @@
 	for (const key of getOwnPropertyNames(stringGuards)) {
 		replace(SP, key, stringGuards[key]);
 	}
+	// Every other method that scans its receiver or a string argument
+	// (toUpperCase, normalize, localeCompare, indexOf, trim, …) refuses
+	// strings longer than MAX_STRING: goja builds strings with + without a
+	// limit, and one such call on a string of tens of millions of
+	// characters runs for a second or more. The receiver is converted once,
+	// as the built-in would.
+	// The methods left out take constant time, or time and memory
+	// proportional to their result or to a prefix (slice, startsWith).
+	const constantTime = {
+		constructor: 1, toString: 1, valueOf: 1, at: 1, charAt: 1, charCodeAt: 1, codePointAt: 1,
+		slice: 1, substring: 1, substr: 1, startsWith: 1, endsWith: 1,
+	};
+	function checkString(v) {
+		if (typeof v === 'string' && v.length > MAX_STRING) {
+			throw stringTooLong();
+		}
+	}
+	function guardStringMethod(key) {
+		const orig = SP[key];
+		replace(SP, key, ({
+			m(...args) {
+				if (this === undefined || this === null) {
+					return reflectApply(orig, this, args);
+				}
+				const s = S(this);
+				checkString(s);
+				for (let i = 0; i < args.length; i++) {
+					checkString(args[i]);
+				}
+				return reflectApply(orig, s, args);
+			},
+		}).m);
+	}
+	for (const key of getOwnPropertyNames(SP)) {
+		if (constantTime[key] === 1 || stringGuards[key] !== undefined || typeof SP[key] !== 'function') {
+			continue;
+		}
+		guardStringMethod(key);
+	}
+	for (const key of ['encodeURI', 'encodeURIComponent', 'decodeURI', 'decodeURIComponent', 'escape', 'unescape']) {
+		if (typeof G[key] !== 'function') {
+			continue;
+		}
+		const orig = G[key];
+		replace(G, key, ({
+			m(v) {
+				const str = S(v);
+				checkString(str);
+				return callWith(orig, undefined, str);
+			},
+		}).m);
+	}
+
+	// --- Regular expressions called directly ---
+	// The RegExp methods the String methods above call can be called
+	// directly too (re[Symbol.replace](s, x), re.exec(s)).
+	const RP = RegExpCtor.prototype;
+	// all is true for the methods that find every match of a global
+	// regular expression, and 'always' for split, which finds every match.
+	function guardRegExpMethod(key, all) {
+		const orig = RP[key];
+		const m = ({
+			m(str, ...rest) {
+				const s = S(str);
+				checkString(s);
+				if (all === 'always' || (all && isGlobal(this))) {
+					checkMatches(s, this);
+				}
+				return reflectApply(orig, this, [s, ...rest]);
+			},
+		}).m;
+		defineProperty(m, 'name', { value: orig.name, configurable: true });
+		defineProperty(m, 'length', { value: orig.length, configurable: true });
+		defineProperty(RP, key, { value: m, writable: true, enumerable: false, configurable: true });
+	}
+	// exec stays as it is: goja runs every regular expression method on a
+	// fast path only while RegExp.prototype.exec is the original (a
+	// wrapped exec made a global replace of 32 Ki matches 17 times slower).
+	guardRegExpMethod('test', false);
+	guardRegExpMethod(symSearch, false);
+	guardRegExpMethod(symMatch, true);
+	guardRegExpMethod(symMatchAll, true);
+	guardRegExpMethod(Symbol.replace, true);
+	guardRegExpMethod(Symbol.split, 'always');
 	const stringIterator = ({
 		[symIterator]() {
 			if (this !== undefined && this !== null && S(this).length > MAX_LENGTH) {
@@ -585,6 +699,117 @@
 			return reflectApply(origRaw, this, [template, ...subs]);
 		},
 	}).raw);
+
+	// --- Enumerating an object's properties ---
+	// A string or a typed array has a property per element that takes no
+	// memory until a built-in enumerates it; Object.entries of a string of
+	// 16 Mi characters allocated about 13 GB in one call. ownCount returns
+	// how many properties a built-in would enumerate when that can be told
+	// without enumerating (a string's or an array-like's own length), and
+	// otherwise -1.
+	const nativeKeys = O.keys;
+	function ownCount(o) {
+		if (typeof o === 'string') {
+			return o.length;
+		}
+		if (!isObject(o)) {
+			return 0;
+		}
+		const d = getOwnPropertyDescriptor(o, 'length');
+		if (d !== undefined && typeof d.value === 'number') {
+			return d.value;
+		}
+		if (isView(o)) {
+			return 0; // bounded by MAX_BYTES
+		}
+		return -1;
+	}
+	// checkOwn refuses an object with more than MAX_LENGTH own properties.
+	// With costly set, built-ins that allocate much more per property than
+	// the object holds (entries, descriptors, copies) first count the
+	// properties of an ordinary object, which costs what Object.keys does.
+	function checkOwn(o, costly) {
+		let n = ownCount(o);
+		if (n < 0 && costly) {
+			n = getOwnPropertyNames(o).length;
+		}
+		if (n > MAX_LENGTH) {
+			throw new RangeErr('Invalid array length: more than ' + MAX_LENGTH + ' properties');
+		}
+	}
+	function guardObjectFunction(obj, key, costly) {
+		const orig = obj[key];
+		if (typeof orig !== 'function') {
+			return;
+		}
+		replace(obj, key, ({
+			m(o, ...rest) {
+				checkOwn(o, costly);
+				return reflectApply(orig, this, [o, ...rest]);
+			},
+		}).m);
+	}
+	for (const key of ['keys', 'getOwnPropertyNames', 'getOwnPropertySymbols']) {
+		guardObjectFunction(O, key, false);
+	}
+	guardObjectFunction(Reflect, 'ownKeys', false);
+	for (const key of ['values', 'entries', 'getOwnPropertyDescriptors', 'freeze', 'seal', 'isFrozen', 'isSealed']) {
+		guardObjectFunction(O, key, true);
+	}
+	const origAssign = O.assign;
+	replace(O, 'assign', ({
+		assign(target, ...sources) {
+			for (let i = 0; i < sources.length; i++) {
+				checkOwn(sources[i], true);
+			}
+			return reflectApply(origAssign, this, [target, ...sources]);
+		},
+	}).assign);
+	const origDefineProperties = O.defineProperties;
+	replace(O, 'defineProperties', ({
+		defineProperties(o, props) {
+			checkOwn(props, true);
+			return callWith(origDefineProperties, this, o, props);
+		},
+	}).defineProperties);
+	// spreadSource checks the value of an object spread ({...v}) or of a
+	// destructuring with an object rest (const {a, ...rest} = v): Compile
+	// rewrites both to pass the value through it.
+	function spreadSource(v) {
+		checkOwn(v, true);
+		return v;
+	}
+
+	// Maps and sets: their iterators feed native loops (spreads,
+	// Array.from, new Set(map.keys())).
+	for (const C of [Map, Set]) {
+		const P = C.prototype;
+		const size = getOwnPropertyDescriptor(P, 'size').get;
+		// Set.prototype.keys is values, and [Symbol.iterator] is values
+		// (entries for Map): each original gets one wrapper.
+		const wrapped = [];
+		for (const key of ['entries', 'keys', 'values', symIterator]) {
+			const orig = P[key];
+			let m;
+			for (let i = 0; i < wrapped.length; i++) {
+				if (wrapped[i][0] === orig) {
+					m = wrapped[i][1];
+				}
+			}
+			if (m === undefined) {
+				m = ({
+					m() {
+						if (reflectApply(size, this, []) > MAX_LENGTH) {
+							throw new RangeErr('Invalid array length: more than ' + MAX_LENGTH + ' entries');
+						}
+						return callWith(orig, this);
+					},
+				}).m;
+				wrapped[wrapped.length] = [orig, m];
+			}
+			replace(P, key, m);
+		}
+	}
 
 	// --- JSON ---
 	// The replacer sees every value the built-in serialises, after toJSON,
@@ -636,8 +861,10 @@
 					if (path.length > MAX_DEPTH) {
 						throw new RangeErr('JSON.stringify: nesting deeper than ' + MAX_DEPTH);
 					}
+				} else if (typeof v === 'number') {
+					total += S(v).length;
 				} else {
-					total += 24;
+					total += 5; // true, false, null
 				}
 				if (total > MAX_STRING) {
 					throw stringTooLong();
@@ -651,8 +878,13 @@
 	replace(JSON, 'parse', ({
 		parse(text, reviver) {
 			const s = S(text);
-			if (host.jsonDepth(s) > MAX_DEPTH) {
+			checkString(s);
+			const shape = host.jsonShape(s);
+			if (shape[0] > MAX_DEPTH) {
 				throw new SyntaxErr('JSON.parse: nesting deeper than ' + MAX_DEPTH);
+			}
+			if (shape[1] > MAX_LENGTH) {
+				throw new RangeErr('JSON.parse: more than ' + MAX_LENGTH + ' values');
 			}
 			return callWith(nativeParse, undefined, s, reviver);
 		},
@@ -970,7 +1202,7 @@
 		if (!isObject(token)) {
 			throw new TypeErr('the access token passed to the callback must be an object');
 		}
-		const keys = O.keys(token);
+		const keys = nativeKeys(token);
 		for (let i = 0; i < keys.length; i++) {
 			const k = keys[i];
 			if (k.slice(0, 7) !== 'http://' && k.slice(0, 8) !== 'https://') {
@@ -1020,6 +1252,7 @@
 	return {
 		freeze,
 		stringify,
+		spreadSource,
 		describe,
 		runAction,
 		runHook,

@@ -182,6 +182,30 @@ func TestGuardsKeepBehaviour(t *testing.T) {
 		`typeof Function`,
 		`(function () {}).constructor === Function`,
 		`Object.getPrototypeOf(function* () {}) !== Function.prototype`,
+		// objects, maps and sets
+		`[Object.keys('ab'), Object.values({ a: 1, b: [2] }), Object.entries('ab'), Object.getOwnPropertyNames('ab')]`,
+		`Object.keys([1, , 3]).concat(Reflect.ownKeys({ a: 1, [Symbol.iterator]: 2 }).length)`,
+		`Object.assign({ a: 1 }, null, 'xy', { b: 2 }, undefined)`,
+		`(() => { const o = Object.freeze({ a: 1 }); return [Object.isFrozen(o), Object.isSealed(Object.seal({})), Object.isFrozen(1)]; })()`,
+		`Object.keys(Object.getOwnPropertyDescriptors({ get a() { return 1; }, b: 2 }))`,
+		`Object.defineProperties({}, { a: { value: 1, enumerable: true } })`,
+		`(() => { class L { get length() { return 5; } } return Object.keys(new L()).length; })()`,
+		`Object.keys({ length: 3, 0: 'a' })`,
+		`[...new Map([[1, 'a'], [2, 'b']])].concat([...new Set('aab')], Array.from(new Map([[3, 4]]).keys()))`,
+		`[Set.prototype.keys === Set.prototype.values, Set.prototype[Symbol.iterator] === Set.prototype.values, Map.prototype[Symbol.iterator] === Map.prototype.entries, Map.prototype.entries.name, Set.prototype.values.length]`,
+		`(() => { try { Map.prototype.keys.call({}); } catch (e) { return e.name; } })()`,
+		// strings and regular expressions
+		`['AbC'.toLowerCase(), ' a '.trim(), 'abc'.localeCompare('abd'), 'abc'.indexOf('c'), 'abc'.includes('b', 1), 'é'.normalize('NFD').length]`,
+		`['a-b-c'.split('-', 2), 'abc'.split(''), 'a1b2'.split(/\d/), 'abc'.split()]`,
+		`[encodeURIComponent('a b&'), decodeURIComponent('%41'), escape('ä'), encodeURI('/a b')]`,
+		`['aaa'.match(/a/g), [...'aba'.matchAll(/a/g)].map((m) => m.index), 'aXa'.replace(/a/g, (m) => m.toUpperCase()), 'aa'.replaceAll('a', '$&$&')]`,
+		`[/a/g[Symbol.replace]('aa', 'b'), /b/[Symbol.search]('ab'), /,/[Symbol.split]('a,b'), /a/.exec('ba').index, /a/y.test('ba')]`,
+		// goja's fast path for regular expressions needs the original exec.
+		`String(RegExp.prototype.exec)`,
+		`String.prototype.toUpperCase.call({ toString() { return 'obj'; } })`,
+		`(() => { try { String.prototype.trim.call(null); } catch (e) { return e.name; } })()`,
+		`[''.padEnd.name, ''.toLowerCase.name, ''.localeCompare.length, ''.indexOf.length]`,
+		`JSON.parse('{"a":[1,2,{"b":"c,:"}]}')`,
 	}
 	for _, expr := range exprs {
 		if got, want := evalGuarded(t, expr), evalPlain(t, expr); got != want {
@@ -234,10 +258,63 @@ func TestGuardsRefuse(t *testing.T) {
 		{`(async function () {}).constructor('return 1')`, "threw Error"},
 		{`(function* () {}).constructor('yield 1')`, "threw Error"},
 		{`typeof new DataView(new ArrayBuffer(8)).getBigInt64`, `"undefined"`},
+		// Enumerations: the limit is 2^15 properties.
+		{`Object.keys('x'.repeat(2 ** 15)).length`, `32768`},
+		{`Object.keys('x'.repeat(2 ** 15 + 1))`, "threw RangeError"},
+		{`Object.keys('x'.repeat(2 ** 24 - 1))`, "threw RangeError"},
+		{`Object.entries('x'.repeat(2 ** 15 + 1))`, "threw RangeError"},
+		{`Object.values(Object('x'.repeat(2 ** 15 + 1)))`, "threw RangeError"},
+		{`Object.getOwnPropertyNames(Object('x'.repeat(2 ** 15 + 1)))`, "threw RangeError"},
+		{`Object.getOwnPropertyDescriptors('x'.repeat(2 ** 15 + 1))`, "threw RangeError"},
+		{`Reflect.ownKeys(Object('x'.repeat(2 ** 15 + 1)))`, "threw RangeError"},
+		{`Object.assign({}, 'x'.repeat(2 ** 15 + 1))`, "threw RangeError"},
+		{`Object.assign({}, {}, Array(2 ** 15 + 1))`, "threw RangeError"},
+		{`Object.freeze(Object('x'.repeat(2 ** 15 + 1)))`, "threw RangeError"},
+		{`Object.defineProperties({}, 'x'.repeat(2 ** 15 + 1))`, "threw RangeError"},
+		{`(() => { const a = []; a[2 ** 20] = 1; return Object.entries(a); })()`, "threw RangeError"},
+		// An ordinary object is counted before the costly enumerations
+		// only: Object.keys allocates about what the object holds.
+		{`(() => { const o = {}; for (let i = 0; i <= 2 ** 15; i++) o['k' + i] = i; return Object.keys(o).length; })()`, `32769`},
+		{`(() => { const o = {}; for (let i = 0; i <= 2 ** 15; i++) o['k' + i] = i; return Object.entries(o); })()`, "threw RangeError"},
+		{`(() => { const o = {}; for (let i = 0; i <= 2 ** 15; i++) o['k' + i] = i; return Object.assign({}, o); })()`, "threw RangeError"},
+		{`(() => { const m = new Map(); for (let i = 0; i <= 2 ** 15; i++) m.set(i, i); return [...m]; })()`, "threw RangeError"},
+		{`(() => { const m = new Set(); for (let i = 0; i <= 2 ** 15; i++) m.add(i); return Array.from(m.values()); })()`, "threw RangeError"},
+		{`(() => { const m = new Set(); for (let i = 0; i < 2 ** 15; i++) m.add(i); return [...m].length; })()`, `32768`},
+		{`new Uint8Array(2 ** 15 + 1)`, "threw RangeError"},
+		{`new Uint8Array(new ArrayBuffer(2 ** 16))`, "threw RangeError"},
+		// Strings beyond 2^20 code units, built with +, reach no built-in.
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return [s.length, s.toUpperCase()]; })()`, "threw RangeError"},
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return s.localeCompare(s); })()`, "threw RangeError"},
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return 'x'.indexOf(s); })()`, "threw RangeError"},
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return encodeURIComponent(s); })()`, "threw RangeError"},
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return /y/.test(s); })()`, "threw RangeError"},
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return JSON.parse(s); })()`, "threw RangeError"},
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return s.trim(); })()`, "threw RangeError"},
+		// Slices take time and memory in proportion to their result.
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return s.slice(1).length; })()`, `2097151`},
+		{`(() => { let s = 'x'; while (s.length <= 2 ** 20) s += s; return s.charCodeAt(5) + s.length; })()`, `2097272`},
+		// Global searches collect every match first.
+		{`'x'.repeat(2 ** 15 - 1).replace(/x/g, 'y').length`, `32767`},
+		{`'x'.repeat(2 ** 15 + 1).replace(/x/g, 'y')`, "threw RangeError"},
+		{`'x'.repeat(2 ** 15 + 1).replace(/x/g, () => 'y')`, "threw RangeError"},
+		{`'x'.repeat(2 ** 15 + 1).replace(/x/, 'y').length`, `32769`},
+		{`'x'.repeat(2 ** 15 + 1).replaceAll('x', 'y')`, "threw RangeError"},
+		{`'xx'.repeat(2 ** 15 - 1).replaceAll('xx', 'y').length`, `32767`},
+		{`'x'.repeat(2 ** 15 + 1).match(/x/g)`, "threw RangeError"},
+		{`'x'.repeat(2 ** 15 + 1).matchAll(/x/g)`, "threw RangeError"},
+		{`/x/g[Symbol.replace]('x'.repeat(2 ** 15 + 1), 'y')`, "threw RangeError"},
+		{`/x/g[Symbol.match]('x'.repeat(2 ** 15 + 1))`, "threw RangeError"},
+		{`/x/[Symbol.split]('x'.repeat(2 ** 15 + 1))`, "threw RangeError"},
+		{`'x'.repeat(2 ** 15 + 1).split('', 2 ** 20)`, "threw RangeError"},
+		{`'x'.repeat(2 ** 15 + 1).split('', 3)`, `["x","x","x"]`},
+		{`JSON.stringify(Array.from({ length: 2 ** 15 }, (_, i) => i * 1.5)).length`, `221969`},
+		{`JSON.stringify(Array(2 ** 15).fill('x'.repeat(40)))`, "threw RangeError"},
+		{`JSON.parse('[' + '1,'.repeat(2 ** 15) + '1]')`, "threw RangeError"},
+		{`JSON.parse('[' + '1,'.repeat(2 ** 15 - 2) + '1]').length`, `32767`},
 	} {
 		start := time.Now()
 		if got := evalGuarded(t, tc.expr); got != tc.want {
-			t.Errorf("%s: got %s, want %s", tc.expr, got, tc.want)
+			t.Errorf("%s: got %.200s, want %s", tc.expr, got, tc.want)
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%s took %v", tc.expr, d)
@@ -245,19 +322,20 @@ func TestGuardsRefuse(t *testing.T) {
 	}
 }
 
-func TestJSONDepth(t *testing.T) {
+func TestJSONShape(t *testing.T) {
 	v := &vm{rt: goja.New()}
-	for in, want := range map[string]int64{
-		``:                        0,
-		`1`:                       0,
-		`[]`:                      1,
-		`{"a":[{"b":[]}]}`:        4,
-		`["[[[[", {"x": "\"[["}]`: 2,
-		strings.Repeat("[", 5) + strings.Repeat("]", 5): 5,
+	for in, want := range map[string][2]int64{
+		``:                          {0, 1},
+		`1`:                         {0, 1},
+		`[]`:                        {1, 2},
+		`[1,2,3]`:                   {1, 4},
+		`{"a":[{"b":[]}]}`:          {4, 7},
+		`["[[[[", {"x": "\"[[,:"}]`: {2, 5},
+		strings.Repeat("[", 5) + strings.Repeat("]", 5): {5, 6},
 	} {
-		got := v.hostJSONDepth(goja.FunctionCall{Arguments: []goja.Value{v.rt.ToValue(in)}}).ToInteger()
-		if got != want {
-			t.Errorf("depth of %s = %d, want %d", in, got, want)
+		got := v.hostJSONShape(goja.FunctionCall{Arguments: []goja.Value{v.rt.ToValue(in)}}).Export().([]any)
+		if got[0].(int64) != want[0] || got[1].(int64) != want[1] {
+			t.Errorf("shape of %s = %v, want %v", in, got, want)
 		}
 	}
 }

@@ -43,7 +43,7 @@ func TestSandbox(t *testing.T) {
 		{name: "eval", code: act(`eval('1');`), reason: "ReferenceError: eval is not defined"},
 		{name: "Function constructor", code: act(`(() => {}).constructor('return this')();`), reason: "code generation from strings is not available"},
 		{name: "BigInt", code: act(`BigInt(2) ** BigInt(1e12);`), reason: "ReferenceError"},
-		{name: "thrown error", code: act(`throw new Error('boom');`), reason: "rejected: Error: boom\n\tat test-action:2:7"},
+		{name: "thrown error", code: act(`throw new Error('boom');`), reason: "rejected: Error: boom\n\tat action.js:2:7"},
 		{name: "thrown string", code: act(`throw 'plain';`), reason: "rejected: plain"},
 		{name: "thrown at module level", code: `throw new Error('early');`, reason: "uncaught Error: early"},
 		{name: "rejected promise", code: act(`await Promise.reject(new Error('nope'));`), reason: "rejected: Error: nope"},
@@ -161,37 +161,54 @@ func TestContextCancel(t *testing.T) {
 // past the deadline: Run must return anyway, and the Program is refused
 // while two such executions are still running.
 func TestStuckInBuiltin(t *testing.T) {
-	const timeout = 100 * time.Millisecond
+	// Long enough for the script to reach indexOf under -race (0.2 s), short
+	// enough that indexOf (1.6 s) outlasts it and the grace.
+	const timeout = 400 * time.Millisecond
 	rt := New(Options{Timeout: timeout})
-	// A backtracking regular expression runs until regexp2 gives up, 100 ms
-	// later, and Map.prototype.forEach (which the prelude does not wrap)
-	// calls the bound native test 15 times without running any JavaScript
-	// in between: goja cannot interrupt it for 1.5 s.
+	// indexOf compares a string of 2 Mi characters with 32 Ki others of
+	// the same length that differ only at the end: every comparison reads
+	// the whole string, in one native call of seconds that the guards allow
+	// (each input is within its limit; only their product is large) and
+	// goja cannot interrupt.
 	p := action(t, `exports.onExecuteCredentialsExchange = async () => {
-		const re = /(?=a)(a+)+$/;
-		const m = new Map();
-		for (let i = 0; i < 15; i++) m.set(i, 'a'.repeat(40) + '!');
-		m.forEach(re.test.bind(re));
+		const s = 'x'.repeat(2 ** 20) + 'x'.repeat(2 ** 20);
+		const a = Array(2 ** 15).fill(s);
+		a.indexOf(s.slice(1) + 'y');
 	};`)
-	// On a loaded machine the deadline may come before the script reaches
-	// forEach; then the interrupt works and the Run is simply timed out.
-	abandoned := 0
-	for attempt := 0; abandoned < maxStuck && attempt < 10; attempt++ {
+	// maxStuck executions run at once, so that all are stuck together. On a
+	// loaded machine the deadline may come before a script reaches
+	// indexOf; then the interrupt works, the Run is simply timed out, and
+	// the round is tried again.
+	for attempt := 0; ; attempt++ {
+		if attempt == 5 {
+			t.Fatalf("fewer than %d executions had to be abandoned together", maxStuck)
+		}
+		errs := make([]error, maxStuck)
+		var wg sync.WaitGroup
 		start := time.Now()
-		_, err := rt.Run(t.Context(), []*Program{p}, testEvent())
-		var ee *ExecError
-		if !errors.As(err, &ee) || !errors.Is(err, ErrTimeout) {
-			t.Fatalf("err = %v, want a timeout", err)
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = rt.Run(t.Context(), []*Program{p}, testEvent()) })
 		}
-		if strings.Contains(ee.Reason, "abandoned") {
-			abandoned++
-		}
+		wg.Wait()
 		if d := time.Since(start); d > timeout+stuckGrace+5*time.Second {
 			t.Errorf("took %v", d)
 		}
-	}
-	if abandoned < maxStuck {
-		t.Fatalf("only %d executions had to be abandoned", abandoned)
+		abandoned := 0
+		for _, err := range errs {
+			var ee *ExecError
+			if !errors.As(err, &ee) || !errors.Is(err, ErrTimeout) {
+				t.Fatalf("err = %v, want a timeout", err)
+			}
+			if strings.Contains(ee.Reason, "abandoned") {
+				abandoned++
+			}
+		}
+		if abandoned == maxStuck {
+			break
+		}
+		for p.stuck.Load() > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	if _, err := rt.Run(t.Context(), []*Program{p}, testEvent()); !errors.Is(err, ErrQuarantined) {
 		t.Fatalf("err = %v, want ErrQuarantined", err)

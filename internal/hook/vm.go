@@ -19,9 +19,16 @@ import (
 
 // Limits the prelude enforces on built-ins, and other per-execution limits.
 const (
-	maxStringLen   = 1 << 24 // UTF-16 code units in one string a guarded built-in builds
-	maxArrayLen    = 1 << 20 // length of an array-like a guarded built-in walks
-	maxBufferBytes = 4 << 20 // bytes of one ArrayBuffer or typed array
+	// One native call of goja allocates up to about 1 KB per element it
+	// walks (Object.entries, object spreads, iterators) and cannot be
+	// interrupted, so the guards keep what one call walks to maxArrayLen
+	// elements: measured at that limit, the costliest calls
+	// (Object.getOwnPropertyDescriptors, an object rest) allocate 33-36 MB
+	// in 70-100 ms. Strings are bounded for the built-ins that build or
+	// scan them.
+	maxStringLen   = 1 << 20 // UTF-16 code units in one string a guarded built-in builds or scans
+	maxArrayLen    = 1 << 15 // elements, properties or matches one guarded built-in walks
+	maxBufferBytes = 1 << 15 // bytes of one ArrayBuffer or typed array
 	maxJSONDepth   = 1000
 	maxPatternLen  = 32 << 10
 	maxCallStack   = 4096
@@ -31,6 +38,14 @@ const (
 	maxDenyReason  = 1024 // characters kept of a denial's reason
 	maxScopes      = 10000
 	maxReason      = 2000 // bytes of an ExecError reason built from a script value
+	// Custom claims of one token, across the chain: at most maxClaims
+	// claims whose names and values take at most maxClaimsBytes of JSON
+	// together (a bearer token travels in an HTTP header, which proxies
+	// and servers commonly cap at 8 to 16 KiB), and names of at most
+	// maxClaimName bytes.
+	maxClaims      = 100
+	maxClaimsBytes = 16 << 10
+	maxClaimName   = 256
 	regexpTimeout  = 100 * time.Millisecond
 )
 
@@ -65,8 +80,11 @@ type vm struct {
 	runHookF   goja.Callable
 	hookResF   goja.Callable
 	rangeError *goja.Object
-	filename   goja.Value
-	dirname    goja.Value
+	// spreadSource is the prelude's guard that Compile makes object spreads
+	// and rests call (spreadGuard).
+	spreadSource goja.Value
+	filename     goja.Value
+	dirname      goja.Value
 
 	// interrupted is set once rt.Interrupt has been called; such a runtime
 	// is not reused.
@@ -106,18 +124,66 @@ type run struct {
 
 // chainState is what the programs of one Run accumulate.
 type chainState struct {
-	ev           *Event
-	claims       map[string]any
+	ev     *Event
+	claims map[string]any
+	// claimSize holds the JSON size of each claim (claimSize), and
+	// claimsBytes their sum.
+	claimSize    map[string]int
+	claimsBytes  int
 	scope        []string
 	scopeOwned   bool // scope is a copy this chain may modify
 	scopeChanged bool
 }
 
-func (st *chainState) setClaim(name string, value any) {
+// setClaim sets (or, when value is noClaim, removes) a custom claim, and
+// fails when the claims would go beyond maxClaims or maxClaimsBytes.
+func (st *chainState) setClaim(name string, value any) *ExecError {
+	if value == noClaim {
+		if _, ok := st.claims[name]; ok {
+			st.claimsBytes -= st.claimSize[name]
+			delete(st.claims, name)
+			delete(st.claimSize, name)
+		}
+		return nil
+	}
+	if len(name) > maxClaimName {
+		return &ExecError{Err: ErrClaimLimit,
+			Reason: fmt.Sprintf("the claim name is %d bytes, more than the %d allowed", len(name), maxClaimName)}
+	}
+	size, err := claimSize(name, value)
+	if err != nil {
+		return &ExecError{Reason: err.Error()}
+	}
+	old, replacing := st.claimSize[name]
+	if !replacing && len(st.claims) >= maxClaims {
+		return &ExecError{Err: ErrClaimLimit, Reason: fmt.Sprintf("more than %d custom claims", maxClaims)}
+	}
+	if total := st.claimsBytes - old + size; total > maxClaimsBytes {
+		return &ExecError{Err: ErrClaimLimit, Reason: fmt.Sprintf(
+			"the custom claims would take %d bytes of JSON, more than the %d allowed", total, maxClaimsBytes)}
+	}
 	if st.claims == nil {
 		st.claims = make(map[string]any)
+		st.claimSize = make(map[string]int)
 	}
 	st.claims[name] = value
+	st.claimSize[name] = size
+	st.claimsBytes += size - old
+	return nil
+}
+
+// claimSize is the number of bytes name and value add to the token's JSON
+// payload, encoded as the token endpoint encodes them ("name":value,).
+func claimSize(name string, value any) (int, error) {
+	n, err := json.Marshal(name)
+	if err != nil {
+		return 0, err
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return 0, err
+	}
+	return len(n) + len(v) + 2, nil
 }
 
 // snapshot returns the scope and claims as they are now; later changes
@@ -161,7 +227,7 @@ func newVM(p *Program) (*vm, error) {
 	host := rt.NewObject()
 	limits := rt.NewObject()
 	for name, fn := range map[string]func(goja.FunctionCall) goja.Value{
-		"jsonDepth":   v.hostJSONDepth,
+		"jsonShape":   v.hostJSONShape,
 		"enabled":     v.hostEnabled,
 		"log":         v.hostLog,
 		"uncaught":    v.hostUncaught,
@@ -217,6 +283,7 @@ func newVM(p *Program) (*vm, error) {
 		}
 	}
 	v.rangeError = out.Get("RangeError").ToObject(rt)
+	v.spreadSource = out.Get("spreadSource")
 	v.base = rt.GlobalObject()
 	v.filename = rt.ToValue("/" + p.name + ".js")
 	v.dirname = rt.ToValue("/")
@@ -292,7 +359,13 @@ func (v *vm) interrupt(cause *ExecError) {
 // frozen one, so that globals it creates disappear with it.
 func (v *vm) begin(r *run) {
 	v.cur = r
-	v.rt.SetGlobalObject(v.rt.CreateObject(v.base))
+	g := v.rt.CreateObject(v.base)
+	if v.prog.spreads {
+		// Not writable or configurable, so that the script cannot shadow
+		// the inherited one.
+		_ = g.DefineDataProperty(spreadGuard, v.spreadSource, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	}
+	v.rt.SetGlobalObject(g)
 }
 
 func (v *vm) end() {
@@ -399,9 +472,13 @@ func (v *vm) runHook(r *run) error {
 			raw, _ := kv[1].(string)
 			var val any
 			if err := json.Unmarshal([]byte(raw), &val); err != nil {
-				return v.finish(r, v.failf("claim %q: %v", name, err))
+				return v.finish(r, v.failf("claim %q: %v", truncate(name, 100), err))
 			}
-			r.st.setClaim(name, val)
+			if e := r.st.setClaim(name, val); e != nil {
+				f := v.failf("claim %q: %s", truncate(name, 100), e.Reason)
+				f.Err = e.Err
+				return v.finish(r, f)
+			}
 		}
 	}
 	scopes, _ := out["scope"].([]any)
@@ -473,8 +550,14 @@ func (v *vm) failf(format string, args ...any) *ExecError {
 // fatalf records a misuse of the api and stops the script: the misuse
 // cannot be caught.
 func (v *vm) fatalf(r *run, format string, args ...any) goja.Value {
+	return v.fatal(r, nil, format, args...)
+}
+
+// fatal is fatalf with a cause for ExecError.Err.
+func (v *vm) fatal(r *run, cause error, format string, args ...any) goja.Value {
 	if r.fatal == nil {
 		r.fatal = v.failf(format, args...)
+		r.fatal.Err = cause
 	}
 	v.interrupt(r.fatal)
 	return goja.Undefined()
@@ -779,26 +862,37 @@ func (v *vm) setCustomClaim(call goja.FunctionCall) goja.Value {
 		return v.fatalf(r, "api.accessToken.setCustomClaim: %q is a reserved claim", name)
 	}
 	val, err := v.claimValue(call.Argument(1))
-	if err != nil {
-		return v.fatalf(r, "api.accessToken.setCustomClaim(%q): %v", name, err)
+	if ee, ok := err.(*ExecError); ok {
+		return v.fatal(r, ee.Err, "api.accessToken.setCustomClaim(%q): %s", truncate(name, 100), ee.Reason)
 	}
-	r.st.setClaim(name, val)
+	if err != nil {
+		return v.fatalf(r, "api.accessToken.setCustomClaim(%q): %v", truncate(name, 100), err)
+	}
+	if e := r.st.setClaim(name, val); e != nil {
+		return v.fatal(r, e.Err, "api.accessToken.setCustomClaim(%q): %s", truncate(name, 100), e.Reason)
+	}
 	return v.api
 }
+
+// noClaim is what claimValue returns for a value that JSON.stringify
+// leaves out of an object (undefined, a function, a symbol, or an object
+// whose toJSON returns one of those): the claim is not set, and a claim of
+// that name set earlier in the chain is removed.
+var noClaim = &struct{ byte }{}
 
 var errNotJSON = errors.New("the value is not JSON-serialisable")
 
 // claimValue converts a claim value to what encoding/json would decode
-// from its JSON form.
+// from its JSON.stringify form, or to noClaim.
 func (v *vm) claimValue(val goja.Value) (any, error) {
 	if val == nil || goja.IsUndefined(val) {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	if goja.IsNull(val) {
 		return nil, nil
 	}
 	if _, isSym := val.(*goja.Symbol); isSym {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	if _, isObj := val.(*goja.Object); !isObj {
 		switch x := val.Export().(type) {
@@ -817,7 +911,7 @@ func (v *vm) claimValue(val goja.Value) (any, error) {
 		return nil, errNotJSON
 	}
 	if _, isFn := goja.AssertFunction(val); isFn {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	s, err := v.stringify(goja.Undefined(), val)
 	if err != nil {
@@ -826,12 +920,17 @@ func (v *vm) claimValue(val goja.Value) (any, error) {
 		}
 		var ex *goja.Exception
 		if errors.As(err, &ex) {
+			if o, ok := ex.Value().(*goja.Object); ok && o.Get("message") != nil && o.Get("message").String() == "Invalid string length" {
+				// The guarded JSON.stringify stops at maxStringLen.
+				return nil, &ExecError{Err: ErrClaimLimit, Reason: fmt.Sprintf(
+					"the value's JSON is longer than %d characters, more than the %d bytes allowed", maxStringLen, maxClaimsBytes)}
+			}
 			return nil, fmt.Errorf("%w: %s", errNotJSON, truncate(ex.Error(), maxReason))
 		}
 		return nil, err
 	}
 	if goja.IsUndefined(s) {
-		return nil, errNotJSON
+		return noClaim, nil
 	}
 	var out any
 	if err := json.Unmarshal([]byte(s.String()), &out); err != nil {
@@ -1020,12 +1119,14 @@ func (v *vm) hookCallback(call goja.FunctionCall) goja.Value {
 
 // --- host functions for the prelude ---
 
-// hostJSONDepth returns the deepest nesting of arrays and objects in a JSON
-// text, so that JSON.parse can refuse what would overflow goja's recursive
-// parser.
-func (v *vm) hostJSONDepth(call goja.FunctionCall) goja.Value {
+// hostJSONShape returns, for a JSON text, the deepest nesting of arrays
+// and objects (so that JSON.parse can refuse what would overflow goja's
+// recursive parser) and an upper bound on the values and keys JSON.parse
+// would create (so that it can refuse building more than one native call
+// should).
+func (v *vm) hostJSONShape(call goja.FunctionCall) goja.Value {
 	s := call.Argument(0).String()
-	depth, deepest, inString, escaped := 0, 0, false, false
+	depth, deepest, values, inString, escaped := 0, 0, 1, false, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -1042,12 +1143,15 @@ func (v *vm) hostJSONDepth(call goja.FunctionCall) goja.Value {
 			inString = true
 		case c == '[' || c == '{':
 			depth++
+			values++
 			deepest = max(deepest, depth)
 		case c == ']' || c == '}':
 			depth--
+		case c == ',' || c == ':':
+			values++
 		}
 	}
-	return v.rt.ToValue(deepest)
+	return v.rt.NewArray(deepest, values)
 }
 
 func slogLevel(level int64) slog.Level {
@@ -1239,12 +1343,17 @@ func (v *vm) runTimer(r *run) (bool, error) {
 			Reason: fmt.Sprintf("timed out after %v: a pending timer is due after the deadline", r.x.rt.timeout)}
 	}
 	if d := time.Until(t.when); d > 0 {
+		// A script waiting for a timer lets another run.
+		r.x.release()
 		wait := time.NewTimer(d)
 		select {
 		case <-wait.C:
 		case <-r.x.stop:
 			wait.Stop()
 			return false, r.x.stopped()
+		}
+		if err := r.x.acquire(); err != nil {
+			return false, err
 		}
 	}
 	if t.every > 0 {

@@ -1,13 +1,22 @@
 package server_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/credo-dev/credo/internal/hook"
+	"github.com/credo-dev/credo/internal/secret"
+	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/token"
 )
 
@@ -203,6 +212,163 @@ clientGrants:
 			}
 		})
 	}
+}
+
+// readmeAction returns the JavaScript of the Action in the README's
+// "Actions and Hooks" section.
+func readmeAction(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "## Actions and Hooks")
+	start := strings.Index(section, "exports.onExecuteCredentialsExchange")
+	end := strings.Index(section, "};")
+	if !ok || start < 0 || end < start {
+		t.Fatal("README.md has no Action example in its Actions and Hooks section")
+	}
+	return section[start : end+2]
+}
+
+// TestREADMEActionExample runs the README's example for a client with the
+// metadata it reads and for one without: JSON leaves an undefined claim
+// out, and so does credo.
+func TestREADMEActionExample(t *testing.T) {
+	code := readmeAction(t)
+	if !strings.Contains(code, "event.client.metadata.tier") {
+		t.Fatalf("the README example changed; update this test: %s", code)
+	}
+	f := newScriptFixture(t, "")
+	f.seed(`
+clients:
+  - {name: Gold, client_id: gold, client_secret: gold-secret-0123456789abcdefghijklmnopqr, client_metadata: {tier: gold}}
+clientGrants:
+  - {client_id: gold, audience: "https://api.exampleco.com/timesheets", scope: []}
+actions:
+  - name: add-tier
+    code: |
+` + "      " + strings.ReplaceAll(code, "\n", "\n      ") + `
+`)
+	for _, tc := range []struct {
+		client, secret string
+		tier           any
+	}{
+		{"gold", "gold-secret-0123456789abcdefghijklmnopqr", "gold"},
+		{"worker", workerSecret, nil}, // no client_metadata
+	} {
+		rec := f.do(formReq(form("grant_type", "client_credentials", "client_id", tc.client, "client_secret", tc.secret, "audience", timesheets)))
+		if rec.Code != 200 {
+			t.Fatalf("%s: status %d: %.200s", tc.client, rec.Code, rec.Body)
+		}
+		_, claims := f.verifyToken(t, decode(t, rec)["access_token"].(string), "")
+		if tier, ok := claims["https://example.com/tier"]; tier != tc.tier || ok != (tc.tier != nil) {
+			t.Errorf("%s: tier claim %v (present %v), want %v", tc.client, tier, ok, tc.tier)
+		}
+	}
+}
+
+// TestActionClaimLimits checks that an Action cannot issue an oversized
+// token: the endpoint answers server_error and logs which limit was hit.
+func TestActionClaimLimits(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	scripts := &token.Scripts{Runtime: hook.New(hook.Options{Timeout: 2 * time.Second, Logger: log}), Log: log, TenantID: "credo-test"}
+	for _, tc := range []struct{ name, code, logged string }{
+		{"too large", `api.accessToken.setCustomClaim("https://x.example/big", "x".repeat(1 << 20));`,
+			"more than the 16384 allowed"},
+		{"too many", `for (let i = 0; i < 1000; i++) api.accessToken.setCustomClaim("https://x.example/" + i, i);`,
+			"more than 100 custom claims"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs.Reset()
+			f := newFixtureWith(t, filepath.Join(t.TempDir(), "a.db"), scripts)
+			f.seed(baseSeed + `
+actions:
+  - name: oversized
+    code: |
+      exports.onExecuteCredentialsExchange = async (event, api) => { ` + tc.code + ` };
+`)
+			rec := f.do(formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", workerSecret, "audience", timesheets)))
+			if rec.Code != 500 || decode(t, rec)["error"] != "server_error" {
+				t.Fatalf("status %d: %.200s", rec.Code, rec.Body)
+			}
+			if !strings.Contains(logs.String(), tc.logged) {
+				t.Fatalf("the log does not say %q:\n%s", tc.logged, logs.String())
+			}
+		})
+	}
+}
+
+// TestHostileActionUnderConcurrentRequests binds the Action of issue 19,
+// which stalls inside a built-in, and one that builds the large input
+// itself, and sends three token requests at once for each: every request
+// must end as a 500 server_error while the process heap stays far from the
+// gigabytes the unguarded built-ins took. internal/hook's
+// TestHostileBuiltins checks the same for many more built-ins, and that the
+// executions end.
+func TestHostileActionUnderConcurrentRequests(t *testing.T) {
+	for _, tc := range []struct{ name, body string }{
+		{"issue 19", `for (;;) Object.keys('x'.repeat(2 ** 24 - 1));`},
+		{"built with +", `let s = 'x'; while (s.length < 2 ** 22) s += s; for (;;) try { Object.entries(s); } catch (e) {}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scripts := &token.Scripts{Runtime: hook.New(hook.Options{Timeout: 500 * time.Millisecond}), TenantID: "credo-test"}
+			f := newFixtureWith(t, filepath.Join(t.TempDir(), "a.db"), scripts)
+			f.seed(baseSeed + `
+actions:
+  - name: hostile
+    code: |
+      exports.onExecuteCredentialsExchange = async () => { ` + tc.body + ` };
+`)
+			// The fixture's endpoint records events without a lock; these
+			// requests run concurrently, so they go to one that does not.
+			h := server.New(server.Deps{Holder: f.holder, Issuer: testIssuer, Token: &token.Endpoint{
+				Holder: f.holder, Secrets: secret.NewVerifier(time.Minute, nil), Issuer: testIssuer, Extensions: scripts.Run}})
+			runtime.GC()
+			before := heapObjects()
+			var peak atomic.Uint64
+			done := make(chan struct{})
+			go func() {
+				for {
+					if h := heapObjects(); h > peak.Load() {
+						peak.Store(h)
+					}
+					select {
+					case <-done:
+						return
+					case <-time.After(time.Millisecond):
+					}
+				}
+			}()
+			var wg sync.WaitGroup
+			codes := make([]int, 3)
+			for i := range codes {
+				wg.Go(func() {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", workerSecret, "audience", timesheets)))
+					codes[i] = rec.Code
+				})
+			}
+			wg.Wait()
+			close(done)
+			for i, code := range codes {
+				if code != 500 {
+					t.Errorf("request %d: status %d, want 500", i, code)
+				}
+			}
+			if grown := int64(peak.Load()) - int64(before); grown > 256<<20 {
+				t.Errorf("the heap grew by %d MiB", grown>>20)
+			}
+		})
+	}
+}
+
+// heapObjects reads the bytes of live and not yet swept heap objects.
+func heapObjects() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 func TestActionCacheSurvivesAcrossRequests(t *testing.T) {
