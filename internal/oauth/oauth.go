@@ -132,6 +132,12 @@ func NotFound() *Error {
 	return &Error{Status: http.StatusNotFound, Code: "not_found", Description: "Not found"}
 }
 
+// TemporarilyUnavailable is 503 temporarily_unavailable (RFC 6749 §4.1.2.1's
+// code): the server cannot take the request now; the client may retry.
+func TemporarilyUnavailable(desc string) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: desc}
+}
+
 // TooManyRequests is 429 too_many_requests.
 func TooManyRequests(desc string) *Error {
 	return &Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", Description: desc}

@@ -397,3 +397,24 @@ actions:
 		t.Fatal(rec.Code)
 	}
 }
+
+// TestFailedActionIsNamedInTheLog: a denial or a failure names its Action
+// in the feccft event, with the step.
+func TestFailedActionIsNamedInTheLog(t *testing.T) {
+	for _, tc := range []struct{ name, code string }{
+		{"denier", `exports.onExecuteCredentialsExchange = async (event, api) => { api.access.deny("invalid_request", "no"); };`},
+		{"thrower", `exports.onExecuteCredentialsExchange = async () => { throw new Error("boom"); };`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newScriptFixture(t, "\nactions:\n  - name: "+tc.name+"\n    code: |\n      "+tc.code+"\n")
+			rec := f.do(formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", workerSecret, "audience", timesheets)))
+			if rec.Code == 200 || len(f.events) != 1 {
+				t.Fatalf("%d %s, %d events", rec.Code, rec.Body, len(f.events))
+			}
+			d := f.events[0].Details
+			if d["action"] != tc.name || d["step"] != "extensions" {
+				t.Fatalf("details %v", d)
+			}
+		})
+	}
+}

@@ -38,8 +38,10 @@ type Exchange struct {
 	Lifetime     int64
 	// Token is the answer, once minted.
 	Token oauth.Token
-	// Failed names the step that refused the exchange ("" while none did).
-	Failed string
+	// Failed names the step that refused the exchange ("" while none did);
+	// FailedScript the Action or Hook that denied or failed, if one did.
+	Failed       string
+	FailedScript string
 
 	w http.ResponseWriter
 }
@@ -142,6 +144,9 @@ func (e *Endpoint) record(ex *Exchange, oerr *oauth.Error) {
 	} else {
 		ev.Type, ev.Description = "feccft", oerr.Description
 		ev.Details = map[string]any{"error": oerr.Code, "status": oerr.Status, "step": ex.Failed}
+		if ex.FailedScript != "" {
+			ev.Details["action"] = ex.FailedScript
+		}
 	}
 	e.Events(ev)
 }

@@ -132,8 +132,10 @@ func (s *Scripts) Run(ctx context.Context, ex *Exchange) *oauth.Error {
 	}
 	res, err := s.Runtime.Run(ctx, c.progs, ev)
 	var denial *hook.Denial
+	var xe *hook.ExecError
 	switch {
 	case errors.As(err, &denial):
+		ex.FailedScript = denial.Script
 		switch denial.Code {
 		case hook.CodeInvalidScope:
 			return oauth.InvalidScope(denial.Reason)
@@ -142,9 +144,18 @@ func (s *Scripts) Run(ctx context.Context, ex *Exchange) *oauth.Error {
 		default:
 			return oauth.ServerError(denial.Reason)
 		}
-	case err != nil:
+	case errors.As(err, &xe) && errors.Is(err, hook.ErrBusy):
+		ex.FailedScript = xe.Script
 		if s.Log != nil {
-			s.Log.Error("action failed; answering server_error", "err", err, "client_id", ex.Client.ClientID, "audience", ex.API.Identifier)
+			s.Log.Warn("too many executions of an action in progress; answering 503", "action", xe.Script, "client_id", ex.Client.ClientID)
+		}
+		return oauth.TemporarilyUnavailable("Too many token requests are running this tenant's Actions; retry shortly").WithRetryAfter(1)
+	case err != nil:
+		if errors.As(err, &xe) {
+			ex.FailedScript = xe.Script
+		}
+		if s.Log != nil {
+			s.Log.Error("action failed; answering server_error", "err", err, "action", ex.FailedScript, "client_id", ex.Client.ClientID, "audience", ex.API.Identifier)
 		}
 		return oauth.ServerError("")
 	}
