@@ -203,7 +203,7 @@ func TestLocalCLIIsNeverLockedOut(t *testing.T) {
 	a.Close()
 	env := map[string]string{"CREDO_DB": cfg.DB, "CREDO_MASTER_KEY": testMasterKey}
 	for _, g := range cliList(t, env, "grants", "list", "--audience", cfg.Issuer+"api/v2/") {
-		cli(t, env, 0, "grants", "delete", g["id"].(string))
+		cli(t, env, 0, "grants", "delete", g["id"].(string), "--yes")
 	}
 	if l := cliList(t, env, "grants", "list"); len(l) != 0 {
 		t.Fatalf("grants left: %v", l)

@@ -155,11 +155,23 @@ func apisUpdate(ctx context.Context, io IO, args []string) error {
 }
 
 func apisDelete(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "apis delete", "apis delete ID_OR_IDENTIFIER [flags]\n\nDeletes the API and every grant for it.", `apis delete https://api.example.com/invoices --yes`)
+	fs, o := mgmtFlags(io, "apis delete", "apis delete ID_OR_IDENTIFIER [flags]\n\nDeletes the API and every grant for it. Asks first unless --yes.", `apis delete https://api.example.com/invoices --yes`)
+	yes := yesFlag(fs)
 	return withConn(ctx, io, fs, o, args, 1, "ID_OR_IDENTIFIER", func(c *conn, pos []string) error {
-		if err := c.api.ResourceServers.Delete(ctx, pos[0]); err != nil {
+		rs, err := c.api.ResourceServers.Get(ctx, pos[0])
+		if err != nil {
 			return err
 		}
-		return deleted(io, o, "API", pos[0])
+		grants, err := c.api.ClientGrants.All(ctx, client.ClientGrantListOptions{Audience: rs.Identifier})
+		if err != nil {
+			return err
+		}
+		if err := confirmUnless(io, *yes, fmt.Sprintf("Delete API %s (%s) and its %d grant%s?", rs.Identifier, rs.Name, len(grants), plural(len(grants)))); err != nil {
+			return err
+		}
+		if err := c.api.ResourceServers.Delete(ctx, rs.ID); err != nil {
+			return err
+		}
+		return deleted(io, o, "API", rs.Identifier, len(grants))
 	})
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -169,9 +170,9 @@ func clientsCreate(ctx context.Context, io IO, args []string) error {
 }
 
 func clientsGet(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients get", "clients get CLIENT_ID [flags]", `clients get "Billing Worker"`)
-	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
-		a, err := c.api.Clients.Get(ctx, pos[0])
+	fs, o := mgmtFlags(io, "clients get", "clients get CLIENT_ID_OR_NAME [flags]\n\nShows one application, found by its client_id or, failing that, by its name.", `clients get "Billing Worker"`)
+	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID_OR_NAME", func(c *conn, pos []string) error {
+		a, err := findClient(ctx, c, pos[0])
 		if err != nil {
 			return err
 		}
@@ -197,12 +198,24 @@ func clientsUpdate(ctx context.Context, io IO, args []string) error {
 }
 
 func clientsDelete(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "clients delete", "clients delete CLIENT_ID [flags]\n\nDeletes the application and its grants; its next token request fails.", `clients delete CLIENT_ID --yes`)
+	fs, o := mgmtFlags(io, "clients delete", "clients delete CLIENT_ID [flags]\n\nDeletes the application and its grants; its next token request fails. Asks first\nunless --yes.", `clients delete CLIENT_ID --yes`)
+	yes := yesFlag(fs)
 	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
-		if err := c.api.Clients.Delete(ctx, pos[0]); err != nil {
+		a, err := c.api.Clients.Get(ctx, pos[0])
+		if err != nil {
 			return err
 		}
-		return deleted(io, o, "client", pos[0])
+		grants, err := c.api.ClientGrants.All(ctx, client.ClientGrantListOptions{ClientID: a.ClientID})
+		if err != nil {
+			return err
+		}
+		if err := confirmUnless(io, *yes, fmt.Sprintf("Delete application %s (%s) and its %d grant%s?", a.ClientID, a.Name, len(grants), plural(len(grants)))); err != nil {
+			return err
+		}
+		if err := c.api.Clients.Delete(ctx, a.ClientID); err != nil {
+			return err
+		}
+		return deleted(io, o, "client", a.ClientID, len(grants))
 	})
 }
 
@@ -232,4 +245,31 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// findClient finds an application by client_id or, when no client has that
+// id, by name (which must then name exactly one).
+func findClient(ctx context.Context, c *conn, idOrName string) (*client.Application, error) {
+	a, err := c.api.Clients.Get(ctx, idOrName)
+	var ae *client.APIError
+	if err == nil || !errors.As(err, &ae) || ae.StatusCode != 404 {
+		return a, err
+	}
+	all, lerr := c.api.Clients.All(ctx)
+	if lerr != nil {
+		return nil, lerr
+	}
+	var ids []string
+	for i := range all {
+		if all[i].Name == idOrName {
+			a, ids = &all[i], append(ids, all[i].ClientID)
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return nil, fmt.Errorf("no application has the client_id or the name %q", idOrName)
+	case 1:
+		return a, nil
+	}
+	return nil, fmt.Errorf("%d applications are named %q (%s): give a client_id", len(ids), idOrName, strings.Join(ids, ", "))
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -159,10 +161,63 @@ func givenFlags(fs *flagSet) map[string]bool {
 	return set
 }
 
-func deleted(io IO, o *mgmtOpts, what, id string) error {
+// deleted reports a deletion and what went with it (grants: how many).
+func deleted(io IO, o *mgmtOpts, what, id string, grants int) error {
 	if o.output == "json" {
-		return o.show(io, map[string]any{"deleted": id}, nil)
+		v := map[string]any{"deleted": id}
+		if grants >= 0 {
+			v["deleted_grants"] = grants
+		}
+		return o.show(io, v, nil)
 	}
-	fmt.Fprintf(io.Stdout, "Deleted %s %s\n", what, id)
+	also := ""
+	if grants >= 0 {
+		also = fmt.Sprintf(" and its %d grant%s", grants, plural(grants))
+	}
+	fmt.Fprintf(io.Stdout, "Deleted %s %s%s\n", what, id, also)
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// confirm asks a yes/no question on stdin; without an answer (no terminal,
+// end of input) it is no, and the error says how to confirm in a script.
+func confirm(io IO, question string) (bool, error) {
+	if io.Stdin == nil {
+		return false, fmt.Errorf("%s Nothing was changed: add --yes to confirm", question)
+	}
+	fmt.Fprintf(io.Stderr, "%s [y/N] ", question)
+	line, err := bufio.NewReader(io.Stdin).ReadString('\n')
+	answer := strings.ToLower(strings.TrimSpace(line))
+	if err != nil && answer == "" {
+		return false, fmt.Errorf("no answer; nothing was changed: add --yes to confirm")
+	}
+	return answer == "y" || answer == "yes", nil
+}
+
+// yesFlag registers --yes, which skips confirm.
+func yesFlag(fs *flagSet) *bool {
+	var yes bool
+	fs.Bool(&yes, "yes", false, "do it without asking")
+	return &yes
+}
+
+// confirmUnless asks question unless yes; false means do nothing.
+func confirmUnless(io IO, yes bool, question string) error {
+	if yes {
+		return nil
+	}
+	ok, err := confirm(io, question)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("nothing was changed")
+	}
 	return nil
 }

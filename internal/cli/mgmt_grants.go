@@ -54,9 +54,16 @@ func showGrant(io IO, o *mgmtOpts, g *client.ClientGrant) error {
 func grantsList(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "grants list", "grants list [--client CLIENT_ID] [--audience IDENTIFIER] [flags]", `grants list --client CLIENT_ID --audience https://api.example.com/invoices`)
 	var clientID, audience string
-	fs.String(&clientID, "client", "", "only the grants of this client_id")
+	fs.String(&clientID, "client", "", "only the grants of this application (client_id or name)")
 	fs.String(&audience, "audience", "", "only the grants for this API identifier")
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
+		if clientID != "" {
+			a, err := findClient(ctx, c, clientID)
+			if err != nil {
+				return err
+			}
+			clientID = a.ClientID
+		}
 		list, err := c.api.ClientGrants.All(ctx, client.ClientGrantListOptions{ClientID: clientID, Audience: audience})
 		if err != nil {
 			return err
@@ -69,15 +76,22 @@ func grantsCreate(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "grants create", "grants create --client CLIENT_ID --audience IDENTIFIER [--scope a,b | --all-scopes] [flags]", `grants create --client CLIENT_ID --audience https://api.example.com/invoices --scope read:invoices`)
 	var clientID, audience, scope string
 	var all bool
-	fs.String(&clientID, "client", "", "the application's client_id")
+	fs.String(&clientID, "client", "", "the application (client_id or name)")
 	fs.String(&audience, "audience", "", "the API's identifier")
-	fs.String(&scope, "scope", "", "comma-separated scopes granted (the ceiling of every token)")
+	fs.String(&scope, "scope", "", "comma-separated scopes granted (the ceiling of every token); each must be one of the API's")
 	fs.Bool(&all, "all-scopes", false, "grant every current and future scope of the API (allow_all_scopes)")
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		if clientID == "" || audience == "" {
 			return fmt.Errorf("--client and --audience are required")
 		}
-		g := &client.ClientGrant{ClientID: clientID, Audience: audience, Scope: splitList(scope)}
+		a, err := findClient(ctx, c, clientID)
+		if err != nil {
+			return err
+		}
+		if err := knownScopes(ctx, c, audience, splitList(scope)); err != nil {
+			return err
+		}
+		g := &client.ClientGrant{ClientID: a.ClientID, Audience: audience, Scope: splitList(scope)}
 		if all {
 			g.AllowAllScopes = &all
 		}
@@ -100,6 +114,13 @@ func grantsUpdate(ctx context.Context, io IO, args []string) error {
 		var u client.ClientGrantUpdate
 		if set["scope"] {
 			u.Scope = splitList(scope)
+			g, err := c.api.ClientGrants.Get(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			if err := knownScopes(ctx, c, g.Audience, u.Scope); err != nil {
+				return err
+			}
 		}
 		if set["all-scopes"] {
 			u.AllowAllScopes = &all
@@ -116,11 +137,44 @@ func grantsUpdate(ctx context.Context, io IO, args []string) error {
 }
 
 func grantsDelete(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "grants delete", "grants delete GRANT_ID [flags]", `grants delete cgr_… --yes`)
+	fs, o := mgmtFlags(io, "grants delete", "grants delete GRANT_ID [flags]\n\nThe application's next token request for the API fails. Asks first unless --yes.", `grants delete cgr_… --yes`)
+	yes := yesFlag(fs)
 	return withConn(ctx, io, fs, o, args, 1, "GRANT_ID", func(c *conn, pos []string) error {
-		if err := c.api.ClientGrants.Delete(ctx, pos[0]); err != nil {
+		g, err := c.api.ClientGrants.Get(ctx, pos[0])
+		if err != nil {
 			return err
 		}
-		return deleted(io, o, "grant", pos[0])
+		if err := confirmUnless(io, *yes, fmt.Sprintf("Delete grant %s (%s → %s)?", g.ID, g.ClientID, g.Audience)); err != nil {
+			return err
+		}
+		if err := c.api.ClientGrants.Delete(ctx, g.ID); err != nil {
+			return err
+		}
+		return deleted(io, o, "grant", g.ID, -1)
 	})
+}
+
+// knownScopes refuses scopes the API does not define. (The Management API,
+// like Auth0's, accepts any scope in a grant; a token can never carry one
+// the API does not define, so from the CLI it is a typo.)
+func knownScopes(ctx context.Context, c *conn, audience string, scopes []string) error {
+	rs, err := c.api.ResourceServers.Get(ctx, audience)
+	if err != nil {
+		return err
+	}
+	defined := map[string]bool{}
+	for _, s := range rs.Scopes {
+		defined[s.Value] = true
+	}
+	var unknown []string
+	for _, s := range scopes {
+		if !defined[s] {
+			unknown = append(unknown, s)
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("%s does not define the scope%s %s (it defines: %s); add %s to the API first (credo apis update --scopes)",
+			audience, plural(len(unknown)), strings.Join(unknown, ", "), scopeList(rs.Scopes), map[bool]string{true: "it", false: "them"}[len(unknown) == 1])
+	}
+	return nil
 }

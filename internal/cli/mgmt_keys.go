@@ -76,7 +76,11 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 
 func keysRevoke(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "keys revoke", "keys revoke KID [flags]\n\nOnly a previous key can be revoked. It leaves the JWKS at once; verifiers that\ncached the JWKS keep accepting its tokens until their cache expires.", `keys revoke KID --yes`)
+	yes := yesFlag(fs)
 	return withConn(ctx, io, fs, o, args, 1, "KID", func(c *conn, pos []string) error {
+		if err := confirmUnless(io, *yes, fmt.Sprintf("Revoke signing key %s? Tokens signed with it stop verifying once APIs refresh the JWKS.", pos[0])); err != nil {
+			return err
+		}
 		k, err := c.api.SigningKeys.Revoke(ctx, pos[0])
 		if err != nil {
 			return err

@@ -67,7 +67,13 @@ func TestManagementCLIDirect(t *testing.T) {
 	}
 	api := "https://api.example.com/invoices"
 	cli(t, env, 0, "apis", "create", "--identifier", api, "--name", "Invoices", "--scopes", "read:inv=Read invoices,write:inv")
-	g := cliJSON(t, env, "grants", "create", "--client", "billing", "--audience", api, "--scope", "read:inv")
+	if errOut := cli(t, env, 1, "grants", "create", "--client", "billing", "--audience", api, "--scope", "read:inv,raed:inv"); !strings.Contains(errOut, "does not define the scope raed:inv") {
+		t.Errorf("unknown scope: %s", errOut)
+	}
+	g := cliJSON(t, env, "grants", "create", "--client", "Billing", "--audience", api, "--scope", "read:inv") // by name
+	if got := cliJSON(t, env, "clients", "get", "Reports"); got["name"] != "Reports" {
+		t.Errorf("clients get by name: %v", got)
+	}
 	gid := g["id"].(string)
 
 	tok := func(secret string, want int) map[string]any {
@@ -157,10 +163,13 @@ func TestManagementCLIDirect(t *testing.T) {
 	if prev == "" {
 		t.Fatal("no previous RSA key after rotate")
 	}
-	if errOut := cli(t, env, 1, "keys", "revoke", newKid); !strings.Contains(errOut, "Only the previous signing key can be revoked (HTTP 400 invalid_key_state)") {
+	if errOut := cli(t, env, 1, "keys", "revoke", newKid, "--yes"); !strings.Contains(errOut, "Only the previous signing key can be revoked (HTTP 400 invalid_key_state)") {
 		t.Errorf("%s", errOut)
 	}
-	if m := cliJSON(t, env, "keys", "revoke", prev); m["kid"] != prev {
+	if errOut := cli(t, env, 1, "keys", "revoke", prev); !strings.Contains(errOut, "add --yes") {
+		t.Errorf("revoke without --yes and without a terminal: %s", errOut)
+	}
+	if m := cliJSON(t, env, "keys", "revoke", prev, "--yes"); m["kid"] != prev {
 		t.Errorf("%v", m)
 	}
 	tok(rot["client_secret"].(string), 1) // rotated away above
@@ -194,15 +203,23 @@ func TestManagementCLIDirect(t *testing.T) {
 	}
 
 	// Deletes take effect on the next token request.
-	cli(t, env, 0, "grants", "delete", gid)
+	cli(t, env, 0, "grants", "delete", gid, "--yes")
 	if errOut := cli(t, env, 1, "token", "--client", "billing", "--client-secret", sec3, "--audience", api); !strings.Contains(errOut, "403") {
 		t.Errorf("%s", errOut)
 	}
-	cli(t, env, 0, "clients", "delete", "billing")
+	cli(t, env, 0, "grants", "create", "--client", "billing", "--audience", api, "--scope", "read:inv")
+	if errOut := cli(t, env, 1, "clients", "delete", "billing"); !strings.Contains(errOut, "and its 1 grant?") || !strings.Contains(errOut, "add --yes") {
+		t.Errorf("delete without --yes: %s", errOut)
+	}
+	if out := cli(t, env, 0, "clients", "delete", "billing", "--yes"); !strings.Contains(out, "Deleted client billing and its 1 grant") {
+		t.Errorf("delete report: %s", out)
+	}
 	if errOut := cli(t, env, 1, "token", "--client", "billing", "--client-secret", sec3, "--audience", api); !strings.Contains(errOut, "401") {
 		t.Errorf("%s", errOut)
 	}
-	cli(t, env, 0, "apis", "delete", api)
+	if out := cli(t, env, 0, "apis", "delete", api, "--yes"); !strings.Contains(out, "and its 0 grants") {
+		t.Errorf("apis delete: %s", out)
+	}
 
 	// Errors.
 	for _, tc := range []struct {
@@ -210,7 +227,8 @@ func TestManagementCLIDirect(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"clients", "get", "nope"}, 1, `The client does not exist (HTTP 404 inexistent_client)`},
+		{[]string{"clients", "get", "nope"}, 1, `no application has the client_id or the name "nope"`},
+		{[]string{"clients", "delete", "nope", "--yes"}, 1, `The client does not exist (HTTP 404 inexistent_client)`},
 		{[]string{"clients", "get"}, 1, "CLIENT_ID"},
 		{[]string{"clients", "create"}, 1, "--name is required"},
 		{[]string{"clients", "create", "--name", "<b>"}, 1, "must not contain"},
@@ -219,6 +237,8 @@ func TestManagementCLIDirect(t *testing.T) {
 		{[]string{"clients"}, 2, "Commands:"},
 		{[]string{"apis", "delete", "https://nowhere.example.com/"}, 1, "does not exist"},
 		{[]string{"grants", "create", "--client", "x"}, 1, "--audience are required"},
+		{[]string{"grants", "create", "--client", "Reports", "--audience", "https://nowhere.example.com/"}, 1, "The resource server does not exist"},
+		{[]string{"grants", "create", "--client", "nobody", "--audience", "https://nowhere.example.com/"}, 1, `no application has the client_id or the name "nobody"`},
 		{[]string{"grants", "update", "cgr_x"}, 1, "nothing to change"},
 		{[]string{"token", "--audience", api}, 1, "--client-secret"},
 		{[]string{"seed", "apply"}, 1, "FILE"},
@@ -346,7 +366,7 @@ func TestManagementCLIServer(t *testing.T) {
 		t.Errorf("%d keys", len(l))
 	}
 	cli(t, env, 0, "keys", "rotate")
-	if errOut := cli(t, env, 1, "clients", "get", "nope"); !strings.Contains(errOut, "inexistent_client") {
+	if errOut := cli(t, env, 1, "clients", "update", "nope", "--name", "x"); !strings.Contains(errOut, "inexistent_client") {
 		t.Errorf("%s", errOut)
 	}
 
@@ -361,10 +381,10 @@ func TestManagementCLIServer(t *testing.T) {
 		t.Errorf("admin grant lost: %v", l)
 	}
 
-	cli(t, env, 0, "grants", "delete", gid)
+	cli(t, env, 0, "grants", "delete", gid, "--yes")
 	cli(t, tokEnv, 1, "token", "--client", "remote", "--client-secret", rot["client_secret"].(string), "--audience", api)
-	cli(t, env, 0, "clients", "delete", "remote")
-	cli(t, env, 0, "apis", "delete", api)
+	cli(t, env, 0, "clients", "delete", "remote", "--yes")
+	cli(t, env, 0, "apis", "delete", api, "--yes")
 
 	if errOut := cli(t, map[string]string{"CREDO_SERVER": base}, 1, "clients", "list"); !strings.Contains(errOut, "CREDO_ADMIN_CLIENT_ID") {
 		t.Errorf("%s", errOut)

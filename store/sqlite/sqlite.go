@@ -224,3 +224,33 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// Backup writes a consistent copy of the database to path, which must not
+// exist, while other connections and processes go on reading and writing
+// (SQLite's VACUUM INTO: one read transaction, so the copy is the database
+// as of one commit, with the WAL's contents folded in). The copy is a
+// complete SQLite file: Open it, or put it in place of a database, as is.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("sqlite: backup %s: the file exists; choose a new name", path)
+	}
+	if _, err := s.db.w.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil { // the readers are query_only
+		return fmt.Errorf("sqlite: backup to %s: %w", path, mapErr(err))
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("sqlite: backup %s: %w", path, err)
+	}
+	return nil
+}
+
+// Check runs SQLite's integrity check and reports the first problem.
+func (s *Store) Check(ctx context.Context) error {
+	var res string
+	if err := s.db.r.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&res); err != nil {
+		return fmt.Errorf("sqlite: integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("sqlite: integrity check: %s", res)
+	}
+	return nil
+}
