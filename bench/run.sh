@@ -46,8 +46,13 @@ while getopts "d:w:c:p:s:t:r:B:Ph" opt; do
     *) exit 2 ;;
   esac
 done
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl not found: apt-get install curl" >&2; exit 1; }
 [ -d "$shared/bench/floor" ] || { echo "floor not found at $shared/bench/floor (set CREDO_SHARED)" >&2; exit 1; }
+need_file "$shared/bench/post.lua" "the wrk script" "set CREDO_SHARED"
+need_file "$here/post_json.lua" "the JSON wrk script"
 
 host=127.0.0.1
 case $host in 127.*) ;; *) echo "refusing non-loopback target $host" >&2; exit 1 ;; esac
@@ -206,6 +211,7 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
 } | tee "$report"
 
 current_store=""
+invalid=0
 for sc in "${scenarios[@]}"; do
   read -r name mode auth kind aud storekind <<<"$sc"
   selected "$name" || continue
@@ -225,8 +231,11 @@ for sc in "${scenarios[@]}"; do
     esac
     current_store=$storekind
   fi
+  first_token "http://$host:$credo_port/oauth/token" "$auth" bench "$secret" "$aud"
+  [ -n "$base_rev" ] && first_token "http://$host:$base_port/oauth/token" "$auth" bench "$secret" "$aud"
   for c in $concs; do
     start_floor "$mode"
+    first_token "http://$host:$floor_port/oauth/token" "$auth" bench "$secret" "$aud"
     # Rounds alternate floor and credo (the idle one costs nothing), so that
     # drift in this shared machine's speed falls on both. The floor parses
     # only form bodies, so JSON scenarios compare with its form equivalent.
@@ -239,9 +248,18 @@ for sc in "${scenarios[@]}"; do
     stop_pid "$floor_pid"
     read -r f_rps f_p50 f_p99 f_non f_cpu <<<"$(printf '%s' "$f_runs" | aggregate)"
     read -r c_rps c_p50 c_p99 c_non c_cpu <<<"$(printf '%s' "$c_runs" | aggregate)"
+    ok=1
+    clean_run "$name c=$c floor" "$f_rps" "$f_non" || ok=0
+    clean_run "$name c=$c credo" "$c_rps" "$c_non" || ok=0
     pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.0f%%", 100*a/b; else print "n/a" }'; }
     if [ -n "$base_rev" ]; then
       read -r b_rps b_p50 b_p99 b_non b_cpu <<<"$(printf '%s' "$b_runs" | aggregate)"
+      clean_run "$name c=$c base" "$b_rps" "$b_non" || ok=0
+    fi
+    if [ $ok = 0 ]; then
+      invalid=1
+      echo "| $name | $c | invalid: non-2xx responses or no rate (floor $f_non, credo $c_non${base_rev:+, base $b_non}); no figure |" | tee -a "$report"
+    elif [ -n "$base_rev" ]; then
       echo "| $name | $c | $f_rps | $b_rps | $c_rps | $(pct "$b_rps" "$f_rps") | $(pct "$c_rps" "$f_rps") | $(awk -v a="$c_rps" -v b="$b_rps" 'BEGIN{ if (b>0) printf "%.3f", a/b; else print "n/a" }') | $b_p99 | $c_p99 | $f_p99 | $f_non, $b_non, $c_non |" | tee -a "$report"
     else
       echo "| $name | $c | $f_rps | $c_rps | $(pct "$c_rps" "$f_rps") | $c_p50 | $c_p99 | $f_p99 | $c_non | $f_non | $c_cpu | $f_cpu |" | tee -a "$report"
@@ -252,3 +270,7 @@ done
 [ -n "${base_pid:-}" ] && stop_pid "$base_pid"
 echo >&2
 echo "report: $report" >&2
+if [ $invalid = 1 ]; then
+  echo "some runs had responses that were not tokens: their rows carry no figure" >&2
+  exit 1
+fi

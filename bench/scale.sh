@@ -24,7 +24,12 @@ while getopts "n:a:d:h" opt; do
     *) exit 2 ;;
   esac
 done
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl not found: apt-get install curl" >&2; exit 1; }
+shared=${CREDO_SHARED:-$root/../shared}
+need_file "$shared/bench/post.lua" "the wrk script" "set CREDO_SHARED"
 host=127.0.0.1
 port=18090
 work=$(mktemp -d)
@@ -57,10 +62,12 @@ start() { # db -> sets pid and ready (seconds from exec to /readyz 200)
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status"; }
-tput() { # client audience -> req/s
-  CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d2s -s "$root/../shared/bench/post.lua" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
-  CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d"${duration}s" -s "$root/../shared/bench/post.lua" "http://$host:$port/oauth/token" 2>&1 \
-    | awk '/^Requests\/sec/ {r=$2} /Non-2xx/ {bad=$NF} END {printf "%s %s", r, (bad==""?0:bad)}'
+tput() { # client audience: sets rps and bad; exits unless every response was a token
+  first_token "http://$host:$port/oauth/token" basic "$1" "$secret" "$2"
+  CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d2s -s "$shared/bench/post.lua" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
+  read -r rps bad <<<"$(CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d"${duration}s" -s "$shared/bench/post.lua" "http://$host:$port/oauth/token" 2>&1 \
+    | awk '/^Requests\/sec/ {r=$2} /Non-2xx/ {bad=$NF} END {printf "%s %s", r, (bad==""?0:bad)}')"
+  clean_run "token throughput for $1" "$rps" "$bad" || exit 1
 }
 
 # Two rounds, small then big, so that drift of this shared machine's speed
@@ -68,18 +75,18 @@ tput() { # client audience -> req/s
 mid=$(printf 'scale-%06d' $((n / 2)))
 mid_api=$(printf 'urn:scale:api:%04d' $(((n / 2) % apis)))
 start "$work/small.db"; small_ready=$ready
-read -r small_rps1 small_bad1 <<<"$(tput scale-000003 urn:scale:api:0003)"
+tput scale-000003 urn:scale:api:0003; small_rps1=$rps small_bad1=$bad
 stop
 start "$work/big.db"; big_ready=$ready
 big_rss_ready=$(rss_mb)
-read -r big_rps1 big_bad1 <<<"$(tput "$mid" "$mid_api")"
+tput "$mid" "$mid_api"; big_rps1=$rps big_bad1=$bad
 big_rss_load=$(rss_mb)
 stop
 start "$work/small.db"
-read -r small_rps2 small_bad2 <<<"$(tput scale-000003 urn:scale:api:0003)"
+tput scale-000003 urn:scale:api:0003; small_rps2=$rps small_bad2=$bad
 stop
 start "$work/big.db"; restart_ready=$ready
-read -r big_rps2 big_bad2 <<<"$(tput "$mid" "$mid_api")"
+tput "$mid" "$mid_api"; big_rps2=$rps big_bad2=$bad
 
 admin=$(curl -fsS "http://$host:$port/oauth/token" -d grant_type=client_credentials -d client_id=scale-admin \
   -d client_secret="$CREDO_BOOTSTRAP_CLIENT_SECRET" -d audience="${issuer}api/v2/" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
