@@ -14,6 +14,8 @@
 #   bench/run.sh -P -t 1 -c 32 -s es256-basic   # servers pinned to CPU 0, wrk to CPU 1 (taskset)
 #   bench/run.sh -r 3                 # 3 alternating floor/credo rounds per row: mean req/s, median latencies
 #   bench/run.sh -B a356229 -r 3      # also credo built at another revision, alternating with both (before/after)
+#   bench/run.sh -X boringcrypto -B HEAD -r 3   # credo built with GOEXPERIMENT=boringcrypto (cgo) beside
+#                                     # the pure-Go build of the same revision (base) and the pure-Go floor
 #
 # Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
 set -euo pipefail
@@ -31,7 +33,8 @@ pin_wrk=()
 pgdsn=""
 only=()
 base_rev=""
-while getopts "d:w:c:p:s:t:r:B:Ph" opt; do
+experiment=""
+while getopts "d:w:c:p:s:t:r:B:X:Ph" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
@@ -42,7 +45,8 @@ while getopts "d:w:c:p:s:t:r:B:Ph" opt; do
     P) pin_srv=(taskset -c 0); pin_wrk=(taskset -c 1) ;;
     r) rounds=$OPTARG ;;
     B) base_rev=$OPTARG ;;
-    h) sed -n '2,19p' "$0"; exit 0 ;;
+    X) experiment=$OPTARG ;;
+    h) sed -n '2,21p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -73,7 +77,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building credo and floor..." >&2
-(cd "$root" && go build -o "$work/credo" ./cmd/credo)
+if [ -n "$experiment" ]; then
+  (cd "$root" && GOEXPERIMENT=$experiment CGO_ENABLED=1 go build -o "$work/credo" ./cmd/credo)
+else
+  (cd "$root" && go build -o "$work/credo" ./cmd/credo)
+fi
+echo "credo build: $("$work/credo" version)" >&2
 (cd "$shared/bench/floor" && go build -o "$work/floor" .)
 if [ -n "$base_rev" ]; then
   echo "building credo at $base_rev..." >&2
@@ -197,7 +206,8 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
 {
   echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
-  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
+  echo "credo build: $("$work/credo" version)${base_rev:+; base build: $("$work/credo-base" version 2>/dev/null || echo "(no crypto report at $base_rev)")}"
+  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${experiment:+ -X $experiment}${base_rev:+ -B $base_rev}${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
   echo
   if [ -n "$base_rev" ]; then
     echo "base: credo at $base_rev ($(cd "$root" && git rev-parse --short "$base_rev")), beside this build, on the same seed; rounds alternate floor, base, credo"
