@@ -121,9 +121,6 @@ actions:
 YAML
 } > "$work/seed-action.yaml"
 
-cpu_of() { # utime+stime of a pid, in seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
-}
 
 wait_ready() { # url
   for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -136,7 +133,6 @@ start_floor() { # mode
   for _ in $(seq 1 200); do curl -s -o /dev/null "http://$host:$floor_port/oauth/token" 2>/dev/null && return 0; sleep 0.05; done
   echo "floor did not start" >&2; cat "$work/floor.log" >&2; return 1
 }
-stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 start_credo() { # name db seed extra-args...: credo, and the base build (-B) beside it
   local name=$1 db=$2 seed=$3; shift 3
@@ -162,25 +158,9 @@ run_wrk() {
   local c0; c0=$(cpu_of "$pid")
   local out; out=$(env "${env[@]}" "${pin_wrk[@]}" wrk -t"$threads" -c"$conc" -d"${duration}s" --latency -s "$script" "http://$host:$port/oauth/token" 2>&1)
   local c1; c1=$(cpu_of "$pid")
-  local rps p50 p99 non2xx
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
-  echo "$rps $p50 $p99 $non2xx $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b-a}')"
+  wrk_figures "$out" "$c0" "$c1"
 }
 
-# aggregate: lines "rps p50 p99 non2xx cpu" (one per round) -> mean req/s,
-# median p50 and p99 (in ms when there is more than one round), summed
-# non-2xx and CPU seconds.
-aggregate() {
-  awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
-       function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-                                      return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
-       { n++; rps += $1; p50[n] = ms($2); p99[n] = ms($3); raw50 = $2; raw99 = $3; bad += $4; cpu += $5 }
-       END { if (n == 1) printf "%s %s %s %d %.1f\n", rps, raw50, raw99, bad, cpu
-             else printf "%.2f %.2fms %.2fms %d %.1f\n", rps / n, med(p50, n), med(p99, n), bad, cpu }'
-}
 
 # scenario table: name floor-mode auth body audience store
 scenarios=(

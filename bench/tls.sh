@@ -94,8 +94,6 @@ clientGrants:
   - {client_id: bench, audience: "$aud", scope: ["read:bench", "write:bench"]}
 YAML
 
-cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 wait_up() { # url
   for _ in $(seq 1 200); do curl -s --cacert "$work/ca.pem" -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done
   echo "server at $1 did not answer" >&2; return 1
@@ -117,19 +115,7 @@ run_wrk() { # port conc conn pid -> "rps p50 p99 non2xx cpu"
   c0=$(cpu_of "$pid")
   out=$(env "${env[@]}" wrk -t"$threads" -c"$conc" -d"${duration}s" --latency "${hdr[@]}" -s "$shared/bench/post.lua" "https://$host:$port/oauth/token" 2>&1)
   c1=$(cpu_of "$pid")
-  local rps p50 p99 non2xx
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
-  echo "$rps $p50 $p99 $non2xx $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b-a}')"
-}
-aggregate() { # same as run.sh's: mean req/s, median latencies, summed non-2xx and CPU
-  awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
-       function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-                                      return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
-       { n++; rps += $1; p50[n] = ms($2); p99[n] = ms($3); bad += $4; cpu += $5 }
-       END { printf "%.2f %.2fms %.2fms %d %.1f\n", rps / n, med(p50, n), med(p99, n), bad, cpu }'
+  wrk_figures "$out" "$c0" "$c1"
 }
 
 mkdir -p "$here/out"
