@@ -160,4 +160,11 @@ func TestBreakGlass(t *testing.T) {
 	if out := credo(0, local, "actions", "list", "-o", "json"); strings.TrimSpace(out) != "[]" {
 		t.Errorf("actions left: %s", out)
 	}
+	// Nothing secret reached the server's log or the tenant log.
+	tenantLog := credo(0, local, "logs", "list", "--limit", "1000", "-o", "json")
+	for _, s := range []string{adminSec, workerSec, masterKey} {
+		if strings.Contains(logs.String(), s) || strings.Contains(tenantLog, s) {
+			t.Errorf("a secret (%.8s…) is in the logs", s)
+		}
+	}
 }

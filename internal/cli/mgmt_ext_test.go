@@ -73,7 +73,8 @@ func TestActionsCLI(t *testing.T) {
   api.accessToken.setCustomClaim("https://x.test/v", event.secrets.V);
 };
 `)
-	a := cliJSON(t, env, "actions", "create", "--name", "stamp", "--code", stamp, "--secret", "V=one")
+	const keySecret = "s3cr3t-action-value-4242"
+	a := cliJSON(t, env, "actions", "create", "--name", "stamp", "--code", stamp, "--secret", "V=one", "--secret", "KEY="+keySecret)
 	id, _ := a["id"].(string)
 	if id == "" || a["deployed_version"] != nil || a["name"] != "stamp" || !strings.Contains(a["code"].(string), "event.secrets.V") {
 		t.Fatalf("created %v", a)
@@ -103,7 +104,7 @@ func TestActionsCLI(t *testing.T) {
 	}
 	var up map[string]any
 	json.Unmarshal([]byte(out), &up)
-	if dv, _ := up["deployed_version"].(map[string]any); dv["number"] != 2.0 || up["all_changes_deployed"] != true || len(up["secrets"].([]any)) != 2 {
+	if dv, _ := up["deployed_version"].(map[string]any); dv["number"] != 2.0 || up["all_changes_deployed"] != true || len(up["secrets"].([]any)) != 3 {
 		t.Errorf("update: %v", up)
 	}
 	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/v"] != "v2:onetwo" {
@@ -129,6 +130,18 @@ func TestActionsCLI(t *testing.T) {
 		t.Errorf("claims after deploy %v", claims)
 	}
 
+	// The secret's value is nowhere to be read: not in the answers, the
+	// tenant log or the database file.
+	for _, args := range [][]string{{"actions", "get", "stamp", "-o", "json"}, {"actions", "list", "-o", "json"}, {"logs", "list", "--limit", "1000", "-o", "json"}} {
+		if out := cli(t, env, 0, args...); strings.Contains(out, keySecret) {
+			t.Errorf("credo %s shows a secret's value", strings.Join(args, " "))
+		}
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		if b, err := os.ReadFile(env["CREDO_DB"] + suffix); err == nil && bytes.Contains(b, []byte(keySecret)) {
+			t.Errorf("an Action secret in clear in %s", env["CREDO_DB"]+suffix)
+		}
+	}
 	// A second action created deployed from stdin, bound after the first.
 	if code, _, errOut := runIn(t, ctx, env, `exports.onExecuteCredentialsExchange = async (event, api) => { api.accessToken.setCustomClaim("https://x.test/second", 2); };`,
 		"actions", "create", "--name", "second", "--code", "-", "--deploy"); code != 0 {
