@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,22 +38,11 @@ func triggerFlag(fs *flagSet) *string {
 
 // findAction finds an Action by id or, when none has that id, by name.
 func findAction(ctx context.Context, c *conn, idOrName string) (*client.Action, error) {
-	a, err := c.api.Actions.Get(ctx, idOrName)
-	var ae *client.APIError
-	if err == nil || !errors.As(err, &ae) || ae.StatusCode != 404 {
-		return a, err
+	all := func(ctx context.Context) ([]client.Action, error) {
+		return c.api.Actions.All(ctx, client.ActionListOptions{ActionName: idOrName})
 	}
-	list, lerr := c.api.Actions.All(ctx, client.ActionListOptions{ActionName: idOrName})
-	if lerr != nil {
-		return nil, lerr
-	}
-	switch len(list) {
-	case 0:
-		return nil, fmt.Errorf("no Action has the id or the name %q (credo actions list shows them)", idOrName)
-	case 1:
-		return &list[0], nil
-	}
-	return nil, fmt.Errorf("%d Actions are named %q: give an id", len(list), idOrName)
+	return byIDOrName(ctx, idOrName, c.api.Actions.Get, all, func(a *client.Action) (string, string) { return a.ID, a.Name },
+		"no Action has the id or the name %q (credo actions list shows them)", "%d Actions are named %q (%s): give an id")
 }
 
 // boundAt maps each bound Action's id to its position (1-based) on trigger.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -27,28 +26,11 @@ func runHooks(ctx context.Context, io IO, args []string) error {
 
 // findHook finds a hook by id or, when none has that id, by name.
 func findHook(ctx context.Context, c *conn, idOrName string) (*client.Hook, error) {
-	h, err := c.api.Hooks.Get(ctx, idOrName)
-	var ae *client.APIError
-	if err == nil || !errors.As(err, &ae) || ae.StatusCode != 404 {
-		return h, err
+	all := func(ctx context.Context) ([]client.Hook, error) {
+		return c.api.Hooks.All(ctx, client.HookListOptions{})
 	}
-	all, lerr := c.api.Hooks.All(ctx, client.HookListOptions{})
-	if lerr != nil {
-		return nil, lerr
-	}
-	var found []client.Hook
-	for _, x := range all {
-		if x.Name == idOrName {
-			found = append(found, x)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("no hook has the id or the name %q (credo hooks list shows them)", idOrName)
-	case 1:
-		return &found[0], nil
-	}
-	return nil, fmt.Errorf("%d hooks are named %q: give an id", len(found), idOrName)
+	return byIDOrName(ctx, idOrName, c.api.Hooks.Get, all, func(h *client.Hook) (string, string) { return h.ID, h.Name },
+		"no hook has the id or the name %q (credo hooks list shows them)", "%d hooks are named %q (%s): give an id")
 }
 
 func showHook(io IO, o *mgmtOpts, h *client.Hook) error {
