@@ -235,11 +235,12 @@ func apiErr(t *testing.T, what string, err error, status int) *client.APIError {
 func TestIntegration(t *testing.T) {
 	bin := buildCredo(t)
 	for name, part := range map[string]func(*testing.T, string){
-		"lifecycle":    integrationLifecycle,
-		"pagination":   integrationPagination,
-		"signing keys": integrationSigningKeys,
-		"errors":       integrationErrors,
-		"options":      integrationOptions,
+		"lifecycle":     integrationLifecycle,
+		"pagination":    integrationPagination,
+		"signing keys":  integrationSigningKeys,
+		"errors":        integrationErrors,
+		"options":       integrationOptions,
+		"extensibility": integrationExtensibility,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

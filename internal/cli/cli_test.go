@@ -154,6 +154,10 @@ func TestHelpThatHelps(t *testing.T) {
 		{"grants", "list"}, {"grants", "create"}, {"grants", "update"}, {"grants", "delete"},
 		{"keys", "list"}, {"keys", "rotate"}, {"keys", "revoke"}, {"token"}, {"seed", "apply"}, {"seed", "export"},
 		{"tenant", "show"}, {"tenant", "set-issuer"}, {"serve"},
+		{"actions", "list"}, {"actions", "get"}, {"actions", "create"}, {"actions", "update"}, {"actions", "deploy"}, {"actions", "delete"},
+		{"actions", "triggers"}, {"actions", "bindings", "get"}, {"actions", "bindings", "set"},
+		{"hooks", "list"}, {"hooks", "get"}, {"hooks", "create"}, {"hooks", "update"}, {"hooks", "enable"}, {"hooks", "disable"}, {"hooks", "delete"},
+		{"logs", "list"}, {"logs", "get"}, {"settings", "show"}, {"settings", "set"},
 	} {
 		code, out, _ := run(t, nil, append(args, "--help")...)
 		name := strings.Join(args, " ")

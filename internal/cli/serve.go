@@ -72,6 +72,9 @@ Example:
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
+	fs.Duration(&cfg.ActionTimeout, "action-timeout", cfg.ActionTimeout, "time bound of the Actions and Hooks of one token request, together (at most 20s)")
+	fs.Int(&cfg.ActionMaxConcurrent, "action-max-concurrent", cfg.ActionMaxConcurrent, "how many scripts run at once in this process; others wait within their time bound (0 = twice the CPUs)")
+	fs.Int(&cfg.ActionMaxInFlight, "action-max-in-flight", cfg.ActionMaxInFlight, "executions of one Action or Hook in progress at once (stuck ones included) before further requests get 503")
 	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	rest, err := fs.parse(args)
 	if err != nil {
