@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -38,7 +39,11 @@ type OrganizationFields struct {
 	Name        *string
 	DisplayName *string
 	Metadata    *map[string]string
-	Branding    *store.OrganizationBranding
+	// MetadataPatch, applied after Metadata, sets each key to its value and
+	// removes the keys whose value is nil (PATCH with null).
+	MetadataPatch map[string]*string
+	// Branding replaces the branding; an empty one removes it.
+	Branding *store.OrganizationBranding
 }
 
 func (f *OrganizationFields) apply(o *store.Organization) error {
@@ -54,11 +59,29 @@ func (f *OrganizationFields) apply(o *store.Organization) error {
 		}
 		o.DisplayName = *f.DisplayName
 	}
-	if f.Metadata != nil {
-		if len(*f.Metadata) > maxOrgMetadataKeys {
+	if f.Metadata != nil || f.MetadataPatch != nil {
+		meta := map[string]string{}
+		if f.Metadata != nil {
+			meta = *f.Metadata
+		} else {
+			for k, v := range o.Metadata {
+				meta[k] = v
+			}
+		}
+		if f.MetadataPatch != nil {
+			meta = maps.Clone(meta)
+			for k, v := range f.MetadataPatch {
+				if v == nil {
+					delete(meta, k)
+				} else {
+					meta[k] = *v
+				}
+			}
+		}
+		if len(meta) > maxOrgMetadataKeys {
 			return invalid("metadata", "at most %d keys", maxOrgMetadataKeys)
 		}
-		for k, v := range *f.Metadata {
+		for k, v := range meta {
 			if k == "" || utf8.RuneCountInString(k) > 255 || !utf8.ValidString(k) {
 				return invalid("metadata", "key %q must be 1 to 255 characters", k)
 			}
@@ -66,8 +89,8 @@ func (f *OrganizationFields) apply(o *store.Organization) error {
 				return invalid("metadata", "value of %q must be at most %d characters", k, maxOrgMetadataValue)
 			}
 		}
-		o.Metadata = make(map[string]string, len(*f.Metadata))
-		for k, v := range *f.Metadata {
+		o.Metadata = make(map[string]string, len(meta))
+		for k, v := range meta {
 			o.Metadata[k] = v
 		}
 	}
