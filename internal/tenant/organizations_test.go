@@ -7,6 +7,7 @@ import (
 
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/store"
+	"gopkg.in/yaml.v3"
 )
 
 // TestOrganizationValidation: each of Auth0's limits on an organization is
@@ -128,5 +129,95 @@ func TestGrantOrganizationFields(t *testing.T) {
 	c, err = svc.UpdateClient(ctx, "first", tenant.ClientFields{DefaultOrganization: &store.DefaultOrganization{}})
 	if err != nil || c.DefaultOrganization != nil {
 		t.Fatalf("cleared: %+v %v", c.DefaultOrganization, err)
+	}
+}
+
+// TestSeedOrganizations: organizations: in the Deploy CLI's shape, with
+// client_grants by client name, grants' organization settings and a
+// client's default_organization by name; applying twice changes nothing,
+// an export applies back unchanged, and the listed associations replace
+// the organization's.
+func TestSeedOrganizations(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	const doc = `
+resourceServers:
+  - {name: Invoices, identifier: "https://api.example.com/invoices", scopes: [{value: "read:inv"}]}
+  - {name: Reports, identifier: "https://api.example.com/reports"}
+organizations:
+  - name: acme
+    display_name: Acme Corp
+    branding: {logo_url: "https://acme.example/logo.png", colors: {primary: "#0050ff", page_background: "#ffffff"}}
+    metadata: {plan: gold}
+    connections: []
+    client_grants:
+      - client_id: Acme backend
+        audience: https://api.example.com/invoices
+  - name: globex
+clients:
+  - name: Acme backend
+    client_id: acme-backend
+    client_secret: acme-secret-0123456789abcdefghijklmnopqrs
+    default_organization: {organization_id: acme, flows: [client_credentials]}
+clientGrants:
+  - {client_id: Acme backend, audience: "https://api.example.com/invoices", scope: ["read:inv"], organization_usage: require}
+  - {client_id: Acme backend, audience: "https://api.example.com/reports", scope: [], organization_usage: allow, allow_any_organization: true}
+`
+	apply := func(doc string) tenant.SeedResult {
+		t.Helper()
+		s, err := tenant.ParseSeed([]byte(doc), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.ApplySeed(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := apply(doc); res.Created != 7 || res.Updated != 1 {
+		t.Fatalf("first apply: %+v", res)
+	}
+	acme, err := svc.Store.GetOrganizationByName(ctx, "acme")
+	if err != nil || acme.DisplayName != "Acme Corp" || acme.Metadata["plan"] != "gold" || acme.Branding == nil || acme.Branding.Colors.Primary != "#0050ff" {
+		t.Fatalf("acme %+v %v", acme, err)
+	}
+	c, _ := svc.Store.GetClient(ctx, "acme-backend")
+	if c.DefaultOrganization == nil || c.DefaultOrganization.OrganizationID != acme.ID {
+		t.Fatalf("default organization %+v", c.DefaultOrganization)
+	}
+	grants, _, _ := svc.Store.ListOrganizationGrants(ctx, acme.ID, store.OrganizationGrantFilter{})
+	if len(grants) != 1 || grants[0].Audience != "https://api.example.com/invoices" || grants[0].OrganizationUsage != "require" {
+		t.Fatalf("associations %+v", grants)
+	}
+	if res := apply(doc); res.Created != 0 || res.Updated != 0 {
+		t.Fatalf("second apply changed something: %+v", res)
+	}
+	exp, _, err := svc.ExportSeed(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := yaml.Marshal(exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := apply(string(out)); res.Created != 0 || res.Updated != 0 {
+		t.Fatalf("export applied back changed something: %+v\n%s", res, out)
+	}
+	// The listed associations are the organization's: an empty list removes them.
+	if res := apply(strings.Replace(doc, "    client_grants:\n      - client_id: Acme backend\n        audience: https://api.example.com/invoices\n", "    client_grants: []\n", 1)); res.Updated != 1 {
+		t.Fatalf("emptied associations: %+v", res)
+	}
+	if grants, _, _ := svc.Store.ListOrganizationGrants(ctx, acme.ID, store.OrganizationGrantFilter{}); len(grants) != 0 {
+		t.Fatalf("associations left %+v", grants)
+	}
+	// A client with several grants needs audience.
+	s, _ := tenant.ParseSeed([]byte("organizations:\n  - name: acme\n    client_grants: [{client_id: acme-backend}]\n"), nil)
+	if _, err := svc.ApplySeed(ctx, s); err == nil || !strings.Contains(err.Error(), "add audience") {
+		t.Fatalf("ambiguous grant: %v", err)
+	}
+	s, _ = tenant.ParseSeed([]byte("organizations:\n  - name: Acme\n"), nil)
+	if _, err := svc.ApplySeed(ctx, s); err == nil || !strings.Contains(err.Error(), "organizations[0]") {
+		t.Fatalf("invalid name: %v", err)
 	}
 }
