@@ -63,6 +63,10 @@ func decodeBody(r *http.Request, dst any) error {
 
 // jsonError turns an encoding/json error into Auth0's validation text.
 func jsonError(err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) { // from a body type's own UnmarshalJSON
+		return ae
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		found, _, _ := strings.Cut(te.Value, " ") // "number 1.5" → "number"

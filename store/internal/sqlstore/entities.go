@@ -171,6 +171,9 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.GrantFilter) ([]st
 	if f.Audience != "" {
 		add("audience =", f.Audience)
 	}
+	if f.SubjectType != "" {
+		add("subject_type =", f.SubjectType)
+	}
 	p := f.Page
 	if f.From != "" {
 		add("id >", f.From)
