@@ -50,6 +50,18 @@ type grantReadOnly struct {
 	SubjectType *string `json:"subject_type,omitempty"`
 }
 
+// actionReadOnly are the action fields writes ignore: the state of its
+// versions is the server's (deploy with POST …/deploy).
+type actionReadOnly struct {
+	readOnlyTimes
+	ID                 *string         `json:"id,omitempty"`
+	AllChangesDeployed *bool           `json:"all_changes_deployed,omitempty"`
+	DeployedVersion    *map[string]any `json:"deployed_version,omitempty"`
+	Status             *string         `json:"status,omitempty"`
+	// Deployed is what the Deploy CLI's files say of an action.
+	Deployed *bool `json:"deployed,omitempty"`
+}
+
 // same refuses a PATCH naming an identity other than the object's.
 func same(field string, given *string, current string) error {
 	if given != nil && *given != current {
