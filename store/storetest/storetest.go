@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Settings", testSettings},
 		{"SettingsConcurrent", testSettingsConcurrent},
 		{"Logs", testLogs},
+		{"Audit", testAudit},
+		{"LogQuery", testLogQuery},
 		{"Pagination", testPagination},
 		{"Version", testVersion},
 		{"Changes", testChanges},
