@@ -242,10 +242,10 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// startCredo runs `credo serve --no-demo --seed …` on a free loopback port
-// with fx's seed and bootstrap admin, waits for /readyz, and stops it (SIGTERM,
+// startCredo runs `credo serve --no-demo --seed …` (and args) on a free
+// loopback port with fx's seed and bootstrap admin, waits for /readyz, and stops it (SIGTERM,
 // then SIGKILL) when the test ends.
-func startCredo(t *testing.T, fx *fixture) *server {
+func startCredo(t *testing.T, fx *fixture, args ...string) *server {
 	t.Helper()
 	bin := credoBinary(t)
 	dir := t.TempDir()
@@ -255,7 +255,7 @@ func startCredo(t *testing.T, fx *fixture) *server {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // another process may take the free port before credo does
-		srv, err := tryStart(t, bin, dir, seed, fx)
+		srv, err := tryStart(t, bin, dir, seed, fx, args...)
 		if err == nil {
 			return srv
 		}
@@ -268,10 +268,10 @@ func startCredo(t *testing.T, fx *fixture) *server {
 	return nil
 }
 
-func tryStart(t *testing.T, bin, dir, seed string, fx *fixture) (*server, error) {
+func tryStart(t *testing.T, bin, dir, seed string, fx *fixture, args ...string) (*server, error) {
 	addr := testkit.FreeAddr(t)
 	srv := &server{Base: "http://" + addr, Issuer: "http://" + addr + "/", Dir: dir, Stdout: &testkit.Buffer{}, Stderr: &testkit.Buffer{}}
-	cmd := exec.Command(bin, "serve", "--no-demo", "--addr", addr, "--db", filepath.Join(dir, "credo.db"), "--seed", seed)
+	cmd := exec.Command(bin, append([]string{"serve", "--no-demo", "--addr", addr, "--db", filepath.Join(dir, "credo.db"), "--seed", seed}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(fx.seedEnv()...)
 	cmd.Stdout, cmd.Stderr = srv.Stdout, srv.Stderr
