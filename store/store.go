@@ -45,9 +45,21 @@ type Client struct {
 	// Secrets holds the hashed client secrets; the first is the current one.
 	// During a rotation grace period the previous secret follows it with an
 	// ExpiresAt in the future.
-	Secrets   []Secret  `json:"Secrets"`
-	CreatedAt time.Time `json:"CreatedAt"`
-	UpdatedAt time.Time `json:"UpdatedAt"`
+	Secrets []Secret `json:"Secrets"`
+	// TokensNotBefore revokes every token issued to the client before it
+	// (iat < TokensNotBefore); zero: none. A credo extension.
+	TokensNotBefore time.Time `json:"TokensNotBefore"`
+	CreatedAt       time.Time `json:"CreatedAt"`
+	UpdatedAt       time.Time `json:"UpdatedAt"`
+}
+
+// RevokedToken is one access token revoked by its jti (RFC 7009), kept
+// until it would have expired anyway.
+type RevokedToken struct {
+	JTI       string    `json:"JTI"`
+	ClientID  string    `json:"ClientID"`
+	ExpiresAt time.Time `json:"ExpiresAt"`
+	RevokedAt time.Time `json:"RevokedAt"`
 }
 
 // Secret is one hashed client secret (see internal/secret for the format).
@@ -319,6 +331,8 @@ type Data struct {
 	Bindings        map[string][]string
 	Hooks           []Hook
 	Settings        Settings
+	// Revoked are the revoked tokens that have not expired yet.
+	Revoked []RevokedToken
 }
 
 // Store is the persistence contract. Every method takes a context; every
@@ -414,6 +428,13 @@ type Store interface {
 	// many it deleted.
 	PruneAudit(ctx context.Context, before time.Time) (int, error)
 
+	// RevokeToken records a revoked token (a second revocation of one jti
+	// keeps the first) and deletes the revocations of tokens that expired
+	// before t.RevokedAt.
+	RevokeToken(ctx context.Context, t RevokedToken) error
+	// RevokedTokens lists the recorded revocations, by jti.
+	RevokedTokens(ctx context.Context) ([]RevokedToken, error)
+
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	Close() error
@@ -424,7 +445,7 @@ type ChangeKind string
 
 // The kinds of change. A change's ID is the id of what it wrote: a client
 // id, a resource server id, a client grant id, an action id, a hook id or a
-// trigger id (bindings); "" for signing keys (a write may change several),
+// trigger id (bindings), a revoked token's jti; "" for signing keys (a write may change several),
 // settings and the tenant.
 const (
 	ChangeClient         ChangeKind = "client"
@@ -436,6 +457,7 @@ const (
 	ChangeHook           ChangeKind = "hook"
 	ChangeSettings       ChangeKind = "settings"
 	ChangeTenant         ChangeKind = "tenant"
+	ChangeRevocation     ChangeKind = "revocation" // ID: the jti
 )
 
 // Change is one write in the change log, by the tenant version it produced:

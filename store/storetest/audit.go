@@ -250,3 +250,51 @@ func RunAuditRetention(t *testing.T, s store.Store, max int) {
 		t.Fatalf("%d entries after the flood, want %d token events and the audit entry", total, max+1)
 	}
 }
+
+// testRevocation checks revoked tokens: recorded once (a second revocation
+// of a jti changes nothing and moves no version), loaded with the tenant,
+// expired ones deleted by the next revocation, each write a change of kind
+// revocation; and a client's TokensNotBefore round-trips.
+func testRevocation(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	v0, err := s.Version(ctx)
+	must(t, err)
+	a := store.RevokedToken{JTI: "jti-a", ClientID: "c1", ExpiresAt: ts(2), RevokedAt: ts(0)}
+	must(t, s.RevokeToken(ctx, a))
+	must(t, s.RevokeToken(ctx, store.RevokedToken{JTI: "jti-a", ClientID: "other", ExpiresAt: ts(9), RevokedAt: ts(1)}))
+	v1, _ := s.Version(ctx)
+	if v1 != v0+1 {
+		t.Fatalf("version moved by %d for one new revocation and a repeated one, want 1", v1-v0)
+	}
+	_, changes, err := s.ChangesSince(ctx, v0)
+	must(t, err)
+	if len(changes) != 1 || changes[0].Kind != store.ChangeRevocation || changes[0].ID != "jti-a" {
+		t.Fatalf("changes %+v", changes)
+	}
+	must(t, s.RevokeToken(ctx, store.RevokedToken{JTI: "jti-b", ClientID: "c2", ExpiresAt: ts(10), RevokedAt: ts(1)}))
+	list, err := s.RevokedTokens(ctx)
+	must(t, err)
+	equal(t, "revoked", list, []store.RevokedToken{a, {JTI: "jti-b", ClientID: "c2", ExpiresAt: ts(10), RevokedAt: ts(1)}})
+	d, err := s.Load(ctx)
+	must(t, err)
+	equal(t, "loaded revoked", d.Revoked, list)
+	// jti-a expired at ts(2): a revocation at ts(3) deletes it.
+	must(t, s.RevokeToken(ctx, store.RevokedToken{JTI: "jti-c", ExpiresAt: ts(11), RevokedAt: ts(3)}))
+	list, err = s.RevokedTokens(ctx)
+	must(t, err)
+	if len(list) != 2 || list[0].JTI != "jti-b" || list[1].JTI != "jti-c" {
+		t.Fatalf("after expiry: %+v", list)
+	}
+	if err := s.RevokeToken(ctx, store.RevokedToken{}); err == nil {
+		t.Fatal("a revocation without a jti was accepted")
+	}
+
+	c := sampleClient("nb")
+	c.TokensNotBefore = ts(4)
+	must(t, s.CreateClient(ctx, c))
+	got, err := s.GetClient(ctx, "nb")
+	must(t, err)
+	if !got.TokensNotBefore.Equal(ts(4)) {
+		t.Fatalf("TokensNotBefore = %v", got.TokensNotBefore)
+	}
+}

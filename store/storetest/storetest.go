@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Logs", testLogs},
 		{"Audit", testAudit},
 		{"LogQuery", testLogQuery},
+		{"Revocation", testRevocation},
 		{"Pagination", testPagination},
 		{"Version", testVersion},
 		{"Changes", testChanges},

@@ -552,3 +552,54 @@ func (s *Store) GetLog(ctx context.Context, id string) (store.LogEvent, error) {
 	}
 	return e, err
 }
+
+// Revoked tokens.
+
+var revokedTokens = &table[store.RevokedToken]{
+	name:    "revoked_tokens",
+	what:    "revoked token",
+	cols:    []string{"jti"},
+	kind:    store.ChangeRevocation,
+	key:     func(t *store.RevokedToken) *string { return &t.JTI },
+	columns: func(*store.RevokedToken) []any { return nil },
+}
+
+// RevokeToken records t unless its jti is already revoked, and deletes the
+// revocations of tokens that expired before t.RevokedAt; it moves the
+// version (the snapshot holds the revocations) unless nothing changed.
+func (s *Store) RevokeToken(ctx context.Context, t store.RevokedToken) error {
+	if t.JTI == "" {
+		return errors.New("store: a revoked token needs a jti")
+	}
+	o := op(store.Change{Kind: store.ChangeRevocation, ID: t.JTI, ClientID: ""})
+	return s.write(ctx, o, func(q Querier) error {
+		doc, err := json.Marshal(&t)
+		if err != nil {
+			return err
+		}
+		n, err := q.Exec(ctx, `INSERT INTO revoked_tokens (jti, expires_ms, doc) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING`,
+			t.JTI, t.ExpiresAt.UnixMilli(), doc)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errUnchanged
+		}
+		if audited(ctx) {
+			o.after = &t
+		}
+		_, err = q.Exec(ctx, `DELETE FROM revoked_tokens WHERE expires_ms < $1`, t.RevokedAt.UnixMilli())
+		return err
+	})
+}
+
+// RevokedTokens lists the recorded revocations by jti.
+func (s *Store) RevokedTokens(ctx context.Context) ([]store.RevokedToken, error) {
+	var out []store.RevokedToken
+	err := s.db.Query(ctx, func(q Querier) error {
+		var err error
+		out, err = revokedTokens.all(ctx, q, "")
+		return err
+	})
+	return out, err
+}

@@ -206,6 +206,9 @@ func (s *Store) Load(ctx context.Context) (*store.Data, error) {
 		if d.Settings, err = settings(ctx, q, ""); err != nil {
 			return err
 		}
+		if d.Revoked, err = revokedTokens.all(ctx, q, ""); err != nil {
+			return err
+		}
 		return loadBindings(ctx, q, d)
 	})
 	if err != nil {

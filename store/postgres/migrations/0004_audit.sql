@@ -1,4 +1,4 @@
--- credo schema, version 5: the durable audit log, and searchable log columns.
+-- credo schema, version 5: the durable audit log, searchable log columns, revoked tokens.
 --
 -- audit_log holds one entry per audited write (every Management API write,
 -- automatic key rotation), inserted by the write's own transaction, so an
@@ -48,3 +48,13 @@ UPDATE logs SET
 	hostname    = doc->>'Hostname',
 	audience    = doc->>'Audience',
 	scope       = doc->>'Scope';
+
+-- revoked_tokens holds access tokens revoked one by one (RFC 7009), until
+-- they would have expired anyway (expires_ms, Unix milliseconds); revoking
+-- a client's every token is its doc's TokensNotBefore instead.
+CREATE TABLE revoked_tokens (
+	jti        text COLLATE "C" PRIMARY KEY,
+	expires_ms bigint NOT NULL,
+	doc        jsonb NOT NULL
+);
+CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_ms);
