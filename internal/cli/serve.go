@@ -18,7 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credo-dev/credo/internal/clientauth"
 	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/dashboard"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/tenant"
@@ -68,6 +70,7 @@ Example:
 	fs.Duration(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
+	fs.Bool(&cfg.NoDashboard, "no-dashboard", false, "do not serve the Dashboard (the web console at /dashboard)")
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
@@ -159,8 +162,10 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 
 	events := tenant.NewEventLog(ctx, a.store, log)
 	metrics := server.NewMetrics(a.holder, events.Dropped)
+	usage := &dashboard.Usage{Store: a.store, Log: log}
 	ep := a.endpoint(func(ev store.LogEvent) {
 		metrics.TokenEvent(ev)
+		usage.Add(ev)
 		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
 			events.Add(ev)
 		}
@@ -168,10 +173,25 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	if cfg.TokenReuse > 0 {
 		ep.Reuse = &token.ReuseCache{MinRemaining: cfg.TokenReuse, Max: 100000}
 	}
+	management := a.managementAPI(events.Add)
+	var console http.Handler
+	if !cfg.NoDashboard {
+		d, err := dashboard.New(dashboard.Deps{
+			Management: management, Token: ep, Holder: a.holder, Auth: clientauth.New(ep.Secrets), Store: a.store,
+			Issuer: cfg.Issuer, Secure: tlsConfig != nil || strings.HasPrefix(cfg.Issuer, "https://"), Usage: usage, Log: log,
+		})
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		console = d
+	}
+	usageDone := make(chan struct{})
+	go func() { usage.Run(ctx, 10*time.Second); close(usageDone) }()
 	srv := server.New(server.Deps{
 		Holder:     a.holder,
 		Token:      ep,
-		Management: a.managementAPI(events.Add),
+		Management: management,
+		Dashboard:  console,
 		Metrics:    metrics,
 		Log:        log,
 		Issuer:     cfg.Issuer,
@@ -220,6 +240,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	err = hs.Shutdown(sctx)
 	cancel()
 	<-events.Done()
+	<-usageDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -247,6 +268,9 @@ func applySeedFile(ctx context.Context, svc *tenant.Service, path string) (tenan
 func printBanner(w io.Writer, cfg config.Config, demo *tenant.Demo, adminID, adminSecret string) {
 	fmt.Fprintf(w, "credo %s is listening; issuer %s\n", Version, cfg.Issuer)
 	fmt.Fprintf(w, "  discovery: %s.well-known/openid-configuration\n  jwks:      %s.well-known/jwks.json\n", cfg.Issuer, cfg.Issuer)
+	if !cfg.NoDashboard {
+		fmt.Fprintf(w, "  dashboard: %sdashboard/\n", cfg.Issuer)
+	}
 	if demo != nil {
 		fmt.Fprintf(w, `
 Demo tenant created: API %s and an M2M application with a grant (scopes: %s).
