@@ -178,7 +178,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	if !cfg.NoDashboard {
 		d, err := dashboard.New(dashboard.Deps{
 			Management: management, Token: ep, Holder: a.holder, Auth: clientauth.New(ep.Secrets), Store: a.store,
-			Issuer: cfg.Issuer, Secure: tlsConfig != nil || strings.HasPrefix(cfg.Issuer, "https://"), Usage: usage, Log: log,
+			Issuer: cfg.Issuer, Secure: tlsConfig != nil || strings.HasPrefix(cfg.Issuer, "https://"), Usage: usage, Log: log, TokenLog: cfg.TokenLog,
 		})
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)

@@ -47,6 +47,9 @@ type Deps struct {
 	// IdleTimeout ends a session unused for this long (default 15 min);
 	// MaxAge ends any session this long after sign-in (default 8 h).
 	IdleTimeout, MaxAge time.Duration
+	// TokenLog is credo serve's --token-log (all, failures or none), which
+	// the Logs page explains.
+	TokenLog string
 	// Usage, when set, is flushed before the usage page reads the counters.
 	Usage *Usage
 	// Log receives internal errors (nil: discarded).

@@ -188,13 +188,14 @@ type logsData struct {
 	Scanned, Matched, Shown int
 	Types                   []string
 	Clients                 []mgmt.Client
+	TokenLog                string
 }
 
 var logTypes = []string{"seccft", "feccft", "sapi", "fapi"}
 
 func (db *Dashboard) logsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
-	d := logsData{Type: q.Get("type"), Client: q.Get("client_id"), From: q.Get("from"), To: q.Get("to"), Types: logTypes}
+	d := logsData{Type: q.Get("type"), Client: q.Get("client_id"), From: q.Get("from"), To: q.Get("to"), Types: logTypes, TokenLog: db.d.TokenLog}
 	var from, to time.Time
 	if d.From != "" {
 		t, err := time.Parse("2006-01-02", d.From)

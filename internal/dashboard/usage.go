@@ -229,14 +229,14 @@ func sorted(m map[string]*series) []series {
 // barChart draws counts as an SVG bar chart, one bar per hour, with a
 // title per bar (its hour and count) and a label for screen readers.
 func barChart(counts []int64, hours []string, class, label string) template.HTML {
-	const w, h, pad = 480, 80, 14
+	const w, h, pad = 720, 90, 16
 	var peak int64 = 1
 	for _, c := range counts {
 		peak = max(peak, c)
 	}
 	bw := float64(w) / float64(len(counts))
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="none">`, w, h+pad, template.HTMLEscapeString(label))
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s">`, w, h+pad, template.HTMLEscapeString(label))
 	fmt.Fprintf(&b, `<line class="axis" x1="0" y1="%d" x2="%d" y2="%d"></line>`, h, w, h)
 	for i, c := range counts {
 		bh := float64(c) / float64(peak) * float64(h-4)
@@ -246,6 +246,6 @@ func barChart(counts []int64, hours []string, class, label string) template.HTML
 			fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%d">%s</text>`, float64(i)*bw+1, h+pad-2, hours[i])
 		}
 	}
-	fmt.Fprintf(&b, `<text class="peak" x="%d" y="10" text-anchor="end">max %d</text></svg>`, w-2, peak)
+	fmt.Fprintf(&b, `<text class="peak" x="2" y="10">max %d per hour</text></svg>`, peak)
 	return template.HTML(b.String())
 }
