@@ -186,6 +186,10 @@ step("Test tab: the request in ten languages, run, decoded claims", async () => 
   await page.getByRole("tab", { name: "Python" }).click();
   assert.match(await page.locator("#src-python").innerText(), /HTTPConnection\("127\.0\.0\.1:\d+"\)/);
   await page.getByRole("tab", { name: "cURL" }).click();
+  // A wrong secret shows the token endpoint's refusal.
+  await page.getByLabel(/Client Secret of/).fill("not-the-secret");
+  await submit(() => page.getByRole("button", { name: "Get token" }).click());
+  assert.match(await page.locator(".result").innerText(), /HTTP 401[\s\S]*invalid_client/);
   await page.getByLabel(/Client Secret of/).fill(secret);
   await submit(() => page.getByRole("button", { name: "Get token" }).click());
   await page.locator("#t-claims").waitFor();
@@ -248,6 +252,8 @@ step("Actions, Settings and Activity pages", async () => {
   await check("14-settings");
   await page.getByRole("link", { name: "Activity" }).click();
   assert.ok(Number(await page.locator("#total-tokens").innerText()) >= 1);
+  assert.ok(Number(await page.locator("#total-denials").innerText()) >= 1);
+  assert.match(await page.locator("main").innerText(), /invalid_client: 1/);
   assert.ok((await page.locator("svg.chart").count()) >= 1);
   await check("15-activity");
   // Narrow screens: the navigation wraps above the content.
