@@ -1,6 +1,8 @@
 package mgmt
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,6 +27,42 @@ type ClientBody struct {
 	OIDCConformant          *bool              `json:"oidc_conformant,omitempty"`
 	JWTConfiguration        *JWTConfigBody     `json:"jwt_configuration,omitempty"`
 	TokenLifetime           *int               `json:"token_lifetime,omitempty"`
+	// DefaultOrganization sets default_organization; null removes it.
+	DefaultOrganization defaultOrgBody `json:"default_organization"`
+}
+
+// defaultOrgBody is default_organization in a client body: absent, null
+// (remove) or {organization_id, flows}.
+type defaultOrgBody struct {
+	set bool
+	v   *DefaultOrganization
+}
+
+func (d *defaultOrgBody) UnmarshalJSON(b []byte) error {
+	d.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var v struct {
+		OrganizationID *string   `json:"organization_id"`
+		Flows          *[]string `json:"flows"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		if e, ok := jsonError(err).(*apiError); ok && e.Code == "invalid_body" {
+			return errBody(strings.TrimSuffix(strings.TrimPrefix(e.Message, "Payload validation error: '"), "'."), "default_organization")
+		}
+		return errBody("Expected type object", "default_organization")
+	}
+	if v.OrganizationID == nil || *v.OrganizationID == "" {
+		return errBody("Missing required property: organization_id", "default_organization")
+	}
+	if v.Flows == nil {
+		return errBody("Missing required property: flows", "default_organization")
+	}
+	d.v = &DefaultOrganization{OrganizationID: *v.OrganizationID, Flows: *v.Flows}
+	return nil
 }
 
 // JWTConfigBody is jwt_configuration in a client body. lifetime_in_seconds,
@@ -47,6 +85,12 @@ func (b *ClientBody) Fields() (tenant.ClientFields, error) {
 		Name: b.Name, Description: b.Description, AppType: b.AppType, GrantTypes: b.GrantTypes,
 		TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, IsFirstParty: b.IsFirstParty,
 		Metadata: b.ClientMetadata, TokenLifetime: b.TokenLifetime,
+	}
+	if d := b.DefaultOrganization; d.set {
+		f.DefaultOrganization = &store.DefaultOrganization{}
+		if d.v != nil {
+			f.DefaultOrganization = &store.DefaultOrganization{OrganizationID: d.v.OrganizationID, Flows: d.v.Flows}
+		}
 	}
 	if b.ClientID != nil {
 		f.ClientID = *b.ClientID

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/store"
 )
 
@@ -29,9 +30,11 @@ type Client struct {
 	// a grace period stops working (credo extension).
 	PreviousSecretExpiresAt string `json:"previous_secret_expires_at,omitempty"`
 	// TokenLifetime overrides the API's token_lifetime when > 0 (credo extension).
-	TokenLifetime int    `json:"token_lifetime"`
-	CreatedAt     string `json:"created_at"`
-	UpdatedAt     string `json:"updated_at"`
+	TokenLifetime int `json:"token_lifetime"`
+	// DefaultOrganization is omitted when the client has none.
+	DefaultOrganization *DefaultOrganization `json:"default_organization,omitempty"`
+	CreatedAt           string               `json:"created_at"`
+	UpdatedAt           string               `json:"updated_at"`
 }
 
 // JWTConfiguration is a client's jwt_configuration.
@@ -71,8 +74,38 @@ type ClientGrant struct {
 	Scope          []string `json:"scope"`
 	AllowAllScopes bool     `json:"allow_all_scopes"`
 	SubjectType    string   `json:"subject_type"`
-	CreatedAt      string   `json:"created_at"`
-	UpdatedAt      string   `json:"updated_at"`
+	// OrganizationUsage is deny, allow or require.
+	OrganizationUsage    string `json:"organization_usage"`
+	AllowAnyOrganization bool   `json:"allow_any_organization"`
+	CreatedAt            string `json:"created_at"`
+	UpdatedAt            string `json:"updated_at"`
+}
+
+// Organization is the Auth0 organization object.
+type Organization struct {
+	ID          string                `json:"id"`
+	Name        string                `json:"name"`
+	DisplayName string                `json:"display_name"`
+	Branding    *OrganizationBranding `json:"branding,omitempty"`
+	Metadata    map[string]string     `json:"metadata"`
+}
+
+// OrganizationBranding is an organization's branding (also the body form).
+type OrganizationBranding struct {
+	LogoURL string              `json:"logo_url,omitempty"`
+	Colors  *OrganizationColors `json:"colors,omitempty"`
+}
+
+// OrganizationColors are an organization's branding colors.
+type OrganizationColors struct {
+	Primary        string `json:"primary,omitempty"`
+	PageBackground string `json:"page_background,omitempty"`
+}
+
+// DefaultOrganization is a client's default_organization.
+type DefaultOrganization struct {
+	OrganizationID string   `json:"organization_id"`
+	Flows          []string `json:"flows"`
 }
 
 // Flags are credo's tenant switches (GET/PATCH /tenants/settings "flags").
@@ -87,6 +120,9 @@ type Flags struct {
 // Settings is the tenant settings object.
 type Settings struct {
 	Flags Flags `json:"flags"`
+	// AllowOrganizationNameInAuthenticationAPI: tokens for an organization
+	// carry org_name as well as org_id.
+	AllowOrganizationNameInAuthenticationAPI bool `json:"allow_organization_name_in_authentication_api"`
 }
 
 // LogEvent is the Auth0 log event object.
@@ -150,6 +186,9 @@ func ClientView(c store.Client, now time.Time) Client {
 		CreatedAt:               Time(c.CreatedAt),
 		UpdatedAt:               Time(c.UpdatedAt),
 	}
+	if d := c.DefaultOrganization; d != nil {
+		out.DefaultOrganization = &DefaultOrganization{OrganizationID: d.OrganizationID, Flows: orEmpty(slices.Clone(d.Flows))}
+	}
 	for _, s := range c.Secrets[min(1, len(c.Secrets)):] {
 		if !s.ExpiresAt.IsZero() && s.ExpiresAt.After(now) {
 			out.PreviousSecretExpiresAt = Time(s.ExpiresAt)
@@ -185,6 +224,10 @@ func ClientGrantView(g store.ClientGrant) ClientGrant {
 	if st == "" {
 		st = "client"
 	}
+	usage := g.OrganizationUsage
+	if usage == "" {
+		usage = tenant.OrgUsageDeny
+	}
 	return ClientGrant{
 		ID:             g.ID,
 		ClientID:       g.ClientID,
@@ -194,12 +237,32 @@ func ClientGrantView(g store.ClientGrant) ClientGrant {
 		SubjectType:    st,
 		CreatedAt:      Time(g.CreatedAt),
 		UpdatedAt:      Time(g.UpdatedAt),
+
+		OrganizationUsage:    usage,
+		AllowAnyOrganization: g.AllowAnyOrganization,
 	}
+}
+
+// OrganizationView is the API object of a stored organization.
+func OrganizationView(o store.Organization) Organization {
+	meta := map[string]string{}
+	for k, v := range o.Metadata {
+		meta[k] = v
+	}
+	out := Organization{ID: o.ID, Name: o.Name, DisplayName: o.DisplayName, Metadata: meta}
+	if b := o.Branding; b != nil {
+		out.Branding = &OrganizationBranding{LogoURL: b.LogoURL}
+		if b.Colors != (store.OrganizationColors{}) {
+			out.Branding.Colors = &OrganizationColors{Primary: b.Colors.Primary, PageBackground: b.Colors.PageBackground}
+		}
+	}
+	return out
 }
 
 // SettingsView is the API object of the tenant settings.
 func SettingsView(s store.Settings) Settings {
-	return Settings{Flags: Flags{HonorScopeSubset: s.HonorScopeSubset, Auth0CompatErrors: s.Auth0CompatErrors}}
+	return Settings{Flags: Flags{HonorScopeSubset: s.HonorScopeSubset, Auth0CompatErrors: s.Auth0CompatErrors},
+		AllowOrganizationNameInAuthenticationAPI: s.AllowOrganizationNameInAuthenticationAPI}
 }
 
 // LogEventView is the API object of a stored log event.

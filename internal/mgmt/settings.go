@@ -7,6 +7,9 @@ import (
 // SettingsBody is the JSON body of PATCH /tenants/settings.
 type SettingsBody struct {
 	Flags *FlagsBody `json:"flags,omitempty"`
+	// AllowOrganizationNameInAuthenticationAPI adds org_name to tokens
+	// issued for an organization.
+	AllowOrganizationNameInAuthenticationAPI *bool `json:"allow_organization_name_in_authentication_api,omitempty"`
 }
 
 // FlagsBody are the flags a PATCH may change.
@@ -33,6 +36,9 @@ func (a *API) updateSettings(c *call) (any, error) {
 		return nil, err
 	}
 	s, err := c.svc().UpdateSettings(c.r.Context(), func(s *store.Settings) error {
+		if b.AllowOrganizationNameInAuthenticationAPI != nil {
+			s.AllowOrganizationNameInAuthenticationAPI = *b.AllowOrganizationNameInAuthenticationAPI
+		}
 		if b.Flags != nil {
 			if b.Flags.HonorScopeSubset != nil {
 				s.HonorScopeSubset = *b.Flags.HonorScopeSubset
