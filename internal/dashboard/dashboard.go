@@ -132,6 +132,14 @@ func (db *Dashboard) routes() {
 	auth("POST "+Prefix+"/applications/{id}/rotate-secret", db.rotateSecret)
 	auth("POST "+Prefix+"/applications/{id}/delete", db.deleteApplication)
 
+	auth("GET "+Prefix+"/organizations", db.organizationsPage)
+	auth("POST "+Prefix+"/organizations", db.createOrganization)
+	auth("GET "+Prefix+"/organizations/{id}/{tab}", db.organizationPage)
+	auth("POST "+Prefix+"/organizations/{id}/settings", db.updateOrganization)
+	auth("POST "+Prefix+"/organizations/{id}/delete", db.deleteOrganization)
+	auth("POST "+Prefix+"/organizations/{id}/m2m", db.addOrganizationGrant)
+	auth("POST "+Prefix+"/organizations/{id}/m2m/remove", db.removeOrganizationGrant)
+
 	auth("GET "+Prefix+"/actions", db.actionsPage)
 	auth("POST "+Prefix+"/actions", db.createAction)
 	auth("POST "+Prefix+"/actions/bindings", db.setBindings)

@@ -133,7 +133,7 @@ func TestNoInlineCode(t *testing.T) {
 	b.signIn("admin", adminSecret)
 	rs, _ := f.st.GetResourceServer(t.Context(), timesheets)
 	pages = append(pages, "/dashboard/", "/dashboard/apis", "/dashboard/applications", "/dashboard/actions", "/dashboard/keys",
-		"/dashboard/logs", "/dashboard/settings", "/dashboard/applications/worker/settings", "/dashboard/applications/worker/credentials",
+		"/dashboard/logs", "/dashboard/settings", "/dashboard/organizations", "/dashboard/applications/worker/settings", "/dashboard/applications/worker/credentials",
 		"/dashboard/applications/worker/apis")
 	for _, tab := range []string{"settings", "permissions", "m2m", "test"} {
 		pages = append(pages, "/dashboard/apis/"+rs.ID+"/"+tab)

@@ -250,6 +250,13 @@ step("Actions, Settings and Activity pages", async () => {
   await check("13-actions");
   await page.getByRole("link", { name: "Settings" }).click();
   await check("14-settings");
+  await page.getByRole("link", { name: "Organizations", exact: true }).click();
+  await page.getByLabel("Name", { exact: true }).fill("acme");
+  await page.getByLabel("Display Name").fill("Acme Corp");
+  await submit(() => page.getByRole("button", { name: "Create" }).click());
+  assert.match(await flash(), /Organization acme created/);
+  await page.getByRole("link", { name: "Machine to Machine Access" }).click();
+  await check("14b-organization-m2m");
   await page.getByRole("link", { name: "Activity" }).click();
   assert.ok(Number(await page.locator("#total-tokens").innerText()) >= 1);
   assert.ok(Number(await page.locator("#total-denials").innerText()) >= 1);
