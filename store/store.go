@@ -306,6 +306,36 @@ func AuditFrom(ctx context.Context) *Audit {
 // Redacted replaces a secret's value in an audit entry.
 const Redacted = "[redacted]"
 
+// UsageCount is one hourly usage counter: how many token exchanges
+// (Metric "tokens") or denials (Metric "denials", by Reason: the OAuth
+// error code) a client had in the hour starting at Hour (UTC, truncated).
+type UsageCount struct {
+	Hour     time.Time
+	Metric   string
+	ClientID string
+	Reason   string
+	Count    int64
+}
+
+// Usage metrics.
+const (
+	UsageTokens  = "tokens"
+	UsageDenials = "denials"
+)
+
+// UsageRetention is how long usage counters are kept.
+const UsageRetention = 31 * 24 * time.Hour
+
+// LoginLink is a one-time dashboard sign-in link: only the SHA-256 of its
+// token is stored.
+type LoginLink struct {
+	Hash      string
+	Name      string   // who it is for, as the dashboard names the session
+	Scopes    []string // the Management API scopes the session gets
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // Page selects a page of a list: Offset/Limit. Limit 0 means the backend default (50).
 type Page struct {
 	Offset int
@@ -546,6 +576,20 @@ type Store interface {
 	RevokeToken(ctx context.Context, t RevokedToken) error
 	// RevokedTokens lists the recorded revocations, by jti.
 	RevokedTokens(ctx context.Context) ([]RevokedToken, error)
+
+	// AddUsage adds counts to the hourly usage counters (the dashboard's
+	// charts): each count is added to its (Hour, Metric, ClientID, Reason)
+	// row, created at 0. Like AppendLogs it does not bump the version.
+	AddUsage(ctx context.Context, counts []UsageCount) error
+	// ListUsage returns the counters of the hours in [from, to), oldest
+	// first; it also deletes the counters older than the retention.
+	ListUsage(ctx context.Context, from, to time.Time) ([]UsageCount, error)
+	// CreateLoginLink stores a dashboard login link by the hash of its
+	// token (does not bump the version).
+	CreateLoginLink(ctx context.Context, l LoginLink) error
+	// ConsumeLoginLink removes the link with this hash and returns it:
+	// a link works once. A missing or expired link is ErrNotFound.
+	ConsumeLoginLink(ctx context.Context, hash string, now time.Time) (LoginLink, error)
 
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error

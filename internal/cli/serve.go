@@ -19,7 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credo-dev/credo/internal/clientauth"
 	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/dashboard"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/tenant"
@@ -69,6 +71,7 @@ Example:
 	fs.Duration(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
+	fs.Bool(&cfg.NoDashboard, "no-dashboard", false, "do not serve the Dashboard (the web console at /dashboard)")
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics. The token log is bounded (newest 10,000) and sheds events under overload (counted in credo_log_events_dropped_total); the audit log of writes is never bounded by it")
 	fs.Duration(&cfg.AuditRetention, "audit-retention", 0, "delete audit log entries (Management API writes, key rotations) older than this, checked hourly (e.g. 2160h for 90 days; 0 = keep forever)")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
@@ -167,8 +170,10 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	events := tenant.NewEventLog(ctx, a.store, log)
 	metrics := server.NewMetrics(a.holder, events.Dropped)
 	metrics.BuildInfo(Version, keys.Backend())
+	usage := &dashboard.Usage{Store: a.store, Log: log}
 	ep := a.endpoint(func(ev store.LogEvent) {
 		metrics.TokenEvent(ev)
+		usage.Add(ev)
 		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
 			events.Add(ev)
 		}
@@ -176,10 +181,25 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	if cfg.TokenReuse > 0 {
 		ep.Reuse = &token.ReuseCache{MinRemaining: cfg.TokenReuse, Max: 100000}
 	}
+	management := a.managementAPI(events.Add)
+	var console http.Handler
+	if !cfg.NoDashboard {
+		d, err := dashboard.New(dashboard.Deps{
+			Management: management, Token: ep, Holder: a.holder, Auth: clientauth.New(ep.Secrets), Store: a.store,
+			Issuer: cfg.Issuer, Secure: tlsConfig != nil || strings.HasPrefix(cfg.Issuer, "https://"), Usage: usage, Log: log, TokenLog: cfg.TokenLog,
+		})
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		console = d
+	}
+	usageDone := make(chan struct{})
+	go func() { usage.Run(ctx, 10*time.Second); close(usageDone) }()
 	srv := server.New(server.Deps{
 		Holder:     a.holder,
 		Token:      ep,
-		Management: a.managementAPI(events.Add),
+		Management: management,
+		Dashboard:  console,
 		Metrics:    metrics,
 		Log:        log,
 		Issuer:     cfg.Issuer,
@@ -232,6 +252,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	err = hs.Shutdown(sctx)
 	cancel()
 	<-events.Done()
+	<-usageDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -259,6 +280,9 @@ func applySeedFile(ctx context.Context, svc *tenant.Service, path string) (tenan
 func printBanner(w io.Writer, cfg config.Config, demo *tenant.Demo, adminID, adminSecret string) {
 	fmt.Fprintf(w, "credo %s is listening; issuer %s\n", Version, cfg.Issuer)
 	fmt.Fprintf(w, "  discovery: %s.well-known/openid-configuration\n  jwks:      %s.well-known/jwks.json\n", cfg.Issuer, cfg.Issuer)
+	if !cfg.NoDashboard {
+		fmt.Fprintf(w, "  dashboard: %sdashboard/\n", cfg.Issuer)
+	}
 	if demo != nil {
 		fmt.Fprintf(w, `
 Demo tenant created: API %s and an M2M application with a grant (scopes: %s).

@@ -91,6 +91,8 @@ type Config struct {
 	ActionMaxInFlight int
 	// NoDemo skips creating the demo tenant on first start.
 	NoDemo bool
+	// NoDashboard leaves /dashboard unserved.
+	NoDashboard bool
 	// TrustedProxies lists, comma-separated, the CIDR blocks or addresses of
 	// the reverse proxies in front of credo (CREDO_TRUSTED_PROXIES); only
 	// their Forwarded / X-Forwarded-For headers name the client's address.
