@@ -146,6 +146,7 @@ func (db *Dashboard) routes() {
 	auth("GET "+Prefix+"/actions/{id}", db.actionPage)
 	auth("POST "+Prefix+"/actions/{id}", db.updateAction)
 	auth("POST "+Prefix+"/actions/{id}/deploy", db.deployAction)
+	auth("POST "+Prefix+"/actions/{id}/test", db.testAction)
 	auth("POST "+Prefix+"/actions/{id}/delete", db.deleteAction)
 
 	auth("GET "+Prefix+"/keys", db.keysPage)

@@ -89,13 +89,80 @@ func (db *Dashboard) createAction(w http.ResponseWriter, r *http.Request, s *ses
 	db.done(w, r, s, Prefix+"/actions/"+url.PathEscape(a.ID), "Action "+a.Name+" created. Edit its code, then deploy it.", nil)
 }
 
+type actionData struct {
+	Action mgmt.Action
+	// Test run: the event sent and what the action did.
+	Event  string
+	Result string
+	Ran    bool
+}
+
 func (db *Dashboard) actionPage(w http.ResponseWriter, r *http.Request, s *session) {
 	var a mgmt.Action
 	if e := db.call(r, s, "GET", "/actions/actions/"+url.PathEscape(r.PathValue("id")), nil, &a); e != nil {
 		db.fail(w, r, s, "actions", e)
 		return
 	}
-	db.render(w, r, s, http.StatusOK, "action", &page{Title: a.Name, Nav: "actions", Data: a})
+	db.render(w, r, s, http.StatusOK, "action", &page{Title: a.Name, Nav: "actions", Data: actionData{Action: a, Event: db.sampleEvent(r, s)}})
+}
+
+// sampleEvent is a credentials-exchange event for the test run, with the
+// tenant's first authorized application and its API where the session may
+// read them.
+func (db *Dashboard) sampleEvent(r *http.Request, s *session) string {
+	ev := map[string]any{
+		"client":          map[string]any{"client_id": "YOUR_CLIENT_ID", "name": "My M2M Application", "metadata": map[string]string{}},
+		"resource_server": map[string]any{"identifier": "https://my-api.example.com"},
+		"accessToken":     map[string]any{"scope": []string{"read:reports"}},
+		"transaction":     map[string]any{"requested_scopes": []string{}},
+		"request":         map[string]any{"ip": "203.0.113.7", "hostname": strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(db.d.Issuer, "https://"), "http://"), "/"), "user_agent": "curl/8.5.0", "body": map[string]string{"grant_type": "client_credentials"}},
+	}
+	if grants, e := listAll[mgmt.ClientGrant](db, r, s, "/client-grants", "client_grants"); e == nil {
+		for _, g := range grants {
+			if g.Audience == db.audience {
+				continue
+			}
+			var c mgmt.Client
+			if db.call(r, s, "GET", "/clients/"+url.PathEscape(g.ClientID), nil, &c) != nil {
+				break
+			}
+			ev["client"] = map[string]any{"client_id": c.ClientID, "name": c.Name, "metadata": c.ClientMetadata}
+			ev["resource_server"] = map[string]any{"identifier": g.Audience}
+			ev["accessToken"] = map[string]any{"scope": g.Scope}
+			break
+		}
+	}
+	b, _ := json.MarshalIndent(ev, "", "  ")
+	return string(b)
+}
+
+// testAction runs the action's current code on the event given, through
+// the Management API's test endpoint, and shows what it did.
+func (db *Dashboard) testAction(w http.ResponseWriter, r *http.Request, s *session) {
+	id := url.PathEscape(r.PathValue("id"))
+	var a mgmt.Action
+	if e := db.call(r, s, "GET", "/actions/actions/"+id, nil, &a); e != nil {
+		db.fail(w, r, s, "actions", e)
+		return
+	}
+	d := actionData{Action: a, Event: r.PostForm.Get("payload"), Ran: true}
+	if !json.Valid([]byte(d.Event)) {
+		db.render(w, r, s, http.StatusBadRequest, "action", &page{Title: a.Name, Nav: "actions", Data: d,
+			Error: &apiErr{Status: 400, Message: "The event is not valid JSON."}})
+		return
+	}
+	var out struct {
+		Payload json.RawMessage `json:"payload"`
+	}
+	if e := db.call(r, s, "POST", "/actions/actions/"+id+"/test", map[string]any{"payload": json.RawMessage(d.Event)}, &out); e != nil {
+		db.render(w, r, s, e.Status, "action", &page{Title: a.Name, Nav: "actions", Data: d, Error: e})
+		return
+	}
+	var pretty any
+	json.Unmarshal(out.Payload, &pretty)
+	b, _ := json.MarshalIndent(pretty, "", "  ")
+	d.Result = string(b)
+	db.render(w, r, s, http.StatusOK, "action", &page{Title: a.Name, Nav: "actions", Data: d})
 }
 
 func (db *Dashboard) actionLoc(r *http.Request) string {

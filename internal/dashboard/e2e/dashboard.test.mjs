@@ -245,6 +245,8 @@ step("Actions, Settings and Activity pages", async () => {
   await page.getByLabel("Code").fill("exports.onExecuteCredentialsExchange = async (event, api) => {\n  api.accessToken.setCustomClaim('https://example.com/tier', 'gold');\n};\n");
   await submit(() => page.getByRole("button", { name: "Deploy" }).click());
   assert.match(await flash(), /Saved and deployed/);
+  await submit(() => page.getByRole("button", { name: "Run" }).click());
+  assert.match(await page.locator("#test-result").innerText(), /"https:\/\/example\.com\/tier": "gold"/);
   await check("12-action");
   await page.getByRole("link", { name: "Flows & Library" }).click();
   await check("13-actions");
