@@ -185,6 +185,10 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 	"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (db *Dashboard) serveStatic(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+		db.notFound(w, r)
+		return
+	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	db.static.ServeHTTP(w, r)
 }
