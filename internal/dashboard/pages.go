@@ -246,74 +246,80 @@ func (db *Dashboard) revokeKey(w http.ResponseWriter, r *http.Request, s *sessio
 
 // --- Logs ------------------------------------------------------------------
 
-// logScan is how many of the newest events the Logs page filters.
-const logScan = 1000
-
 type logsData struct {
-	Events                  []mgmt.LogEvent
-	Type, Client, From, To  string
-	Scanned, Matched, Shown int
-	Types                   []string
-	Clients                 []mgmt.Client
-	TokenLog                string
+	Events                 []mgmt.LogEvent
+	Type, Client, From, To string
+	Search                 string // the free search (Auth0's log search syntax)
+	Query                  string // the q sent to GET /api/v2/logs
+	Total, Shown           int
+	Types                  []string
+	Clients                []mgmt.Client
+	TokenLog               string
 }
 
 var logTypes = []string{"seccft", "feccft", "sapi", "fapi"}
 
+// logPageSize is how many events the Logs page shows.
+const logPageSize = 100
+
+// quoteTerm quotes a value for the log search syntax.
+func quoteTerm(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+// logQuery builds GET /api/v2/logs's q from the page's filters.
+func (d *logsData) logQuery() (string, *apiErr) {
+	var terms []string
+	if d.Type != "" {
+		terms = append(terms, "type:"+quoteTerm(d.Type))
+	}
+	if d.Client != "" {
+		terms = append(terms, "client_id:"+quoteTerm(d.Client))
+	}
+	for _, x := range []struct{ name, v string }{{"From", d.From}, {"To", d.To}} {
+		if _, err := time.Parse("2006-01-02", x.v); x.v != "" && err != nil {
+			return "", &apiErr{Status: 400, Message: x.name + " must be a date (YYYY-MM-DD)."}
+		}
+	}
+	if d.From != "" || d.To != "" {
+		from, to := d.From, d.To
+		if from == "" {
+			from = "*"
+		}
+		if to == "" {
+			to = "*"
+		}
+		terms = append(terms, "date:["+from+" TO "+to+"]")
+	}
+	if d.Search != "" {
+		terms = append(terms, "("+d.Search+")")
+	}
+	return strings.Join(terms, " AND "), nil
+}
+
+// logsPage filters the tenant log with the Management API's log search.
 func (db *Dashboard) logsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
-	d := logsData{Type: q.Get("type"), Client: q.Get("client_id"), From: q.Get("from"), To: q.Get("to"), Types: logTypes, TokenLog: db.d.TokenLog}
-	var from, to time.Time
-	if d.From != "" {
-		t, err := time.Parse("2006-01-02", d.From)
-		if err != nil {
-			db.render(w, r, s, http.StatusBadRequest, "logs", &page{Title: "Logs", Nav: "logs", Error: &apiErr{Status: 400, Message: "From must be a date (YYYY-MM-DD)."}, Data: d})
-			return
-		}
-		from = t
+	d := logsData{Type: q.Get("type"), Client: q.Get("client_id"), From: q.Get("from"), To: q.Get("to"),
+		Search: strings.TrimSpace(q.Get("q")), Types: logTypes, TokenLog: db.d.TokenLog}
+	if db.can(s, "read:clients") {
+		d.Clients, _ = listAll[mgmt.Client](db, r, s, "/clients", "clients")
 	}
-	if d.To != "" {
-		t, err := time.Parse("2006-01-02", d.To)
-		if err != nil {
-			db.render(w, r, s, http.StatusBadRequest, "logs", &page{Title: "Logs", Nav: "logs", Error: &apiErr{Status: 400, Message: "To must be a date (YYYY-MM-DD)."}, Data: d})
-			return
-		}
-		to = t.Add(24 * time.Hour)
-	}
-	for pg := 0; pg*100 < logScan; pg++ {
+	query, e := d.logQuery()
+	if e == nil {
+		d.Query = query
 		var body struct {
 			Logs  []mgmt.LogEvent `json:"logs"`
 			Total int             `json:"total"`
 		}
-		if e := db.call(r, s, "GET", "/logs?include_totals=true&per_page=100&page="+strconv.Itoa(pg), nil, &body); e != nil {
-			db.fail(w, r, s, "logs", e)
-			return
-		}
-		for _, ev := range body.Logs {
-			d.Scanned++
-			if d.Type != "" && ev.Type != d.Type || d.Client != "" && ev.ClientID != d.Client {
-				continue
-			}
-			if !from.IsZero() || !to.IsZero() {
-				t, err := time.Parse(time.RFC3339Nano, ev.Date)
-				if err != nil || !from.IsZero() && t.Before(from) || !to.IsZero() && !t.Before(to) {
-					continue
-				}
-			}
-			d.Matched++
-			if len(d.Events) < 100 {
-				d.Events = append(d.Events, ev)
-			}
-		}
-		if len(body.Logs) == 0 || (pg+1)*100 >= body.Total {
-			break
-		}
+		e = db.call(r, s, "GET", "/logs?include_totals=true&per_page="+strconv.Itoa(logPageSize)+"&page=0&q="+url.QueryEscape(query), nil, &body)
+		d.Events, d.Total, d.Shown = body.Logs, body.Total, len(body.Logs)
 	}
-	d.Shown = len(d.Events)
-	if db.can(s, "read:clients") {
-		d.Clients, _ = listAll[mgmt.Client](db, r, s, "/clients", "clients")
+	status := http.StatusOK
+	if e != nil {
+		status = e.Status
 	}
-	db.render(w, r, s, http.StatusOK, "logs", &page{Title: "Logs", Nav: "logs", Data: d})
+	db.render(w, r, s, status, "logs", &page{Title: "Logs", Nav: "logs", Data: d, Error: e})
 }
 
 func (db *Dashboard) logPage(w http.ResponseWriter, r *http.Request, s *session) {
