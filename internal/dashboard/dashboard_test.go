@@ -542,3 +542,16 @@ func (s *failingStore) AddUsage(ctx context.Context, c []store.UsageCount) error
 	}
 	return s.Store.AddUsage(ctx, c)
 }
+
+// BenchmarkUsageAdd is what the token path pays per exchange for the usage
+// counters (an in-memory increment; no database).
+func BenchmarkUsageAdd(b *testing.B) {
+	u := &dashboard.Usage{}
+	ev := store.LogEvent{Type: "seccft", ClientID: "client-0123456789", Date: time.Now()}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			u.Add(ev)
+		}
+	})
+}

@@ -36,7 +36,7 @@ before(async () => {
     viewport: { width: 1280, height: 860 },
   });
   page = context.pages()[0] || (await context.newPage());
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(30000); // generous: CI runs this beside other test packages on 2 cores
   page.on("console", (m) => { if (/Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text()); });
   page.on("pageerror", (e) => cspErrors.push("page error: " + e.message));
   page.on("dialog", (d) => d.accept()); // the confirmations of destructive forms
