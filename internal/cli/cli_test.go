@@ -158,6 +158,7 @@ func TestHelpThatHelps(t *testing.T) {
 		{"actions", "triggers"}, {"actions", "bindings", "get"}, {"actions", "bindings", "set"},
 		{"hooks", "list"}, {"hooks", "get"}, {"hooks", "create"}, {"hooks", "update"}, {"hooks", "enable"}, {"hooks", "disable"}, {"hooks", "delete"},
 		{"logs", "list"}, {"logs", "get"}, {"settings", "show"}, {"settings", "set"},
+		{"dashboard", "login-link"},
 	} {
 		code, out, _ := run(t, nil, append(args, "--help")...)
 		name := strings.Join(args, " ")

@@ -1,6 +1,8 @@
 package mgmt
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -36,6 +38,9 @@ type Deps struct {
 	Now func() time.Time
 	// IP finds the caller's address for the tenant log (nil: the TCP peer).
 	IP *realip.Resolver
+	// TestAction runs an Action's current code on a sample event for
+	// POST /actions/actions/{id}/test (nil: that route answers 404).
+	TestAction func(ctx context.Context, a store.Action, payload json.RawMessage) (any, error)
 }
 
 // API is the Management API handler.
@@ -174,6 +179,7 @@ func (a *API) routes() []route {
 		{method: "PATCH", path: "/actions/actions/{id}", scopes: []string{"update:actions"}, event: "Update an action", h: a.updateAction},
 		{method: "DELETE", path: "/actions/actions/{id}", scopes: []string{"delete:actions"}, event: "Delete an action", params: []string{"force"}, h: a.deleteAction},
 		{method: "POST", path: "/actions/actions/{id}/deploy", scopes: []string{"update:actions"}, event: "Deploy an action", h: a.deployAction},
+		{method: "POST", path: "/actions/actions/{id}/test", scopes: []string{"create:actions"}, h: a.testAction},
 		{method: "GET", path: "/actions/triggers", scopes: []string{"read:actions"}, h: a.listTriggers},
 		{method: "GET", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"read:actions"}, params: []string{"page", "per_page"}, h: a.getBindings},
 		{method: "PATCH", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"update:actions"}, event: "Update trigger bindings", h: a.setBindings},
