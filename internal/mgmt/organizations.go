@@ -58,7 +58,12 @@ func (a *API) listOrganizations(c *call) (any, error) {
 	// sort (e.g. name:1) is accepted and ignored: credo lists organizations
 	// by id, the order from/take checkpoints need.
 	if c.q.has("from") || c.q.has("take") {
-		for _, n := range pageParams {
+		// include_totals is accepted and ignored: a checkpoint page is always
+		// the {organizations, next} object (Auth0's SDK v7 sends both).
+		if _, err := c.q.bool("include_totals", false); err != nil {
+			return nil, err
+		}
+		for _, n := range []string{"page", "per_page"} {
 			if c.q.has(n) {
 				return nil, errQuery("from and take cannot be combined with "+n, n)
 			}

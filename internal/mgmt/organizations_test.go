@@ -79,6 +79,10 @@ func TestOrganizations(t *testing.T) {
 		t.Fatalf("checkpoints saw %d organizations", len(seen))
 	}
 	h.do("GET", "/api/v2/organizations?take=2&page=1", nil).want(400)
+	// Auth0's Node SDK v7 sends include_totals with take: the checkpoint object comes back.
+	if m := h.do("GET", "/api/v2/organizations?include_totals=true&take=50", nil).want(200).json(); len(m["organizations"].([]any)) != 5 {
+		t.Fatalf("include_totals with take: %v", m)
+	}
 
 	h.do("DELETE", "/api/v2/organizations/"+id, nil).want(204)
 	h.do("DELETE", "/api/v2/organizations/"+id, nil).want(404)
