@@ -34,6 +34,15 @@ type Client struct {
 	ClientGrants *ClientGrantsService
 	// SigningKeys manages the tenant's token-signing keys: /api/v2/keys/signing.
 	SigningKeys *SigningKeysService
+	// Actions manages Actions, their deployment and their bindings to the
+	// credentials-exchange trigger: /api/v2/actions.
+	Actions *ActionsService
+	// Hooks manages legacy hooks: /api/v2/hooks.
+	Hooks *HooksService
+	// Logs reads the tenant log: /api/v2/logs.
+	Logs *LogsService
+	// Settings reads and changes the tenant settings: /api/v2/tenants/settings.
+	Settings *SettingsService
 
 	base      string // ends in "/api/v2/"
 	baseErr   error
@@ -89,6 +98,10 @@ func New(baseURL string, ts oauth2.TokenSource, opts ...Option) *Client {
 	c.ClientGrants = &ClientGrantsService{c}
 	c.Organizations = &OrganizationsService{c}
 	c.SigningKeys = &SigningKeysService{c}
+	c.Actions = &ActionsService{c}
+	c.Hooks = &HooksService{c}
+	c.Logs = &LogsService{c}
+	c.Settings = &SettingsService{c}
 	return c
 }
 

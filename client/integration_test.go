@@ -240,6 +240,7 @@ func TestIntegration(t *testing.T) {
 		"signing keys":  integrationSigningKeys,
 		"errors":        integrationErrors,
 		"options":       integrationOptions,
+		"extensibility": integrationExtensibility,
 		"organizations": integrationOrganizations,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -9,6 +9,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -233,6 +234,17 @@ type Settings struct {
 	// AllowOrganizationNameInAuthenticationAPI adds org_name to tokens issued
 	// for an organization (Auth0's allow_organization_name_in_authentication_api).
 	AllowOrganizationNameInAuthenticationAPI bool `json:"AllowOrganizationNameInAuthenticationAPI"`
+	// DefaultAudience is the API a token request without audience (or
+	// resource) gets, Auth0's default_audience; empty: audience is required.
+	DefaultAudience string `json:"DefaultAudience,omitempty"`
+	// Auth0 holds the other Auth0 tenant settings (friendly_name,
+	// default_token_quota, session_lifetime, …) by their Auth0 names, as
+	// JSON, stored and returned so that tools round-trip them; credo does
+	// not act on them (README lists each and why).
+	Auth0 map[string]json.RawMessage `json:"Auth0,omitempty"`
+	// Auth0Flags are Auth0's tenant flags other than credo's two, stored
+	// and returned likewise.
+	Auth0Flags map[string]bool `json:"Auth0Flags,omitempty"`
 }
 
 // LogEvent is one tenant log entry in Auth0's shape (type codes such as
@@ -267,8 +279,9 @@ type ClientFilter struct {
 // GrantFilter narrows ListClientGrants. From, when set, is a checkpoint: the
 // id after which listing continues (ordered by id); Page.Offset is ignored then.
 type GrantFilter struct {
-	ClientID string
-	Audience string
+	ClientID    string
+	Audience    string
+	SubjectType string // client or user; empty: both
 	// AllowAnyOrganization, when set, keeps the grants whose
 	// allow_any_organization equals it.
 	AllowAnyOrganization *bool

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -71,6 +72,9 @@ Example:
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
+	fs.Duration(&cfg.ActionTimeout, "action-timeout", cfg.ActionTimeout, "time bound of the Actions and Hooks of one token request, together (at most 20s)")
+	fs.Int(&cfg.ActionMaxConcurrent, "action-max-concurrent", cfg.ActionMaxConcurrent, "how many scripts run at once in this process; others wait within their time bound (0 = twice the CPUs)")
+	fs.Int(&cfg.ActionMaxInFlight, "action-max-in-flight", cfg.ActionMaxInFlight, "executions of one Action or Hook in progress at once (stuck ones included) before further requests get 503")
 	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -159,6 +163,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 
 	events := tenant.NewEventLog(ctx, a.store, log)
 	metrics := server.NewMetrics(a.holder, events.Dropped)
+	metrics.BuildInfo(Version, keys.Backend())
 	ep := a.endpoint(func(ev store.LogEvent) {
 		metrics.TokenEvent(ev)
 		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
@@ -204,7 +209,8 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 
 	printBanner(io.Stdout, cfg, demo, adminID, adminSecret)
 	c, apis, grants := a.holder.Current().Counts()
-	log.Info("credo serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
+	log.Info("credo serving", "version", Version, "go", runtime.Version(), "crypto_backend", keys.Backend(),
+		"addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
 		"clients", c, "apis", apis, "grants", grants, "tls", cfg.TLSCert != "")
 
 	errc := make(chan error, 1)

@@ -114,14 +114,14 @@ func New(d Deps) http.Handler {
 
 // routes is THE route table of the Management API (scopes: reference §3.1).
 func (a *API) routes() []route {
-	listClients := append(append([]string{"app_type"}, pageParams...), fieldParams...)
-	listGrants := append([]string{"audience", "client_id", "allow_any_organization", "from", "take"}, pageParams...)
+	listClients := append(append([]string{"app_type", "is_global", "is_first_party", "q", "from", "take"}, pageParams...), fieldParams...)
+	listGrants := append([]string{"audience", "client_id", "allow_any_organization", "from", "take", "subject_type", "default_for"}, pageParams...)
 	listLogs := append(append([]string{"from", "take"}, pageParams...), fieldParams...)
 	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
 	listHooks := append(append([]string{"enabled", "triggerId"}, pageParams...), fieldParams...)
 	listOrgs := append([]string{"from", "take", "sort"}, pageParams...)
 	listOrgGrants := append([]string{"audience", "client_id", "grant_ids*"}, pageParams...)
-	return []route{
+	rts := []route{
 		{method: "GET", path: "/clients", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"}, kind: kindClient, params: listClients, h: a.listClients},
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, kind: kindClient, event: "Create a client", h: a.createClient},
 		{method: "GET", path: "/clients/{id}", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials"}, kind: kindClient, params: fieldParams, h: a.getClient},
@@ -185,6 +185,9 @@ func (a *API) routes() []route {
 		{method: "PATCH", path: "/hooks/{id}/secrets", scopes: []string{"update:hooks"}, event: "Update hook secrets", h: a.updateHookSecrets},
 		{method: "DELETE", path: "/hooks/{id}/secrets", scopes: []string{"delete:hooks"}, event: "Delete hook secrets", h: a.deleteHookSecrets},
 	}
+	// What an Auth0 tenant has and a machine-to-machine server does not
+	// (absent.go): empty lists and neutral settings for Auth0's tools.
+	return append(rts, a.absentRoutes()...)
 }
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {

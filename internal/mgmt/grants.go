@@ -14,6 +14,8 @@ type GrantBody struct {
 	Scope          *[]string `json:"scope,omitempty"`
 	AllowAllScopes *bool     `json:"allow_all_scopes,omitempty"`
 	SubjectType    *string   `json:"subject_type,omitempty"`
+	ID             *string   `json:"id,omitempty"` // read-only, ignored
+	readOnlyTimes
 	orgFields
 }
 
@@ -21,6 +23,7 @@ type GrantBody struct {
 type GrantPatch struct {
 	Scope          *[]string `json:"scope,omitempty"`
 	AllowAllScopes *bool     `json:"allow_all_scopes,omitempty"`
+	grantReadOnly
 	orgFields
 }
 
@@ -68,7 +71,10 @@ func (b *GrantBody) Fields() (tenant.GrantFields, error) {
 
 func (a *API) listGrants(c *call) (any, error) {
 	ctx := c.r.Context()
-	f := store.GrantFilter{ClientID: c.q.str("client_id"), Audience: c.q.str("audience")}
+	f := store.GrantFilter{ClientID: c.q.str("client_id"), Audience: c.q.str("audience"), SubjectType: c.q.str("subject_type")}
+	if st := f.SubjectType; c.q.has("subject_type") && st != "client" && st != "user" {
+		return nil, errQuery("must be one of client, user", "subject_type")
+	}
 	if c.q.has("allow_any_organization") {
 		v, err := c.q.bool("allow_any_organization", false)
 		if err != nil {
@@ -76,19 +82,31 @@ func (a *API) listGrants(c *call) (any, error) {
 		}
 		f.AllowAnyOrganization = &v
 	}
+	// default_for=third_party_clients lists the default grants of
+	// third-party clients: credo has none (every grant names its client).
+	defaultFor := c.q.has("default_for")
+	if defaultFor && c.q.str("default_for") != "third_party_clients" {
+		return nil, errQuery("must be one of third_party_clients", "default_for")
+	}
+	fetch := func() ([]store.ClientGrant, int, error) {
+		if defaultFor {
+			return nil, 0, nil
+		}
+		return c.st().ListClientGrants(ctx, f)
+	}
 	if c.q.has("from") || c.q.has("take") {
-		// Checkpoint pagination: {"next": id, "client_grants": […]}.
-		for _, n := range pageParams {
-			if c.q.has(n) {
-				return nil, errQuery("from and take cannot be combined with "+n, n)
-			}
+		// Checkpoint pagination: {"next": id, "client_grants": […]}. As on
+		// Auth0, page, per_page and include_totals are ignored then (the
+		// Node SDK and the Deploy CLI send include_totals=true&take=50).
+		if _, err := c.q.page(); err != nil {
+			return nil, err
 		}
 		take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
 		if err != nil {
 			return nil, err
 		}
 		f.From, f.Limit = c.q.str("from"), take
-		list, total, err := c.st().ListClientGrants(ctx, f)
+		list, total, err := fetch()
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +127,7 @@ func (a *API) listGrants(c *call) (any, error) {
 		return nil, err
 	}
 	f.Offset, f.Limit = p.offset(), p.PerPage
-	list, total, err := c.st().ListClientGrants(ctx, f)
+	list, total, err := fetch()
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +172,9 @@ func (a *API) updateGrant(c *call) (any, error) {
 		return nil, err
 	}
 	id := c.r.PathValue("id")
+	if err := b.grantReadOnly.same(c, id); err != nil {
+		return nil, err
+	}
 	f := tenant.GrantFields{Scope: b.Scope, AllowAllScopes: b.AllowAllScopes}
 	b.apply(&f)
 	g, err := c.svc().UpdateGrant(c.r.Context(), id, f)

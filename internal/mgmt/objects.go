@@ -1,7 +1,11 @@
 package mgmt
 
 import (
+	"bytes"
+	"encoding/json"
+	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/credo-dev/credo/internal/tenant"
@@ -24,6 +28,9 @@ type Client struct {
 	OIDCConformant          bool              `json:"oidc_conformant"`
 	JWTConfiguration        JWTConfiguration  `json:"jwt_configuration"`
 	Callbacks               []string          `json:"callbacks"`
+	// IsGlobal is set only on the tenant's global client (GET
+	// /clients?is_global=true); every credo client is not global.
+	IsGlobal bool `json:"is_global,omitempty"`
 	// ClientSecret is set only in the answers to create and rotate-secret.
 	ClientSecret string `json:"client_secret,omitempty"`
 	// PreviousSecretExpiresAt is when the secret replaced by a rotation with
@@ -48,22 +55,24 @@ type Scope struct {
 	Description string `json:"description"`
 }
 
-// ResourceServer is the Auth0 resource server (API) object. signing_secret
-// is write-only in credo and never appears here.
+// ResourceServer is the Auth0 resource server (API) object.
 type ResourceServer struct {
-	ID                 string  `json:"id"`
-	Name               string  `json:"name"`
-	Identifier         string  `json:"identifier"`
-	IsSystem           bool    `json:"is_system"`
-	Scopes             []Scope `json:"scopes"`
-	SigningAlg         string  `json:"signing_alg"`
-	TokenLifetime      int     `json:"token_lifetime"`
-	TokenDialect       string  `json:"token_dialect"`
-	AllowOfflineAccess bool    `json:"allow_offline_access"`
-	SkipConsent        bool    `json:"skip_consent_for_verifiable_first_party_clients"`
-	EnforcePolicies    bool    `json:"enforce_policies"`
-	CreatedAt          string  `json:"created_at"`
-	UpdatedAt          string  `json:"updated_at"`
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	Identifier string  `json:"identifier"`
+	IsSystem   bool    `json:"is_system"`
+	Scopes     []Scope `json:"scopes"`
+	SigningAlg string  `json:"signing_alg"`
+	// SigningSecret is the HS256 secret, set only for an API that has one
+	// (HS256 now or before) and only where the caller may read it.
+	SigningSecret      string `json:"signing_secret,omitempty"`
+	TokenLifetime      int    `json:"token_lifetime"`
+	TokenDialect       string `json:"token_dialect"`
+	AllowOfflineAccess bool   `json:"allow_offline_access"`
+	SkipConsent        bool   `json:"skip_consent_for_verifiable_first_party_clients"`
+	EnforcePolicies    bool   `json:"enforce_policies"`
+	CreatedAt          string `json:"created_at"`
+	UpdatedAt          string `json:"updated_at"`
 }
 
 // ClientGrant is the Auth0 client grant object.
@@ -117,12 +126,46 @@ type Flags struct {
 	Auth0CompatErrors bool `json:"auth0_compat_errors"`
 }
 
-// Settings is the tenant settings object.
+// Settings is the tenant settings object: default_audience, flags (credo's
+// two, then the Auth0 flags stored) and the other Auth0 settings stored.
 type Settings struct {
-	Flags Flags `json:"flags"`
+	DefaultAudience string
+	Flags           Flags
 	// AllowOrganizationNameInAuthenticationAPI: tokens for an organization
 	// carry org_name as well as org_id.
-	AllowOrganizationNameInAuthenticationAPI bool `json:"allow_organization_name_in_authentication_api"`
+	AllowOrganizationNameInAuthenticationAPI bool
+	Auth0Flags                               map[string]bool
+	Other                                    map[string]json.RawMessage
+}
+
+// MarshalJSON writes default_audience, flags and the stored settings by
+// name, in a stable order.
+func (s Settings) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"default_audience":`)
+	v, _ := json.Marshal(s.DefaultAudience)
+	b.Write(v)
+	b.WriteString(`,"flags":{"honor_scope_subset":`)
+	b.WriteString(strconv.FormatBool(s.Flags.HonorScopeSubset))
+	b.WriteString(`,"auth0_compat_errors":`)
+	b.WriteString(strconv.FormatBool(s.Flags.Auth0CompatErrors))
+	for _, k := range slices.Sorted(maps.Keys(s.Auth0Flags)) {
+		v, _ := json.Marshal(k)
+		b.WriteByte(',')
+		b.Write(v)
+		b.WriteString(":" + strconv.FormatBool(s.Auth0Flags[k]))
+	}
+	b.WriteString(`},"allow_organization_name_in_authentication_api":`)
+	b.WriteString(strconv.FormatBool(s.AllowOrganizationNameInAuthenticationAPI))
+	for _, k := range slices.Sorted(maps.Keys(s.Other)) {
+		v, _ := json.Marshal(k)
+		b.WriteByte(',')
+		b.Write(v)
+		b.WriteByte(':')
+		b.Write(s.Other[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // LogEvent is the Auth0 log event object.
@@ -261,8 +304,12 @@ func OrganizationView(o store.Organization) Organization {
 
 // SettingsView is the API object of the tenant settings.
 func SettingsView(s store.Settings) Settings {
-	return Settings{Flags: Flags{HonorScopeSubset: s.HonorScopeSubset, Auth0CompatErrors: s.Auth0CompatErrors},
-		AllowOrganizationNameInAuthenticationAPI: s.AllowOrganizationNameInAuthenticationAPI}
+	return Settings{
+		DefaultAudience: s.DefaultAudience,
+		Flags:           Flags{HonorScopeSubset: s.HonorScopeSubset, Auth0CompatErrors: s.Auth0CompatErrors},
+		Auth0Flags:      s.Auth0Flags, Other: s.Auth0,
+		AllowOrganizationNameInAuthenticationAPI: s.AllowOrganizationNameInAuthenticationAPI,
+	}
 }
 
 // LogEventView is the API object of a stored log event.

@@ -529,6 +529,17 @@ func (s *Service) UpdateResourceServer(ctx context.Context, idOrIdentifier strin
 	return rs, nil
 }
 
+// SigningSecret opens an API's HS256 signing secret ("" when it has none).
+func (s *Service) SigningSecret(rs store.ResourceServer) (string, error) {
+	if rs.SigningSecret == "" {
+		return "", nil
+	}
+	if s.Master == nil {
+		return "", errors.New("tenant: no master key to open the signing secret of " + rs.ID)
+	}
+	return s.Master.OpenString(rs.SigningSecret, "api-signing-secret:"+rs.ID)
+}
+
 // DeleteResourceServer deletes an API (by id or identifier) and its grants.
 func (s *Service) DeleteResourceServer(ctx context.Context, idOrIdentifier string) error {
 	cur, err := s.Store.GetResourceServer(ctx, idOrIdentifier)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -222,7 +223,7 @@ func snapshotsEqual(t *testing.T, got, want *tenant.Snapshot) {
 	if gc != wc || ga != wa || gg != wg {
 		t.Fatalf("counts: patched %d clients %d APIs %d grants, rebuilt %d %d %d", gc, ga, gg, wc, wa, wg)
 	}
-	if got.Settings != want.Settings || strings.Join(got.Algorithms(), " ") != strings.Join(want.Algorithms(), " ") ||
+	if !reflect.DeepEqual(got.Settings, want.Settings) || strings.Join(got.Algorithms(), " ") != strings.Join(want.Algorithms(), " ") ||
 		string(got.Keys.JWKS()) != string(want.Keys.JWKS()) || (got.Extensions == nil) != (want.Extensions == nil) {
 		t.Fatalf("settings, algorithms, keys or extensions differ: patched %+v %v, rebuilt %+v %v",
 			got.Settings, got.Algorithms(), want.Settings, want.Algorithms())

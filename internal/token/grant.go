@@ -39,7 +39,8 @@ func (e *Endpoint) grant(ctx context.Context, ex *Exchange) *oauth.Error {
 	return ex.GrantType.Grant(ctx, ex)
 }
 
-// resolveAudience finds the API from audience or its RFC 8707 alias resource.
+// resolveAudience finds the API from audience or its RFC 8707 alias resource,
+// else the tenant's default audience.
 func resolveAudience(ex *Exchange) *oauth.Error {
 	req := ex.Request
 	aud := req.Audience
@@ -48,6 +49,10 @@ func resolveAudience(ex *Exchange) *oauth.Error {
 			return oauth.InvalidRequest("audience and resource name different APIs; send one")
 		}
 		aud = req.Resource
+	}
+	if aud == "" {
+		// Auth0's tenant default_audience (GET/PATCH /tenants/settings).
+		aud = ex.Snapshot.Settings.DefaultAudience
 	}
 	if aud == "" {
 		return oauth.MissingParameter("audience")

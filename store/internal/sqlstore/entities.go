@@ -175,6 +175,9 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.GrantFilter) ([]st
 	if f.Audience != "" {
 		add("audience =", f.Audience)
 	}
+	if f.SubjectType != "" {
+		add("subject_type =", f.SubjectType)
+	}
 	if f.AllowAnyOrganization != nil {
 		where = append(where, "allow_any_organization = "+strconv.Itoa(boolInt(*f.AllowAnyOrganization)))
 	}
