@@ -390,6 +390,10 @@ type Store interface {
 	// ListOrganizationGrants returns a page of the grants associated with an
 	// organization (ErrNotFound when it does not exist), ordered by grant id.
 	ListOrganizationGrants(ctx context.Context, orgID string, f OrganizationGrantFilter) ([]ClientGrant, int, error)
+	// ListGrantOrganizations returns a page of the organizations a grant is
+	// associated with (ErrNotFound when the grant does not exist), ordered
+	// by id; f.From is a checkpoint as in ListOrganizations.
+	ListGrantOrganizations(ctx context.Context, grantID string, f OrganizationFilter) ([]Organization, int, error)
 
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// UpdateSigningKeys runs fn on all keys under an exclusive lock and

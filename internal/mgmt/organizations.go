@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -68,25 +69,7 @@ func (a *API) listOrganizations(c *call) (any, error) {
 				return nil, errQuery("from and take cannot be combined with "+n, n)
 			}
 		}
-		take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
-		if err != nil {
-			return nil, err
-		}
-		list, total, err := c.st().ListOrganizations(ctx, store.OrganizationFilter{From: c.q.str("from"), Page: store.Page{Limit: take}})
-		if err != nil {
-			return nil, err
-		}
-		out := struct {
-			Next          string         `json:"next,omitempty"`
-			Organizations []Organization `json:"organizations"`
-		}{Organizations: make([]Organization, len(list))}
-		for i, o := range list {
-			out.Organizations[i] = OrganizationView(o)
-		}
-		if total > len(list) && len(list) > 0 {
-			out.Next = list[len(list)-1].ID
-		}
-		return out, nil
+		return orgCheckpoint(c, c.st().ListOrganizations)
 	}
 	p, err := c.q.page()
 	if err != nil {
@@ -101,6 +84,39 @@ func (a *API) listOrganizations(c *call) (any, error) {
 		items[i] = OrganizationView(o)
 	}
 	return paged(p, "organizations", items, total), nil
+}
+
+// orgCheckpoint answers a checkpoint page of organizations (from, take):
+// {"organizations": […], "next": id} with next set while more follow.
+func orgCheckpoint(c *call, list func(context.Context, store.OrganizationFilter) ([]store.Organization, int, error)) (any, error) {
+	take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
+	if err != nil {
+		return nil, err
+	}
+	orgs, total, err := list(c.r.Context(), store.OrganizationFilter{From: c.q.str("from"), Page: store.Page{Limit: take}})
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Next          string         `json:"next,omitempty"`
+		Organizations []Organization `json:"organizations"`
+	}{Organizations: make([]Organization, len(orgs))}
+	for i, o := range orgs {
+		out.Organizations[i] = OrganizationView(o)
+	}
+	if total > len(orgs) && len(orgs) > 0 {
+		out.Next = orgs[len(orgs)-1].ID
+	}
+	return out, nil
+}
+
+// listGrantOrganizations answers GET /client-grants/{id}/organizations, the
+// organizations a grant is associated with, always as a checkpoint page.
+func (a *API) listGrantOrganizations(c *call) (any, error) {
+	id := c.r.PathValue("id")
+	return orgCheckpoint(c, func(ctx context.Context, f store.OrganizationFilter) ([]store.Organization, int, error) {
+		return c.st().ListGrantOrganizations(ctx, id, f)
+	})
 }
 
 func (a *API) createOrganization(c *call) (any, error) {

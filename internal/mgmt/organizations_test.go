@@ -143,6 +143,14 @@ func TestOrganizationClientGrants(t *testing.T) {
 	h.do("GET", base+"?grant_ids="+strings.Repeat("x,", 11), nil).want(400)
 	h.do("GET", "/api/v2/organizations/org_nope/client-grants", nil).want(404)
 
+	m := h.do("GET", "/api/v2/client-grants/"+idA+"/organizations", nil).want(200).json()
+	if l := m["organizations"].([]any); len(l) != 1 || str(l[0].(map[string]any)["id"]) != org {
+		t.Fatalf("organizations of a grant: %v", m)
+	}
+	h.do("GET", "/api/v2/client-grants/"+idA+"/organizations?take=1&from="+org, nil).want(200)
+	golden(t, "error_404_client_grant_organizations", h.do("GET", "/api/v2/client-grants/cgr_nope/organizations", nil).want(404).Body.Bytes())
+	h.call(h.scoped("read:client_grants"), "GET", "/api/v2/client-grants/"+idA+"/organizations", nil).want(403)
+
 	if l := h.do("GET", "/api/v2/client-grants?allow_any_organization=true", nil).want(200).list(); len(l) != 1 || str(l[0].(map[string]any)["id"]) != idB {
 		t.Fatalf("allow_any_organization=true: %v", l)
 	}
@@ -154,7 +162,7 @@ func TestOrganizationClientGrants(t *testing.T) {
 	h.do("PATCH", "/api/v2/client-grants/"+idB, map[string]any{"organization_usage": "sometimes"}).want(400)
 
 	// default_organization: set, used, refused when unknown, removed by null.
-	m := h.do("PATCH", "/api/v2/clients/"+cid, map[string]any{"default_organization": map[string]any{"organization_id": org, "flows": []string{"client_credentials"}}}).want(200).json()
+	m = h.do("PATCH", "/api/v2/clients/"+cid, map[string]any{"default_organization": map[string]any{"organization_id": org, "flows": []string{"client_credentials"}}}).want(200).json()
 	if fmt.Sprint(m["default_organization"]) != "map[flows:[client_credentials] organization_id:"+org+"]" {
 		t.Fatalf("default_organization %v", m["default_organization"])
 	}
