@@ -250,18 +250,22 @@ type Settings struct {
 // LogEvent is one tenant log entry in Auth0's shape (type codes such as
 // seccft, feccft, sapi).
 type LogEvent struct {
-	ID          string         `json:"ID"`
-	Date        time.Time      `json:"Date"`
-	Type        string         `json:"Type"`
-	Description string         `json:"Description"`
-	ClientID    string         `json:"ClientID"`
-	ClientName  string         `json:"ClientName"`
-	IP          string         `json:"IP"`
-	UserAgent   string         `json:"UserAgent"`
-	Hostname    string         `json:"Hostname"`
-	Audience    string         `json:"Audience"`
-	Scope       string         `json:"Scope"`
-	Details     map[string]any `json:"Details"`
+	ID          string    `json:"ID"`
+	Date        time.Time `json:"Date"`
+	Type        string    `json:"Type"`
+	Description string    `json:"Description"`
+	ClientID    string    `json:"ClientID"`
+	ClientName  string    `json:"ClientName"`
+	IP          string    `json:"IP"`
+	UserAgent   string    `json:"UserAgent"`
+	Hostname    string    `json:"Hostname"`
+	Audience    string    `json:"Audience"`
+	Scope       string    `json:"Scope"`
+	// OrganizationID and OrganizationName name the organization a token
+	// exchange was for ("" for none).
+	OrganizationID   string         `json:"OrganizationID"`
+	OrganizationName string         `json:"OrganizationName"`
+	Details          map[string]any `json:"Details"`
 }
 
 // Page selects a page of a list: Offset/Limit. Limit 0 means the backend default (50).

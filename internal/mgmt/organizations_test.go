@@ -233,6 +233,17 @@ func TestOrganizationNameInTokens(t *testing.T) {
 	if !strings.Contains(decodeSegment(t, parts[1]), `"org_id":"`+org+`","org_name":"acme"`) {
 		t.Fatalf("claims %s", decodeSegment(t, parts[1]))
 	}
+	// The seccft log event names the organization, as Auth0's does.
+	found := false
+	for _, e := range h.do("GET", "/api/v2/logs", nil).want(200).list() {
+		ev := e.(map[string]any)
+		if ev["type"] == "seccft" && ev["organization_id"] == org && ev["organization_name"] == "acme" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no seccft log event with organization_id and organization_name")
+	}
 }
 
 func decodeSegment(t *testing.T, s string) string {
