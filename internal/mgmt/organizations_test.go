@@ -78,7 +78,11 @@ func TestOrganizations(t *testing.T) {
 	if len(seen) != 5 {
 		t.Fatalf("checkpoints saw %d organizations", len(seen))
 	}
-	h.do("GET", "/api/v2/organizations?take=2&page=1", nil).want(400)
+	// go-auth0 sends per_page and include_totals with from/take: a checkpoint page.
+	if m := h.do("GET", "/api/v2/organizations?take=2&per_page=50&include_totals=true", nil).want(200).json(); len(m["organizations"].([]any)) != 2 || m["next"] == nil {
+		t.Fatalf("take with per_page: %v", m)
+	}
+	h.do("GET", "/api/v2/organizations?take=2&per_page=0", nil).want(400)
 	// Auth0's Node SDK v7 sends include_totals with take: the checkpoint object comes back.
 	if m := h.do("GET", "/api/v2/organizations?include_totals=true&take=50", nil).want(200).json(); len(m["organizations"].([]any)) != 5 {
 		t.Fatalf("include_totals with take: %v", m)
@@ -148,6 +152,9 @@ func TestOrganizationClientGrants(t *testing.T) {
 		t.Fatalf("organizations of a grant: %v", m)
 	}
 	h.do("GET", "/api/v2/client-grants/"+idA+"/organizations?take=1&from="+org, nil).want(200)
+	if m := h.do("GET", "/api/v2/client-grants/"+idA+"/organizations?per_page=50&include_totals=true", nil).want(200).json(); m["total"] != float64(1) {
+		t.Fatalf("organizations of a grant, with totals: %v", m)
+	}
 	golden(t, "error_404_client_grant_organizations", h.do("GET", "/api/v2/client-grants/cgr_nope/organizations", nil).want(404).Body.Bytes())
 	h.call(h.scoped("read:client_grants"), "GET", "/api/v2/client-grants/"+idA+"/organizations", nil).want(403)
 
