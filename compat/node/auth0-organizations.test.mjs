@@ -1,6 +1,7 @@
 // Auth0's official Node SDK (npm auth0 v7.1.0) with Organizations for M2M:
 // ManagementClient.organizations.* (create, get, getByName, list, update,
 // clientGrants.create/list/delete, delete), grants with organization_usage,
+// ManagementClient.clientGrants.organizations.list,
 // and the SDK's AuthenticationClient (auth0/legacy, v4 API, shipped in the
 // same package) sending organization in clientCredentialsGrant.
 import { test } from 'node:test';
@@ -63,6 +64,8 @@ test('ManagementClient.organizations and AuthenticationClient with organization'
   await mgmt.organizations.clientGrants.create(org.id, { grant_id: grant.id });
   const associated = await mgmt.organizations.clientGrants.list(org.id, { audience: identifier });
   assert.deepEqual(associated.data.map((g) => g.id), [grant.id]);
+  const orgsOfGrant = await mgmt.clientGrants.organizations.list(grant.id);
+  assert.deepEqual(orgsOfGrant.data.map((o) => o.id), [org.id]);
 
   for (const organization of [name, org.id]) {
     const { data } = await auth.oauth.clientCredentialsGrant({ audience: identifier, organization });
