@@ -148,6 +148,7 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/client-grants/{id}", scopes: []string{"read:client_grants"}, kind: kindGrant, h: a.getGrant},
 		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, kind: kindGrant, event: "Update a client grant", h: a.updateGrant},
 		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, kind: kindGrant, event: "Delete a client grant", h: a.deleteGrant},
+		{method: "GET", path: "/client-grants/{id}/organizations", scopes: []string{"read:organization_client_grants"}, kind: kindGrant, params: append([]string{"from", "take"}, pageParams...), h: a.listGrantOrganizations},
 
 		{method: "GET", path: "/organizations", scopes: []string{"read:organizations", "read:organizations_summary"}, kind: kindOrganization, params: listOrgs, h: a.listOrganizations},
 		{method: "POST", path: "/organizations", scopes: []string{"create:organizations"}, kind: kindOrganization, event: "Create an organization", h: a.createOrganization},
