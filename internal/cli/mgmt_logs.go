@@ -85,8 +85,9 @@ func logsList(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "logs list", `logs list [--type feccft] [--client CLIENT] [--from DATE] [--limit 50] [-f] [flags]
 
 Prints the latest matching events, oldest first. With -f it then polls for new
-events and prints them as they come, until interrupted (Ctrl-C). With -o json
-each event is one JSON object per line.`, `logs list --type feccft --client billing --from 2h -f`)
+events and prints them as they come, until interrupted (Ctrl-C); then, with
+-o json, each event is one JSON object per line. The filters apply on this
+side: the Management API's list takes pagination only.`, `logs list --type feccft --client billing --from 2h -f`)
 	var types, clientID, from string
 	var limit int
 	var follow bool
