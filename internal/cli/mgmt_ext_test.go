@@ -38,6 +38,16 @@ func tokenClaims(t *testing.T, env map[string]string, args ...string) map[string
 	return m
 }
 
+func cliStrings(t *testing.T, env map[string]string, args ...string) []string {
+	t.Helper()
+	out := cli(t, env, 0, append(args, "-o", "json")...)
+	var l []string
+	if err := json.Unmarshal([]byte(out), &l); err != nil {
+		t.Fatalf("credo %s -o json: %q: %v", strings.Join(args, " "), out, err)
+	}
+	return l
+}
+
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
@@ -257,7 +267,43 @@ func TestHooksCLI(t *testing.T) {
 	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "h2" {
 		t.Errorf("claims after update %v", claims)
 	}
-	if out := cli(t, env, 0, "hooks", "get", "legacy"); !regexpMatch(out, `enabled +true`) || !strings.Contains(out, "'h2'") {
+	// Secrets: added, changed, deleted; their values never shown.
+	withSecret := writeFile(t, dir, "secret.js", `module.exports = function(client, scope, audience, context, cb) {
+  var t = {}; t['https://x.test/hook'] = context.webtask.secrets.K || 'none'; t.scope = scope; cb(null, t);
+};`)
+	cli(t, env, 0, "hooks", "update", "legacy", "--script", withSecret)
+	if l := cliStrings(t, env, "hooks", "secrets", "set", "legacy", "K=hook-secret-value-1", "J=other"); len(l) != 2 || l[0] != "J" || l[1] != "K" {
+		t.Errorf("secrets set: %v", l)
+	}
+	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "hook-secret-value-1" {
+		t.Errorf("claims with the secret %v", claims)
+	}
+	cli(t, env, 0, "hooks", "secrets", "set", "legacy", "K=hook-secret-value-2")
+	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "hook-secret-value-2" {
+		t.Errorf("claims with the changed secret %v", claims)
+	}
+	if out := cli(t, env, 0, "hooks", "secrets", "list", "legacy"); !strings.Contains(out, "K") || strings.Contains(out, "hook-secret-value") {
+		t.Errorf("secrets list:\n%s", out)
+	}
+	if errOut := cli(t, env, 1, "hooks", "secrets", "delete", "legacy", "K"); !strings.Contains(errOut, "Delete the secret K of hook legacy?") {
+		t.Errorf("secrets delete without --yes: %s", errOut)
+	}
+	if l := cliStrings(t, env, "hooks", "secrets", "delete", "legacy", "K", "--yes"); len(l) != 1 || l[0] != "J" {
+		t.Errorf("secrets delete: %v", l)
+	}
+	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "none" {
+		t.Errorf("claims after deleting the secret %v", claims)
+	}
+	if errOut := cli(t, env, 1, "hooks", "secrets", "delete", "legacy", "NOPE", "--yes"); !strings.Contains(errOut, "inexistent_hook_secret") {
+		t.Errorf("delete a missing secret: %s", errOut)
+	}
+	if errOut := cli(t, env, 1, "hooks", "secrets", "set", "legacy", "K"); !strings.Contains(errOut, "want NAME=VALUE") {
+		t.Errorf("set without a value: %s", errOut)
+	}
+	if b, err := os.ReadFile(env["CREDO_DB"]); err != nil || bytes.Contains(b, []byte("hook-secret-value")) {
+		t.Errorf("a hook secret in clear in the database (%v)", err)
+	}
+	if out := cli(t, env, 0, "hooks", "get", "legacy"); !regexpMatch(out, `enabled +true`) || !strings.Contains(out, "secrets.K") || strings.Contains(out, "hook-secret-value") {
 		t.Errorf("get:\n%s", out)
 	}
 	if errOut := cli(t, env, 1, "hooks", "create", "--name", "other", "--script", script, "--enabled"); !strings.Contains(errOut, "HTTP 409") {
