@@ -406,8 +406,11 @@ func TestLogsCLI(t *testing.T) {
 	if len(f) != 2 || f[0]["type"] != "feccft" || f[1]["type"] != "seccft" || f[0]["client_id"] != "worker" {
 		t.Fatalf("token events: %v", f)
 	}
-	if l := cliList(t, env, "logs", "list", "--client", "Worker", "--type", "seccft"); len(l) != 1 {
-		t.Errorf("by client name: %v", l)
+	if l := cliList(t, env, "logs", "list", "--client", "Worker", "--type", "feccft,seccft"); len(l) != 2 {
+		t.Errorf("by client name (the failed authentication's event names the client_id only): %v", l)
+	}
+	if l := cliList(t, env, "logs", "list", "--client", "deleted-or-never-was"); len(l) != 0 {
+		t.Errorf("by an unknown client: %v", l)
 	}
 	out := cli(t, env, 0, "logs", "list")
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 5 || !strings.Contains(lines[3], "feccft") || !strings.Contains(lines[4], "worker (Worker)") {

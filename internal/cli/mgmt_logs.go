@@ -25,16 +25,19 @@ func runLogs(ctx context.Context, io IO, args []string) error {
 // logFilter selects events on the CLI's side: the Management API's list
 // takes no filter other than pagination.
 type logFilter struct {
-	types  []string
-	client string
-	from   time.Time
+	types []string
+	// clients is what --client stands for: the application's client_id when
+	// it exists (found by id or name), else the value itself, matched as a
+	// client_id or name (the events of a deleted application).
+	clients []string
+	from    time.Time
 }
 
 func (f *logFilter) match(e *client.LogEvent) bool {
 	if len(f.types) > 0 && !slices.Contains(f.types, e.Type) {
 		return false
 	}
-	if f.client != "" && e.ClientID != f.client && e.ClientName != f.client {
+	if len(f.clients) > 0 && !slices.Contains(f.clients, e.ClientID) && (e.ClientName == "" || !slices.Contains(f.clients, e.ClientName)) {
 		return false
 	}
 	return f.from.IsZero() || (e.Date != nil && !e.Date.Before(f.from))
@@ -106,7 +109,13 @@ side: the Management API's list takes pagination only.`, `logs list --type feccf
 		if interval < 100*time.Millisecond {
 			return fmt.Errorf("--interval %s: want at least 100ms", interval)
 		}
-		f := logFilter{types: splitList(types), client: clientID}
+		f := logFilter{types: splitList(types)}
+		if clientID != "" {
+			f.clients = []string{clientID}
+			if a, err := findClient(ctx, c, clientID); err == nil {
+				f.clients = []string{a.ClientID}
+			}
+		}
 		if from != "" {
 			var err error
 			if f.from, err = parseSince(from, time.Now()); err != nil {
