@@ -25,6 +25,8 @@ const maxResponseBytes = 16 << 20
 type Client struct {
 	// Clients manages applications: /api/v2/clients.
 	Clients *ClientsService
+	// Organizations manages organizations and their grants: /api/v2/organizations.
+	Organizations *OrganizationsService
 	// ResourceServers manages APIs: /api/v2/resource-servers.
 	ResourceServers *ResourceServersService
 	// ClientGrants manages which application may get tokens for which API:
@@ -94,6 +96,7 @@ func New(baseURL string, ts oauth2.TokenSource, opts ...Option) *Client {
 	c.Clients = &ClientsService{c}
 	c.ResourceServers = &ResourceServersService{c}
 	c.ClientGrants = &ClientGrantsService{c}
+	c.Organizations = &OrganizationsService{c}
 	c.SigningKeys = &SigningKeysService{c}
 	c.Actions = &ActionsService{c}
 	c.Hooks = &HooksService{c}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credo-dev/credo/internal/keys"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -177,5 +178,12 @@ func TestHelpThatHelps(t *testing.T) {
 	code, _, errOut = run(t, nil, "clinets", "list")
 	if code != 2 || !strings.Contains(errOut, `Did you mean "clients"?`) || strings.Contains(errOut, "Commands:") {
 		t.Errorf("mistyped command: %d %q", code, errOut)
+	}
+}
+
+func TestVersionNamesCryptoBackend(t *testing.T) {
+	code, out, _ := run(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "credo "+Version+" (go") || !strings.Contains(out, ", crypto "+keys.Backend()+")") {
+		t.Fatalf("credo version: %d %q", code, out)
 	}
 }

@@ -103,7 +103,7 @@ func positional(fs *flagSet, args []string, nargs int, argName string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	if nargs >= 0 && len(pos) != nargs {
+	if nargs >= 0 && len(pos) != nargs { // nargs < 0: the command checks
 		if nargs == 0 {
 			return nil, fmt.Errorf("unexpected arguments %q", pos)
 		}

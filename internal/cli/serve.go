@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -162,6 +163,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 
 	events := tenant.NewEventLog(ctx, a.store, log)
 	metrics := server.NewMetrics(a.holder, events.Dropped)
+	metrics.BuildInfo(Version, keys.Backend())
 	ep := a.endpoint(func(ev store.LogEvent) {
 		metrics.TokenEvent(ev)
 		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
@@ -207,7 +209,8 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 
 	printBanner(io.Stdout, cfg, demo, adminID, adminSecret)
 	c, apis, grants := a.holder.Current().Counts()
-	log.Info("credo serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
+	log.Info("credo serving", "version", Version, "go", runtime.Version(), "crypto_backend", keys.Backend(),
+		"addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
 		"clients", c, "apis", apis, "grants", grants, "tls", cfg.TLSCert != "")
 
 	errc := make(chan error, 1)
