@@ -130,6 +130,16 @@ func TestExtensibilityRequests(t *testing.T) {
 			_, err := c.Settings.Update(ctx, client.TenantSettings{Flags: &client.TenantFlags{HonorScopeSubset: &yes}})
 			return err
 		}, `PATCH /api/v2/tenants/settings {"flags":{"honor_scope_subset":true}}`},
+		{"update default audience", `{}`, func() error {
+			aud := ""
+			_, err := c.Settings.Update(ctx, client.TenantSettings{DefaultAudience: &aud, AllowOrganizationNameInAuthenticationAPI: &no})
+			return err
+		}, `PATCH /api/v2/tenants/settings {"default_audience":"","allow_organization_name_in_authentication_api":false}`},
+		{"all settings", `{"friendly_name":"Acme"}`, func() error { _, err := c.Settings.GetAll(ctx); return err }, "GET /api/v2/tenants/settings"},
+		{"patch settings", `{}`, func() error {
+			_, err := c.Settings.Patch(ctx, map[string]any{"friendly_name": "Acme", "support_url": nil})
+			return err
+		}, `PATCH /api/v2/tenants/settings {"friendly_name":"Acme","support_url":null}`},
 	} {
 		rec.mu.Lock()
 		rec.answer = tc.answer

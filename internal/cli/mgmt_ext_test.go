@@ -355,7 +355,7 @@ func TestHooksCLI(t *testing.T) {
 
 func TestSettingsCLI(t *testing.T) {
 	_, env := extTenant(t)
-	if out := cli(t, env, 0, "settings", "show"); !regexpMatch(out, `flags.honor_scope_subset +false`) || !regexpMatch(out, `flags.auth0_compat_errors +false`) {
+	if out := cli(t, env, 0, "settings", "show"); !regexpMatch(out, `flags.honor_scope_subset +false +issue only`) || !regexpMatch(out, `flags.auth0_compat_errors +false`) {
 		t.Errorf("show:\n%s", out)
 	}
 	narrow := append(append([]string{}, workerToken...), "--scope", "a")
@@ -369,9 +369,21 @@ func TestSettingsCLI(t *testing.T) {
 	if claims := tokenClaims(t, env, narrow...); claims["scope"] != "a" {
 		t.Errorf("scope %v with honor_scope_subset", claims["scope"])
 	}
-	cli(t, env, 0, "settings", "set", "flags.honor_scope_subset=false", "flags.auth0_compat_errors=true")
-	if m := cliJSON(t, env, "settings", "show"); m["flags"].(map[string]any)["auth0_compat_errors"] != true || m["flags"].(map[string]any)["honor_scope_subset"] != false {
+	cli(t, env, 0, "settings", "set", "flags.honor_scope_subset=false", "flags.auth0_compat_errors=true", "default_audience="+extAPI)
+	if out := cli(t, env, 0, "settings", "show"); !regexpMatch(out, `default_audience +`+regexp.QuoteMeta(extAPI)+` +the API a token request`) {
+		t.Errorf("show:\n%s", out)
+	}
+	if m := cliJSON(t, env, "settings", "show"); m["flags"].(map[string]any)["auth0_compat_errors"] != true || m["flags"].(map[string]any)["honor_scope_subset"] != false || m["default_audience"] != extAPI {
 		t.Errorf("show: %v", m)
+	}
+	// Auth0 settings credo only stores: JSON values or strings; null removes.
+	cli(t, env, 0, "settings", "set", "friendly_name=Acme Payroll", "session_lifetime=72", `enabled_locales=["en","fr"]`)
+	out := cli(t, env, 0, "settings", "show")
+	if !regexpMatch(out, `friendly_name +Acme Payroll +stored and returned`) || !regexpMatch(out, `session_lifetime +72 `) || !strings.Contains(out, `["en","fr"]`) {
+		t.Errorf("show:\n%s", out)
+	}
+	if m := cliJSON(t, env, "settings", "set", "friendly_name=null"); m["friendly_name"] != nil || m["session_lifetime"] != 72.0 {
+		t.Errorf("remove: %v", m)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -380,8 +392,11 @@ func TestSettingsCLI(t *testing.T) {
 		{[]string{"settings", "set"}, "at least one KEY=VALUE"},
 		{[]string{"settings", "set", "honor_scope_subset"}, "want KEY=VALUE"},
 		{[]string{"settings", "set", "honor_scope_subst=true"}, "did you mean flags.honor_scope_subset?"},
-		{[]string{"settings", "set", "friendly_name=x"}, `no setting "flags.friendly_name"`},
-		{[]string{"settings", "set", "honor_scope_subset=maybe"}, "want true or false"},
+		{[]string{"settings", "set", "flags.honor_scope_subst=true"}, "did you mean flags.honor_scope_subset?"},
+		{[]string{"settings", "set", "frendly_name=x"}, "Additional properties not allowed: frendly_name"},
+		{[]string{"settings", "set", "honor_scope_subset=maybe"}, "Expected type boolean but found type string"},
+		{[]string{"settings", "set", "session_lifetime=long"}, "Expected type number"},
+		{[]string{"settings", "set", "change_password.enabled=true"}, "give an object setting whole"},
 	} {
 		if errOut := cli(t, env, 1, tc.args...); !strings.Contains(errOut, tc.want) {
 			t.Errorf("credo %s: stderr %q lacks %q", strings.Join(tc.args, " "), errOut, tc.want)
