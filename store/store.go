@@ -50,9 +50,21 @@ type Client struct {
 	// Secrets holds the hashed client secrets; the first is the current one.
 	// During a rotation grace period the previous secret follows it with an
 	// ExpiresAt in the future.
-	Secrets   []Secret  `json:"Secrets"`
-	CreatedAt time.Time `json:"CreatedAt"`
-	UpdatedAt time.Time `json:"UpdatedAt"`
+	Secrets []Secret `json:"Secrets"`
+	// TokensNotBefore revokes every token issued to the client before it
+	// (iat < TokensNotBefore); zero: none. A credo extension.
+	TokensNotBefore time.Time `json:"TokensNotBefore"`
+	CreatedAt       time.Time `json:"CreatedAt"`
+	UpdatedAt       time.Time `json:"UpdatedAt"`
+}
+
+// RevokedToken is one access token revoked by its jti (RFC 7009), kept
+// until it would have expired anyway.
+type RevokedToken struct {
+	JTI       string    `json:"JTI"`
+	ClientID  string    `json:"ClientID"`
+	ExpiresAt time.Time `json:"ExpiresAt"`
+	RevokedAt time.Time `json:"RevokedAt"`
 }
 
 // DefaultOrganization is a client's default_organization: the organization
@@ -264,6 +276,66 @@ type LogEvent struct {
 	Details     map[string]any `json:"Details"`
 }
 
+// Audit describes who makes a write, for the durable audit log. A write
+// whose context carries one (WithAudit) records an entry in the same
+// transaction as the change, so a committed write always has its entry and a
+// write that fails leaves none. The entry is Event with, in its Details,
+// "target" ({"kind","id"} of what the write changed) and "changes"
+// ({"before","after"}: the stored fields that changed, secrets replaced by
+// "[redacted]"). A request that makes several writes records one entry per
+// write: the first has Event.ID, the next ones Event.ID with ".1", ".2", …
+type Audit struct {
+	Event LogEvent
+	// Written counts the entries recorded so far (set by the store).
+	Written int
+}
+
+type auditKey struct{}
+
+// WithAudit returns a context whose writes record a as their audit entry.
+func WithAudit(ctx context.Context, a *Audit) context.Context {
+	return context.WithValue(ctx, auditKey{}, a)
+}
+
+// AuditFrom returns the Audit of ctx, or nil.
+func AuditFrom(ctx context.Context) *Audit {
+	a, _ := ctx.Value(auditKey{}).(*Audit)
+	return a
+}
+
+// Redacted replaces a secret's value in an audit entry.
+const Redacted = "[redacted]"
+
+// UsageCount is one hourly usage counter: how many token exchanges
+// (Metric "tokens") or denials (Metric "denials", by Reason: the OAuth
+// error code) a client had in the hour starting at Hour (UTC, truncated).
+type UsageCount struct {
+	Hour     time.Time
+	Metric   string
+	ClientID string
+	Reason   string
+	Count    int64
+}
+
+// Usage metrics.
+const (
+	UsageTokens  = "tokens"
+	UsageDenials = "denials"
+)
+
+// UsageRetention is how long usage counters are kept.
+const UsageRetention = 31 * 24 * time.Hour
+
+// LoginLink is a one-time dashboard sign-in link: only the SHA-256 of its
+// token is stored.
+type LoginLink struct {
+	Hash      string
+	Name      string   // who it is for, as the dashboard names the session
+	Scopes    []string // the Management API scopes the session gets
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // Page selects a page of a list: Offset/Limit. Limit 0 means the backend default (50).
 type Page struct {
 	Offset int
@@ -309,7 +381,58 @@ type OrganizationGrantFilter struct {
 // LogFilter narrows ListLogs. From is a checkpoint log id (ordered by id).
 type LogFilter struct {
 	From string
+	// Query, when set, keeps only the events it matches.
+	Query *LogQuery
+	// Ascending lists oldest first (the default is newest first; a
+	// checkpoint listing is always oldest first).
+	Ascending bool
 	Page
+}
+
+// LogField names a log event field a LogQuery can test.
+type LogField string
+
+// The fields of a log event a query can test: a LogEvent's field of the same
+// name (LogID is its ID, Date its Date).
+const (
+	LogFieldID          LogField = "log_id"
+	LogFieldDate        LogField = "date"
+	LogFieldType        LogField = "type"
+	LogFieldDescription LogField = "description"
+	LogFieldClientID    LogField = "client_id"
+	LogFieldClientName  LogField = "client_name"
+	LogFieldIP          LogField = "ip"
+	LogFieldUserAgent   LogField = "user_agent"
+	LogFieldHostname    LogField = "hostname"
+	LogFieldAudience    LogField = "audience"
+	LogFieldScope       LogField = "scope"
+)
+
+// LogOp is what a LogQuery node does.
+type LogOp int
+
+// LogQuery operators.
+const (
+	LogMatch   LogOp = iota // Field equals Value (or starts with it, when Prefix)
+	LogRange                // Field (LogFieldDate only) lies between From and To
+	LogAnd                  // every one of Args
+	LogOr                   // any of Args
+	LogNot                  // not Args[0]
+	LogNothing              // matches no event (a field credo never sets)
+)
+
+// LogQuery is a boolean expression over log event fields, the tree of an
+// Auth0 log search (q=type:seccft AND date:[2026-01-01 TO *]).
+type LogQuery struct {
+	Op     LogOp
+	Field  LogField
+	Value  string
+	Prefix bool
+	// From and To bound a LogRange (zero: unbounded); FromExcl and ToExcl
+	// exclude the bound itself.
+	From, To         time.Time
+	FromExcl, ToExcl bool
+	Args             []*LogQuery
 }
 
 // Data is everything the token endpoint reads, loaded in one consistent
@@ -328,6 +451,8 @@ type Data struct {
 	// OrganizationGrants are every organization's associated grants,
 	// ordered by organization and grant id.
 	OrganizationGrants []OrganizationGrant
+	// Revoked are the revoked tokens that have not expired yet.
+	Revoked []RevokedToken
 }
 
 // Store is the persistence contract. Every method takes a context; every
@@ -432,10 +557,39 @@ type Store interface {
 	OnCommit(fn func(ctx context.Context)) (remove func())
 
 	// AppendLogs writes log events (does not bump the version). Backends keep
-	// at most a bounded number of events, deleting the oldest.
+	// at most a bounded number of events, deleting the oldest. These are the
+	// token-exchange events; audit entries are written by the writes
+	// themselves (WithAudit) into a table of their own that AppendLogs never
+	// touches.
 	AppendLogs(ctx context.Context, events []LogEvent) error
+	// ListLogs lists the log events and the audit entries together, by id.
 	ListLogs(ctx context.Context, f LogFilter) ([]LogEvent, int, error)
+	// GetLog returns a log event or an audit entry by id.
 	GetLog(ctx context.Context, id string) (LogEvent, error)
+	// PruneAudit deletes the audit entries dated before t and returns how
+	// many it deleted.
+	PruneAudit(ctx context.Context, before time.Time) (int, error)
+
+	// RevokeToken records a revoked token (a second revocation of one jti
+	// keeps the first) and deletes the revocations of tokens that expired
+	// before t.RevokedAt.
+	RevokeToken(ctx context.Context, t RevokedToken) error
+	// RevokedTokens lists the recorded revocations, by jti.
+	RevokedTokens(ctx context.Context) ([]RevokedToken, error)
+
+	// AddUsage adds counts to the hourly usage counters (the dashboard's
+	// charts): each count is added to its (Hour, Metric, ClientID, Reason)
+	// row, created at 0. Like AppendLogs it does not bump the version.
+	AddUsage(ctx context.Context, counts []UsageCount) error
+	// ListUsage returns the counters of the hours in [from, to), oldest
+	// first; it also deletes the counters older than the retention.
+	ListUsage(ctx context.Context, from, to time.Time) ([]UsageCount, error)
+	// CreateLoginLink stores a dashboard login link by the hash of its
+	// token (does not bump the version).
+	CreateLoginLink(ctx context.Context, l LoginLink) error
+	// ConsumeLoginLink removes the link with this hash and returns it:
+	// a link works once. A missing or expired link is ErrNotFound.
+	ConsumeLoginLink(ctx context.Context, hash string, now time.Time) (LoginLink, error)
 
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
@@ -448,7 +602,7 @@ type ChangeKind string
 // The kinds of change. A change's ID is the id of what it wrote: a client
 // id, a resource server id, a client grant id, an action id, a hook id or a
 // trigger id (bindings), an organization id (the organization or its grant
-// associations); "" for signing keys (a write may change several),
+// associations), a revoked token's jti; "" for signing keys (a write may change several),
 // settings and the tenant.
 const (
 	ChangeClient         ChangeKind = "client"
@@ -461,6 +615,7 @@ const (
 	ChangeSettings       ChangeKind = "settings"
 	ChangeTenant         ChangeKind = "tenant"
 	ChangeOrganization   ChangeKind = "organization"
+	ChangeRevocation     ChangeKind = "revocation" // ID: the jti
 )
 
 // Change is one write in the change log, by the tenant version it produced:

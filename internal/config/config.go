@@ -63,6 +63,8 @@ type Config struct {
 	// (CREDO_TOKEN_LOG): all (seccft and feccft, like Auth0), failures (the
 	// default: feccft only; successes are counted in /metrics), or none.
 	TokenLog string
+	// AuditRetention is how long audit log entries are kept (0: forever).
+	AuditRetention time.Duration
 	// GCPercent is the garbage collector's target (debug.SetGCPercent);
 	// the GOGC environment variable, when set, wins. Default 400: the token
 	// path allocates briefly per request over a small live heap, and
@@ -89,6 +91,8 @@ type Config struct {
 	ActionMaxInFlight int
 	// NoDemo skips creating the demo tenant on first start.
 	NoDemo bool
+	// NoDashboard leaves /dashboard unserved.
+	NoDashboard bool
 	// TrustedProxies lists, comma-separated, the CIDR blocks or addresses of
 	// the reverse proxies in front of credo (CREDO_TRUSTED_PROXIES); only
 	// their Forwarded / X-Forwarded-For headers name the client's address.
@@ -210,6 +214,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MemoryLimit < 0 || (c.MemoryLimit > 0 && c.MemoryLimit < 64<<20) {
 		errs = append(errs, fmt.Errorf("--memory-limit %d: want 0 (none) or at least 64 MiB", c.MemoryLimit))
+	}
+	if c.AuditRetention < 0 || (c.AuditRetention > 0 && c.AuditRetention < time.Hour) {
+		errs = append(errs, fmt.Errorf("--audit-retention %v: want 0 (keep forever) or at least 1h", c.AuditRetention))
 	}
 	switch c.TokenLog {
 	case "all", "failures", "none":

@@ -22,7 +22,10 @@ type Deps struct {
 	// Holder gives the current snapshot: the JWKS tokens are verified
 	// with, and the callers' clients and grants.
 	Holder *tenant.Holder
-	// Events records sapi log events for successful writes (nil: none).
+	// Events records fapi log events for refused writes by an
+	// authenticated caller in the bounded tenant log (nil: none). A
+	// successful write's sapi entry is durable instead: the write records
+	// it in its own transaction (store.WithAudit).
 	Events func(store.LogEvent)
 	// Log receives internal errors (nil: discarded).
 	Log *slog.Logger
@@ -116,7 +119,7 @@ func New(d Deps) http.Handler {
 func (a *API) routes() []route {
 	listClients := append(append([]string{"app_type", "is_global", "is_first_party", "q", "from", "take"}, pageParams...), fieldParams...)
 	listGrants := append([]string{"audience", "client_id", "allow_any_organization", "from", "take", "subject_type", "default_for"}, pageParams...)
-	listLogs := append(append([]string{"from", "take"}, pageParams...), fieldParams...)
+	listLogs := append(append([]string{"from", "take", "q", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
 	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
 	listHooks := append(append([]string{"enabled", "triggerId"}, pageParams...), fieldParams...)
 	listOrgs := append([]string{"from", "take", "sort"}, pageParams...)
@@ -258,6 +261,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 			a.d.Log.Error("Management API request failed", "method", r.Method, "path", r.URL.Path, "err", ae.cause)
 		}
 		writeError(w, ae)
+		a.refused(c, rt, ae)
 		return
 	}
 	if c.raw != nil {
@@ -267,9 +271,6 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 		w.Write(c.raw)
 	} else {
 		writeJSON(w, c.status, v)
-	}
-	if rt.event != "" {
-		a.record(c, rt)
 	}
 }
 
@@ -293,6 +294,9 @@ func (a *API) run(c *call, rt *route) (any, error) {
 	if c.q, err = parseQuery(c.r, rt.params); err != nil {
 		return nil, err
 	}
+	if rt.event != "" {
+		c.r = c.r.WithContext(store.WithAudit(c.r.Context(), &store.Audit{Event: a.event(c, rt, "sapi", successStatus(rt))}))
+	}
 	return rt.h(c)
 }
 
@@ -309,32 +313,68 @@ func scopeOK(have, want []string, all bool) bool {
 	return all
 }
 
-// record writes the sapi log event of a successful write. It carries the
-// caller and the request line, never a body (bodies may hold secrets).
-func (a *API) record(c *call, rt *route) {
-	if a.d.Events == nil {
-		return
-	}
+// LocalActor is the client_name of a local operator's audit entries when
+// the caller gave no name.
+const LocalActor = "local admin"
+
+// event is the log event of a write on route rt by c's caller, answered
+// with status: sapi for a write that succeeded (the durable audit entry),
+// fapi for one that was refused. It carries the caller, the request line
+// and its query, never a body (bodies may hold secrets).
+func (a *API) event(c *call, rt *route, typ string, status int) store.LogEvent {
 	now := a.d.Now().UTC()
-	ev := store.LogEvent{
+	auth := map[string]any{"strategy": "jwt", "credentials": map[string]any{"client_id": c.who.ClientID, "scopes": c.who.Scopes}}
+	name := c.who.Name
+	if c.who.Local {
+		if name == "" {
+			name = LocalActor
+		}
+		auth = map[string]any{"strategy": "local", "user": map[string]any{"name": name}}
+	}
+	ip := a.d.IP.IP(c.r)
+	query := map[string]any{}
+	for k, v := range c.r.URL.Query() {
+		query[k] = strings.Join(v, ",")
+	}
+	return store.LogEvent{
 		ID:          tenant.NewLogID(now),
 		Date:        now,
-		Type:        "sapi",
+		Type:        typ,
 		Description: rt.event,
 		ClientID:    c.who.ClientID,
-		ClientName:  c.who.Name,
-		IP:          a.d.IP.IP(c.r),
+		ClientName:  name,
+		IP:          ip,
 		UserAgent:   c.r.UserAgent(),
 		Hostname:    c.r.Host,
 		Audience:    a.audience,
 		Details: map[string]any{
-			"request":  map[string]any{"method": c.r.Method, "path": c.r.URL.Path, "channel": "api"},
-			"response": map[string]any{"statusCode": c.status},
+			"request": map[string]any{"method": strings.ToLower(c.r.Method), "path": c.r.URL.Path, "query": query,
+				"channel": "api", "ip": ip, "userAgent": c.r.UserAgent(), "auth": auth},
+			"response": map[string]any{"statusCode": status},
 		},
 	}
-	if c.target != "" {
-		ev.Details["target"] = c.target
+}
+
+// successStatus is the status a successful write on rt answers: 204 for a
+// delete, 201 for a POST that creates, else 200.
+func successStatus(rt *route) int {
+	switch {
+	case rt.method == "DELETE":
+		return http.StatusNoContent
+	case rt.method == "POST" && !strings.HasSuffix(rt.path, "/rotate-secret") && !strings.HasSuffix(rt.path, "/deploy"):
+		return http.StatusCreated
 	}
+	return http.StatusOK
+}
+
+// refused records the fapi event of a write refused to an authenticated
+// caller, in the bounded tenant log.
+func (a *API) refused(c *call, rt *route, ae *apiError) {
+	if a.d.Events == nil || rt.event == "" || (c.who.ClientID == "" && !c.who.Local) {
+		return
+	}
+	ev := a.event(c, rt, "fapi", ae.Status)
+	ev.Details["response"] = map[string]any{"statusCode": ae.Status, "body": map[string]any{"error": http.StatusText(ae.Status), "message": ae.Message, "errorCode": ae.Code}}
 	a.d.Events(ev)
 }
 

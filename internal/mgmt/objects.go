@@ -168,8 +168,10 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// LogEvent is the Auth0 log event object.
+// LogEvent is the Auth0 log event object. _id and log_id carry the same
+// value, as Auth0's do (go-auth0's Log.Read and the Node SDK read _id).
 type LogEvent struct {
+	ID          string         `json:"_id"`
 	LogID       string         `json:"log_id"`
 	Date        string         `json:"date"`
 	Type        string         `json:"type"`
@@ -182,6 +184,7 @@ type LogEvent struct {
 	Audience    string         `json:"audience,omitempty"`
 	Scope       string         `json:"scope,omitempty"`
 	Details     map[string]any `json:"details,omitempty"`
+	IsMobile    bool           `json:"isMobile"`
 }
 
 // SigningKeyRef is the answer to rotate and revoke: {"cert","kid"}.
@@ -315,7 +318,7 @@ func SettingsView(s store.Settings) Settings {
 // LogEventView is the API object of a stored log event.
 func LogEventView(e store.LogEvent) LogEvent {
 	return LogEvent{
-		LogID: e.ID, Date: Time(e.Date), Type: e.Type, Description: e.Description,
+		ID: e.ID, LogID: e.ID, Date: Time(e.Date), Type: e.Type, Description: e.Description,
 		ClientID: e.ClientID, ClientName: e.ClientName, IP: e.IP, UserAgent: e.UserAgent,
 		Hostname: e.Hostname, Audience: e.Audience, Scope: e.Scope, Details: e.Details,
 	}

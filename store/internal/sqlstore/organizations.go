@@ -61,7 +61,11 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
 
 // AddOrganizationGrant associates grant grantID with organization orgID.
 func (s *Store) AddOrganizationGrant(ctx context.Context, orgID, grantID string) error {
-	return s.write(ctx, &store.Change{Kind: store.ChangeOrganization, ID: orgID}, func(q Querier) error {
+	o := op(store.Change{Kind: store.ChangeOrganization, ID: orgID})
+	if audited(ctx) {
+		o.after = orgGrantDoc{orgID, grantID}
+	}
+	return s.write(ctx, o, func(q Querier) error {
 		if err := organizations.exists(ctx, q, "id", orgID); err != nil {
 			return err
 		}
@@ -78,6 +82,12 @@ func (s *Store) AddOrganizationGrant(ctx context.Context, orgID, grantID string)
 	})
 }
 
+// orgGrantDoc is an association as the audit log records it.
+type orgGrantDoc struct {
+	OrganizationID string `json:"organization_id"`
+	GrantID        string `json:"grant_id"`
+}
+
 // associated is nil when the grant is associated with the organization,
 // store.ErrNotFound when not.
 func associated(ctx context.Context, q Querier, orgID, grantID string) error {
@@ -91,7 +101,11 @@ func associated(ctx context.Context, q Querier, orgID, grantID string) error {
 
 // RemoveOrganizationGrant removes the association of grantID with orgID.
 func (s *Store) RemoveOrganizationGrant(ctx context.Context, orgID, grantID string) error {
-	return s.write(ctx, &store.Change{Kind: store.ChangeOrganization, ID: orgID}, func(q Querier) error {
+	o := op(store.Change{Kind: store.ChangeOrganization, ID: orgID})
+	if audited(ctx) {
+		o.before = orgGrantDoc{orgID, grantID}
+	}
+	return s.write(ctx, o, func(q Querier) error {
 		if err := organizations.exists(ctx, q, "id", orgID); err != nil {
 			return err
 		}
