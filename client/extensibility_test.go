@@ -123,6 +123,10 @@ func TestExtensibilityRequests(t *testing.T) {
 			_, err := c.Logs.List(ctx, client.LogListOptions{Take: 5, Fields: []string{"log_id", "type"}, ExcludeFields: true})
 			return err
 		}, "GET /api/v2/logs?fields=log_id%2Ctype&include_fields=false&take=5"},
+		{"logs search", `{"logs":[]}`, func() error {
+			_, err := c.Logs.List(ctx, client.LogListOptions{ListOptions: client.ListOptions{PerPage: 10}, Query: `type:feccft AND client_id:"a b"`, Sort: "date:1"})
+			return err
+		}, "GET /api/v2/logs?per_page=10&q=type%3Afeccft+AND+client_id%3A%22a+b%22&sort=date%3A1"},
 		{"log", `{}`, func() error { _, err := c.Logs.Get(ctx, "9001"); return err }, "GET /api/v2/logs/9001"},
 
 		{"settings", `{"flags":{}}`, func() error { _, err := c.Settings.Get(ctx); return err }, "GET /api/v2/tenants/settings"},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/store"
 )
 
 // runIn is run with stdin (and ctx).
@@ -487,4 +492,47 @@ func TestLogsCLI(t *testing.T) {
 
 func regexpMatch(s, pattern string) bool {
 	return regexp.MustCompile(pattern).MatchString(s)
+}
+
+// TestLogsCLISearchesTheServer: the filters are the Management API's log
+// search, so the matches among more events than its 1000-event page window
+// are found, and --query adds a search of one's own.
+func TestLogsCLISearchesTheServer(t *testing.T) {
+	cfg, a := testApp(t, func(c *config.Config) { c.NoDemo = true })
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var evs []store.LogEvent
+	for i := range 1500 {
+		typ, cid := "seccft", "busy"
+		if i < 3 {
+			typ, cid = "feccft", "rare" // the oldest three
+		}
+		d := start.Add(time.Duration(i) * time.Second)
+		evs = append(evs, store.LogEvent{ID: tenant.NewLogID(d), Date: d, Type: typ, ClientID: cid, ClientName: cid + " app", Description: fmt.Sprintf("event %d", i)})
+	}
+	if err := a.store.AppendLogs(t.Context(), evs); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	env := map[string]string{"CREDO_DB": cfg.DB, "CREDO_MASTER_KEY": testMasterKey}
+	if l := cliList(t, env, "logs", "list", "--type", "feccft"); len(l) != 3 || l[0]["description"] != "event 0" || l[2]["description"] != "event 2" {
+		t.Errorf("the oldest three, behind 1497 newer: %v", l)
+	}
+	if l := cliList(t, env, "logs", "list", "--client", "rare app"); len(l) != 3 { // a client name, no such application
+		t.Errorf("by the name of a client that is no application: %d", len(l))
+	}
+	if l := cliList(t, env, "logs", "list", "--client", "busy", "--from", "2026-01-01T00:24:00Z"); len(l) != 50 || l[49]["description"] != "event 1499" || l[0]["description"] != "event 1450" {
+		t.Errorf("--from and --limit 50: %d, %v … %v", len(l), l[0]["description"], l[len(l)-1]["description"])
+	}
+	if l := cliList(t, env, "logs", "list", "--from", "2026-01-01T00:24:00Z", "--limit", "1000"); len(l) != 60 {
+		t.Errorf("the last 60 seconds: %d events", len(l))
+	}
+	if l := cliList(t, env, "logs", "list", "--limit", "1000"); len(l) != 1000 || l[999]["description"] != "event 1499" {
+		t.Errorf("--limit 1000: %d", len(l))
+	}
+	if l := cliList(t, env, "logs", "list", "--query", `description:"event 1"`, "--type", "feccft"); len(l) != 1 {
+		t.Errorf("--query: %v", l)
+	}
+	if errOut := cli(t, env, 1, "logs", "list", "--query", "type:(a OR"); !strings.Contains(errOut, "HTTP 400") {
+		t.Errorf("a bad --query: %s", errOut)
+	}
 }
