@@ -157,6 +157,7 @@ func TestHelpThatHelps(t *testing.T) {
 		{"actions", "list"}, {"actions", "get"}, {"actions", "create"}, {"actions", "update"}, {"actions", "deploy"}, {"actions", "delete"},
 		{"actions", "triggers"}, {"actions", "bindings", "get"}, {"actions", "bindings", "set"},
 		{"hooks", "list"}, {"hooks", "get"}, {"hooks", "create"}, {"hooks", "update"}, {"hooks", "enable"}, {"hooks", "disable"}, {"hooks", "delete"},
+		{"hooks", "secrets", "list"}, {"hooks", "secrets", "set"}, {"hooks", "secrets", "delete"},
 		{"logs", "list"}, {"logs", "get"}, {"settings", "show"}, {"settings", "set"},
 		{"dashboard", "login-link"},
 	} {
