@@ -335,3 +335,19 @@ func (s *ActionsService) SetBindings(ctx context.Context, trigger string, refs [
 	}
 	return out.Bindings, nil
 }
+
+// Test runs the action's current draft once on event, a credentials-exchange
+// event object (POST /api/v2/actions/actions/{id}/test, Auth0's "Test an
+// Action"), and returns the resulting payload: on success accessToken
+// (customClaims, scopes), or denied {code, reason}, or error (a compile or
+// runtime error); the action needs not be deployed or bound. Scope
+// create:actions.
+func (s *ActionsService) Test(ctx context.Context, id string, event map[string]any) (map[string]any, error) {
+	var out struct {
+		Payload map[string]any `json:"payload"`
+	}
+	if err := s.c.do(ctx, http.MethodPost, path("actions", "actions", id, "test"), nil, map[string]any{"payload": event}, &out); err != nil {
+		return nil, err
+	}
+	return out.Payload, nil
+}

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -23,6 +25,7 @@ func runActions(ctx context.Context, io IO, args []string) error {
 		{"create", "create an Action from a file or stdin (and deploy it with --deploy)", actionsCreate},
 		{"update", "change an Action's draft (and deploy it with --deploy)", actionsUpdate},
 		{"deploy", "deploy an Action's draft: a bound Action runs it from the next token request", actionsDeploy},
+		{"test", "run an Action's draft once on a sample event and show what it did", actionsTest},
 		{"delete", "delete an Action, unbinding it first", actionsDelete},
 		{"bindings", "show or set the Actions bound to the trigger, in the order they run", actionsBindings},
 		{"triggers", "list the triggers Actions can be bound to", actionsTriggers},
@@ -386,6 +389,74 @@ break-glass path.`, `actions delete deny-all --db credo.db --yes`)
 		}
 		fmt.Fprintf(io.Stdout, "Deleted Action %s (%s)%s\n", a.Name, a.ID, also)
 		return nil
+	})
+}
+
+func actionsTest(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "actions test", `actions test ACTION [--event FILE] [--client ID] [--audience API] [--scope "a b"] [flags]
+
+Runs the Action's current draft (deployed or not, bound or not) once on a
+credentials-exchange event and prints the result: the custom claims and
+scopes it set, its denial, or its error. The event is --event (a JSON file, -
+for stdin) or one built from --client, --audience and --scope. Nothing is
+issued or changed.`, `actions test add-tier --client my-worker --audience https://api.example.com --scope "read:timesheets"`)
+	var eventFile, clientID, audience, scope string
+	fs.String(&eventFile, "event", "", "a JSON file with the event object (- for stdin); replaces --client, --audience and --scope")
+	fs.String(&clientID, "client", "test-client", "event.client.client_id")
+	fs.String(&audience, "audience", "https://api.example.com", "event.resource_server.identifier")
+	fs.String(&scope, "scope", "", "event.accessToken.scope, space-separated")
+	return withConn(ctx, io, fs, o, args, 1, "ACTION", func(c *conn, pos []string) error {
+		event := map[string]any{
+			"client":          map[string]any{"client_id": clientID, "name": clientID, "metadata": map[string]any{}},
+			"resource_server": map[string]any{"identifier": audience},
+			"accessToken":     map[string]any{"scope": strings.Fields(scope)},
+			"request":         map[string]any{"ip": "127.0.0.1"},
+			"transaction":     map[string]any{"requested_scopes": strings.Fields(scope)},
+		}
+		if eventFile != "" {
+			src, err := readCode(io, "event", eventFile)
+			if err != nil {
+				return err
+			}
+			event = nil
+			if err := json.Unmarshal([]byte(src), &event); err != nil || event == nil {
+				return fmt.Errorf("--event %s is not a JSON object: %v", eventFile, err)
+			}
+		}
+		a, err := findAction(ctx, c, pos[0])
+		if err != nil {
+			return err
+		}
+		res, err := c.api.Actions.Test(ctx, a.ID, event)
+		if err != nil {
+			return err
+		}
+		return o.show(io, res, func(w writer) {
+			switch {
+			case res["error"] != nil:
+				row(w, "RESULT", "error")
+				row(w, "ERROR", fmt.Sprint(res["error"]))
+			case res["denied"] != nil:
+				d, _ := res["denied"].(map[string]any)
+				row(w, "RESULT", "denied")
+				row(w, "CODE", fmt.Sprint(d["code"]))
+				row(w, "REASON", fmt.Sprint(d["reason"]))
+			default:
+				row(w, "RESULT", "token issued")
+				tok, _ := res["accessToken"].(map[string]any)
+				claims, _ := tok["customClaims"].(map[string]any)
+				for _, k := range slices.Sorted(maps.Keys(claims)) {
+					v, _ := json.Marshal(claims[k])
+					row(w, "CLAIM "+k, string(v))
+				}
+				for _, k := range slices.Sorted(maps.Keys(tok)) {
+					if k != "customClaims" {
+						v, _ := json.Marshal(tok[k])
+						row(w, strings.ToUpper(k), string(v))
+					}
+				}
+			}
+		})
 	})
 }
 

@@ -536,3 +536,42 @@ func TestLogsCLISearchesTheServer(t *testing.T) {
 		t.Errorf("a bad --query: %s", errOut)
 	}
 }
+
+// TestActionsTestCLI: credo actions test runs the draft on a sample event
+// (built from flags or read from a file) and shows the claims, a denial or an
+// error; nothing is deployed or bound by it.
+func TestActionsTestCLI(t *testing.T) {
+	dir, env := extTenant(t)
+	code := writeFile(t, dir, "tier.js", `exports.onExecuteCredentialsExchange = async (event, api) => {
+  if (event.client.client_id === "blocked") { api.access.deny("invalid_request", "blocked client"); return; }
+  api.accessToken.setCustomClaim("https://x.test/aud", event.resource_server.identifier + " " + event.accessToken.scope.join(","));
+};
+`)
+	cli(t, env, 0, "actions", "create", "--name", "tier", "--code", code)
+	out := cli(t, env, 0, "actions", "test", "tier", "--client", "c1", "--audience", "https://api.x.test", "--scope", "read:a write:b")
+	if !strings.Contains(out, "token issued") || !strings.Contains(out, `CLAIM https://x.test/aud  "https://api.x.test read:a,write:b"`) {
+		t.Errorf("test run:\n%s", out)
+	}
+	res := cliJSON(t, env, "actions", "test", "tier", "--client", "blocked")
+	if d, _ := res["denied"].(map[string]any); d["code"] != "invalid_request" || d["reason"] != "blocked client" {
+		t.Errorf("denial: %v", res)
+	}
+	ev := writeFile(t, dir, "event.json", `{"client":{"client_id":"blocked"},"resource_server":{"identifier":"x"},"accessToken":{"scope":[]}}`)
+	if out := cli(t, env, 0, "actions", "test", "tier", "--event", ev); !strings.Contains(out, "denied") || !strings.Contains(out, "blocked client") {
+		t.Errorf("--event:\n%s", out)
+	}
+	bad := writeFile(t, dir, "bad.json", `[1,2]`)
+	if errOut := cli(t, env, 1, "actions", "test", "tier", "--event", bad); !strings.Contains(errOut, "is not a JSON object") {
+		t.Errorf("bad event: %s", errOut)
+	}
+	if errOut := cli(t, env, 1, "actions", "test", "nope"); !strings.Contains(errOut, `no Action has the id or the name "nope"`) {
+		t.Errorf("unknown action: %s", errOut)
+	}
+	cli(t, env, 0, "actions", "update", "tier", "--code", writeFile(t, dir, "broken.js", "exports.onExecuteCredentialsExchange = async (event, api) => {"))
+	if out := cli(t, env, 0, "actions", "test", "tier"); !strings.Contains(out, "RESULT  error") {
+		t.Errorf("broken draft:\n%s", out)
+	}
+	if a := cliJSON(t, env, "actions", "get", "tier"); a["deployed_version"] != nil {
+		t.Errorf("a test run deployed the action: %v", a)
+	}
+}
