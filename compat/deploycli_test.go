@@ -170,7 +170,6 @@ func TestDeployCLI(t *testing.T) {
 			t.Errorf("import output lacks %q", want)
 		}
 	}
-	state := api.state()
 	clients := api.list("clients?is_global=false", "")
 	if names := names(clients); !reflect.DeepEqual(names, []string{"Orders worker", "Reporting job", "credo bootstrap admin"}) {
 		t.Fatalf("clients after import: %v", names)
@@ -191,7 +190,7 @@ func TestDeployCLI(t *testing.T) {
 	if err != nil || claims["https://deploy.test/by"] != "a0deploy Reporting job" {
 		t.Fatalf("token for the imported HS256 API: claims %v, err %v", claims, err)
 	}
-	state = api.state() // after the rotation
+	state := api.state() // after the rotation
 
 	// 2. The same file again changes nothing.
 	out = run("reimport", included, "import", "-i", "tenant.yaml")

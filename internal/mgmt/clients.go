@@ -107,9 +107,20 @@ func (a *API) listClients(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ids []string
+	for _, id := range strings.Split(c.q.str("client_ids"), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	// external_client_id selects clients registered from a Client ID
+	// Metadata Document (CIMD); credo has none.
+	none = none || c.q.has("external_client_id")
+	filtered := len(ids) > 0 || c.q.has("is_first_party")
 	match := func(cl store.Client) bool {
 		return (len(types) == 0 || slices.Contains(types, cl.AppType)) &&
-			(!c.q.has("is_first_party") || cl.IsFirstParty == firstParty)
+			(!c.q.has("is_first_party") || cl.IsFirstParty == firstParty) &&
+			(len(ids) == 0 || slices.Contains(ids, cl.ClientID))
 	}
 	ctx := c.r.Context()
 	var list []store.Client
@@ -119,7 +130,7 @@ func (a *API) listClients(c *call) (any, error) {
 	case none:
 	case global:
 		// The tenant's global client only (below).
-	case !checkpoint && len(types) <= 1 && !c.q.has("is_first_party"):
+	case !checkpoint && len(types) <= 1 && !filtered:
 		f := store.ClientFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}}
 		if len(types) == 1 {
 			f.AppType = types[0]
@@ -163,7 +174,7 @@ func (a *API) listClients(c *call) (any, error) {
 	for i, cl := range list {
 		items[i] = ClientView(cl, now)
 	}
-	if global && !none && p.Page == 0 && (len(types) == 0) && (!c.q.has("is_first_party") || firstParty) {
+	if global && !none && p.Page == 0 && len(types) == 0 && len(ids) == 0 && (!c.q.has("is_first_party") || firstParty) {
 		items, total = append(items, c.api.globalClient()), 1
 	}
 	if items, err = fl.applyAll(items); err != nil {
@@ -301,7 +312,7 @@ func (a *API) rotateSecret(c *call) (any, error) {
 func (a *API) globalClient() Client {
 	sum := sha256.Sum256([]byte("credo global client\x00" + a.d.Issuer))
 	return Client{
-		ClientID: hex.EncodeToString(sum[:16]), Name: "All Applications", IsGlobal: true,
+		ClientID: hex.EncodeToString(sum[:16]), Name: "All Applications", Global: true,
 		GrantTypes: []string{}, ClientMetadata: map[string]string{}, Callbacks: []string{},
 		IsFirstParty: true, OIDCConformant: true, TokenEndpointAuthMethod: "none",
 	}

@@ -27,9 +27,9 @@ type Client struct {
 	OIDCConformant          bool              `json:"oidc_conformant"`
 	JWTConfiguration        JWTConfiguration  `json:"jwt_configuration"`
 	Callbacks               []string          `json:"callbacks"`
-	// IsGlobal is set only on the tenant's global client (GET
-	// /clients?is_global=true); every credo client is not global.
-	IsGlobal bool `json:"is_global,omitempty"`
+	// Global is set only on the tenant's global client (GET
+	// /clients?is_global=true); no credo client is global.
+	Global bool `json:"global,omitempty"`
 	// ClientSecret is set only in the answers to create and rotate-secret.
 	ClientSecret string `json:"client_secret,omitempty"`
 	// PreviousSecretExpiresAt is when the secret replaced by a rotation with

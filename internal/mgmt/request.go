@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -129,14 +130,20 @@ func parseQuery(r *http.Request, allowed []string) (query, error) {
 		if !ok {
 			return query{}, errQuery("Additional properties not allowed: "+name, "")
 		}
-		if len(vals) > 1 {
+		if len(vals) > 1 && !slices.Contains(multiParams, name) {
 			return query{}, errQuery("Expected a single value but found "+strconv.Itoa(len(vals)), name)
 		}
 	}
 	return query{v}, nil
 }
 
+// multiParams may be repeated (GET /resource-servers?identifiers=a&identifiers=b).
+var multiParams = []string{"identifiers"}
+
 func (q query) has(name string) bool { return q.v.Has(name) }
+
+// all is every value of a repeated parameter.
+func (q query) all(name string) []string { return q.v[name] }
 
 func (q query) str(name string) string { return q.v.Get(name) }
 

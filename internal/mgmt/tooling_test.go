@@ -2,6 +2,7 @@ package mgmt_test
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,6 +35,9 @@ func TestClientListParameters(t *testing.T) {
 		{"is_first_party=true&per_page=1&page=1", "first-m2m"},
 		{"q=" + url.QueryEscape("client_grant.allow_any_organization:true"), ""},
 		{"q=" + url.QueryEscape("client_grant.organization_id:org_123"), ""},
+		{"client_ids=spa,third-m2m,nobody", "spa third-m2m"},
+		{"client_ids=spa&app_type=non_interactive", ""},
+		{"external_client_id=" + url.QueryEscape("https://app.test/cimd.json"), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {
@@ -51,7 +55,7 @@ func TestClientListParameters(t *testing.T) {
 			t.Fatalf("%v", m)
 		}
 		g := l[0].(map[string]any)
-		if g["is_global"] != true || g["name"] != "All Applications" || g["client_secret"] != nil {
+		if g["global"] != true || g["name"] != "All Applications" || g["client_secret"] != nil {
 			t.Errorf("global client %v", g)
 		}
 		h.do("GET", "/api/v2/clients/"+str(g["client_id"]), nil).want(404)
@@ -59,8 +63,8 @@ func TestClientListParameters(t *testing.T) {
 			t.Errorf("the global client is first party: %v", l)
 		}
 		for _, c := range h.do("GET", "/api/v2/clients", nil).want(200).list() {
-			if _, ok := c.(map[string]any)["is_global"]; ok {
-				t.Errorf("a credo client carries is_global: %v", c)
+			if _, ok := c.(map[string]any)["global"]; ok {
+				t.Errorf("a credo client carries global: %v", c)
 			}
 		}
 	})
@@ -112,6 +116,28 @@ func TestGrantListParameters(t *testing.T) {
 	h.do("GET", "/api/v2/client-grants?default_for=everyone", nil).want(400)
 }
 
+func TestResourceServerListParameters(t *testing.T) {
+	h := newHarness(t)
+	for _, id := range []string{"https://a.test/", "https://b.test/", "https://c.test/"} {
+		h.do("POST", "/api/v2/resource-servers", map[string]any{"identifier": id}).want(201)
+	}
+	q := "identifiers=" + url.QueryEscape("https://c.test/") + "&identifiers=" + url.QueryEscape("https://a.test/") + "&identifiers=urn:none"
+	l := h.do("GET", "/api/v2/resource-servers?"+q, nil).want(200).list()
+	var got []string
+	for _, rs := range l {
+		got = append(got, str(rs.(map[string]any)["identifier"]))
+	}
+	if len(got) != 2 || !slices.Contains(got, "https://a.test/") || !slices.Contains(got, "https://c.test/") {
+		t.Errorf("identifiers filter: %v", got)
+	}
+	m := h.do("GET", "/api/v2/resource-servers?"+q+"&include_totals=true&per_page=1&fields=identifier", nil).want(200).json()
+	if m["total"] != 2.0 || len(m["resource_servers"].([]any)) != 1 || len(m["resource_servers"].([]any)[0].(map[string]any)) != 1 {
+		t.Errorf("paged and projected: %v", m)
+	}
+	h.do("GET", "/api/v2/resource-servers?"+strings.Repeat("identifiers=x&", 11), nil).want(400)
+	h.do("GET", "/api/v2/resource-servers?page=1&page=2", nil).want(400)
+}
+
 // What GET returns, POST and PATCH accept.
 func TestRoundTrip(t *testing.T) {
 	h := newHarness(t)
@@ -157,7 +183,8 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("PATCH %s %s: %v", tc.path, tc.field, m)
 		}
 	}
-	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"is_global": true}).want(400)
+	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"global": true}).want(400)
+	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"global": false}).want(200)
 	h.do("PATCH", "/api/v2/resource-servers/"+str(api["id"]), map[string]any{"is_system": true}).want(400)
 	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"callbacks": []string{"https://ignored.test/cb"}}).want(200)
 	if m := h.do("GET", "/api/v2/clients/rt", nil).want(200).json(); len(m["callbacks"].([]any)) != 0 {
@@ -258,7 +285,7 @@ func TestAbsentCollections(t *testing.T) {
 
 // verifyHS256 checks an HS256 JWS with secret and returns its payload.
 func verifyHS256(token, secret string) ([]byte, error) {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.HS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.HS256})
 	if err != nil {
 		return nil, err
 	}
