@@ -21,7 +21,14 @@ import (
 // without a signing_secret), clients, grants, an action bound to the
 // credentials-exchange trigger and a legacy hook, in Auth0's tenant.yaml
 // shape. ##DOMAIN## is replaced through AUTH0_KEYWORD_REPLACE_MAPPINGS.
-const deployTenant = `resourceServers:
+const deployTenant = `tenant:
+  friendly_name: Deploy CLI tenant
+  support_email: ops@deploy.test
+  default_audience: https://orders.##DOMAIN##/
+  session_lifetime: 168
+  flags:
+    enable_client_connections: false
+resourceServers:
   - name: Orders API
     identifier: https://orders.##DOMAIN##/
     signing_alg: RS256
@@ -89,7 +96,7 @@ const deployHook = `module.exports = function (client, scope, audience, context,
 `
 
 // deployTypes are the resource types the imports manage.
-var deployTypes = []string{"resourceServers", "clients", "clientGrants", "actions", "triggers", "hooks"}
+var deployTypes = []string{"tenant", "resourceServers", "clients", "clientGrants", "actions", "triggers", "hooks"}
 
 // TestDeployCLI runs Auth0's Deploy CLI (auth0-deploy-cli, a0deploy) against
 // credo over HTTPS with a test CA, authenticated with client credentials
@@ -165,7 +172,12 @@ func TestDeployCLI(t *testing.T) {
 
 	// 1. Import.
 	out := run("import", included, "import", "-i", "tenant.yaml")
-	for _, want := range []string{"Created [resourceServers]", "Created [clients]", "Created [clientGrants]", "Created [actions]", "Deployed [actions]", "Updated [triggers]", "Created [hooks]", "Import Successful"} {
+	settings := api.get("tenants/settings")
+	if settings["friendly_name"] != "Deploy CLI tenant" || settings["default_audience"] != "https://orders.deploy.test/" ||
+		settings["flags"].(map[string]any)["enable_client_connections"] != false {
+		t.Errorf("tenant settings after import: %v", settings)
+	}
+	for _, want := range []string{"Updated [tenant]", "Created [resourceServers]", "Created [clients]", "Created [clientGrants]", "Created [actions]", "Deployed [actions]", "Updated [triggers]", "Created [hooks]", "Import Successful"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("import output lacks %q", want)
 		}
@@ -205,7 +217,7 @@ func TestDeployCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"name: Orders worker", "identifier: https://legacy.deploy.test/", "signing_alg: HS256", "action_name: add-claim", "name: legacy-hook"} {
+	for _, want := range []string{"friendly_name: Deploy CLI tenant", "name: Orders worker", "identifier: https://legacy.deploy.test/", "signing_alg: HS256", "action_name: add-claim", "name: legacy-hook"} {
 		if !strings.Contains(string(exported), want) {
 			t.Errorf("the YAML export lacks %q:\n%s", want, exported)
 		}
@@ -383,6 +395,7 @@ func (m *mgmtClient) state() tenantState {
 		"actions":          strip(m.list("actions/actions", "actions"), "deployed_version", "all_changes_deployed", "status"),
 		"bindings":         strip(m.list("actions/triggers/credentials-exchange/bindings", "bindings"), "action", "id", "created_at"),
 		"hooks":            strip(m.list("hooks", "")),
+		"settings":         m.get("tenants/settings"),
 	}
 	for _, k := range []string{"clients", "resource_servers", "client_grants", "actions", "hooks"} {
 		l := st[k].([]map[string]any)
@@ -415,7 +428,7 @@ func deleteClient(s tenantState, id string) tenantState {
 
 func diffState(want, got tenantState) string {
 	var b strings.Builder
-	for _, k := range []string{"clients", "resource_servers", "client_grants", "actions", "bindings", "hooks"} {
+	for _, k := range []string{"clients", "resource_servers", "client_grants", "actions", "bindings", "hooks", "settings"} {
 		if !reflect.DeepEqual(want[k], got[k]) {
 			w, _ := json.Marshal(want[k])
 			g, _ := json.Marshal(got[k])
