@@ -100,11 +100,11 @@ var deployTypes = []string{"tenant", "resourceServers", "clients", "clientGrants
 
 // TestDeployCLI runs Auth0's Deploy CLI (auth0-deploy-cli, a0deploy) against
 // credo over HTTPS with a test CA, authenticated with client credentials
-// as the bootstrap admin: import, a second import that changes nothing,
-// export in YAML and re-import of it (nothing changes), export in directory
-// format and its import with AUTH0_ALLOW_DELETE=true after removing a client
-// (it and its grants are deleted, nothing else), and an export with no
-// include or exclude list, which must run to the end.
+// as the bootstrap admin: import, a second import that changes nothing, an
+// export with no include or exclude list (it must run to the end) and its
+// import (nothing changes), and an export in directory format imported with
+// AUTH0_ALLOW_DELETE=true after removing a client (it and its grants are
+// deleted, nothing else).
 func TestDeployCLI(t *testing.T) {
 	node := nodeTools(t)
 	cli := filepath.Join(repoRoot(t), "compat", "node", "node_modules", "auth0-deploy-cli", "lib", "index.js")
@@ -211,13 +211,26 @@ func TestDeployCLI(t *testing.T) {
 		t.Errorf("the second import changed the tenant:\n%s", diffState(state, got))
 	}
 
-	// 3. Export as YAML; the export re-imports and changes nothing.
-	run("export-yaml", included, "export", "-f", "yaml", "-o", "exported")
+	// 3. Export everything as YAML, with no include or exclude list: it runs
+	// to the end, holds what credo has and not the system API, and imports
+	// back (again with no list) without changing anything. Until credo
+	// serves /api/v2/log-streams (issue 15) the Deploy CLI cannot read log
+	// streams, so they are excluded while that route answers 404.
+	full := map[string]any{}
+	if api.status("log-streams") == http.StatusNotFound {
+		t.Log("credo has no /api/v2/log-streams yet: the full export and import exclude logStreams")
+		full["AUTH0_EXCLUDED"] = []string{"logStreams"}
+	}
+	out = run("export-all", full, "export", "-f", "yaml", "-o", "exported")
+	if !strings.Contains(out, "Export Successful") {
+		t.Errorf("the full export did not finish:\n%s", out)
+	}
 	exported, err := os.ReadFile(filepath.Join(work, "exported", "tenant.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"friendly_name: Deploy CLI tenant", "name: Orders worker", "identifier: https://legacy.deploy.test/", "signing_alg: HS256", "action_name: add-claim", "name: legacy-hook"} {
+	for _, want := range []string{"friendly_name: Deploy CLI tenant", "name: Orders worker", "identifier: https://legacy.deploy.test/",
+		"signing_alg: HS256", "action_name: add-claim", "name: legacy-hook", "rules: []", "connections: []", "roles: []", "attackProtection:", "prompts:"} {
 		if !strings.Contains(string(exported), want) {
 			t.Errorf("the YAML export lacks %q:\n%s", want, exported)
 		}
@@ -225,10 +238,10 @@ func TestDeployCLI(t *testing.T) {
 	if strings.Contains(string(exported), "Auth0 Management API") || strings.Contains(string(exported), srv.Issuer+"api/v2/") {
 		t.Errorf("the YAML export holds the system API:\n%s", exported)
 	}
-	out = run("import-export", included, "import", "-i", "exported/tenant.yaml")
-	noChange(t, "import of the YAML export", out)
+	out = run("import-all", full, "import", "-i", "exported/tenant.yaml")
+	noChange(t, "import of the full export", out)
 	if got := api.state(); !reflect.DeepEqual(got, state) {
-		t.Errorf("importing the export changed the tenant:\n%s", diffState(state, got))
+		t.Errorf("importing the full export changed the tenant:\n%s", diffState(state, got))
 	}
 
 	// 4. Export as a directory; remove a client and its grants from it and
@@ -248,28 +261,6 @@ func TestDeployCLI(t *testing.T) {
 	want := deleteClient(state, reporting["client_id"].(string))
 	if !reflect.DeepEqual(after, want) {
 		t.Errorf("AUTH0_ALLOW_DELETE=true import:\n%s", diffState(want, after))
-	}
-
-	// 5. An export with no include or exclude list runs to the end. Until
-	// credo serves /api/v2/log-streams (issue 15) the Deploy CLI cannot read
-	// them, so they are excluded while that route answers 404.
-	full := map[string]any{}
-	if api.status("log-streams") == http.StatusNotFound {
-		t.Log("credo has no /api/v2/log-streams yet: the full export excludes logStreams")
-		full["AUTH0_EXCLUDED"] = []string{"logStreams"}
-	}
-	out = run("export-all", full, "export", "-f", "yaml", "-o", "all")
-	if !strings.Contains(out, "Export Successful") {
-		t.Errorf("the full export did not finish:\n%s", out)
-	}
-	all, err := os.ReadFile(filepath.Join(work, "all", "tenant.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"rules: []", "connections: []", "roles: []", "attackProtection:", "prompts:", "name: Orders worker"} {
-		if !strings.Contains(string(all), want) {
-			t.Errorf("the full export lacks %q", want)
-		}
 	}
 }
 

@@ -237,7 +237,7 @@ func TestAbsentCollections(t *testing.T) {
 	h := newHarness(t)
 	lists := map[string]string{ // path → paged key
 		"/rules": "rules", "/connections": "connections", "/roles": "roles", "/custom-domains": "custom_domains",
-		"/rules-configs": "rules_configs", "/guardian/policies": "policies",
+		"/rules-configs": "rules_configs",
 	}
 	for path, key := range lists {
 		t.Run(path, func(t *testing.T) {
@@ -271,11 +271,18 @@ func TestAbsentCollections(t *testing.T) {
 	}
 	h.do("PATCH", "/api/v2/attack-protection/brute-force-protection", "[]").want(400)
 	h.do("PUT", "/api/v2/prompts/login/custom-text/en", map[string]any{"login": map[string]any{"title": "x"}}).want(200)
+	h.do("PUT", "/api/v2/guardian/policies", []string{"all-applications"}).want(200)
+	if l := h.do("GET", "/api/v2/guardian/policies", nil).want(200).list(); len(l) != 0 {
+		t.Errorf("guardian policies %v", l)
+	}
+	h.do("PUT", "/api/v2/guardian/policies", map[string]any{}).want(400)
+	h.do("GET", "/api/v2/attack-protection/bot-detection", nil).want(403)
 	r := h.do("GET", "/api/v2/emails/provider", nil).want(404)
 	golden(t, "error_404_email_provider", r.Body.Bytes())
 	h.do("GET", "/api/v2/email-templates/verify_email", nil).want(404)
 	r = h.do("GET", "/api/v2/prompts/login/partials", nil).want(400)
 	golden(t, "error_400_partials_custom_domain", r.Body.Bytes())
+	h.do("PUT", "/api/v2/prompts/login/partials", map[string]any{}).want(400)
 
 	// Any Management API token, no particular scope; none is refused.
 	weak := h.scoped("read:clients")
