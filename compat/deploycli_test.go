@@ -151,7 +151,7 @@ func TestDeployCLI(t *testing.T) {
 		if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute) // an import spends ~20 s of CPU in the Deploy CLI alone
 		defer cancel()
 		cmd := exec.CommandContext(ctx, node, append([]string{cli}, append(args, "-c", cfgFile)...)...)
 		cmd.Dir = work
