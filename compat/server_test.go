@@ -243,13 +243,13 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// startCredo runs `credo serve --no-demo --seed …` on a free loopback port
-// with fx's seed and bootstrap admin, waits for /readyz, and stops it (SIGTERM,
+// startCredo runs `credo serve --no-demo --seed …` (and args) on a free
+// loopback port with fx's seed and bootstrap admin, waits for /readyz, and stops it (SIGTERM,
 // then SIGKILL) when the test ends.
-func startCredo(t *testing.T, fx *fixture) *server {
+func startCredo(t *testing.T, fx *fixture, args ...string) *server {
 	t.Helper()
 	dir, seed := seedDir(t, fx)
-	return startIn(t, credoBinary(t), dir, seed, fx, nil)
+	return startIn(t, credoBinary(t), dir, seed, fx, nil, args...)
 }
 
 // seedDir is a fresh directory holding fx's seed file.
@@ -272,11 +272,11 @@ func startCredoTLS(t *testing.T, fx *fixture) (*server, *testTLS) {
 }
 
 // startIn starts credo with its files in dir; tls, when set, serves HTTPS.
-func startIn(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS) *server {
+func startIn(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS, extra ...string) *server {
 	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // another process may take the free port before credo does
-		srv, err := tryStart(t, bin, dir, seed, fx, tls)
+		srv, err := tryStart(t, bin, dir, seed, fx, tls, extra...)
 		if err == nil {
 			return srv
 		}
@@ -289,7 +289,7 @@ func startIn(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS) *se
 	return nil
 }
 
-func tryStart(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS) (*server, error) {
+func tryStart(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS, extra ...string) (*server, error) {
 	addr := testkit.FreeAddr(t)
 	scheme := "http"
 	args := []string{"serve", "--no-demo", "--addr", addr, "--db", filepath.Join(dir, "credo.db"), "--seed", seed}
@@ -301,7 +301,7 @@ func tryStart(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS) (*
 		client.Timeout = 2 * time.Second
 	}
 	srv := &server{Base: scheme + "://" + addr, Issuer: scheme + "://" + addr + "/", Addr: addr, Dir: dir, Stdout: &testkit.Buffer{}, Stderr: &testkit.Buffer{}}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(fx.seedEnv()...)
 	cmd.Stdout, cmd.Stderr = srv.Stdout, srv.Stderr

@@ -43,12 +43,35 @@ type Client struct {
 	// TokenLifetime overrides the API's token_lifetime for this client when > 0
 	// (seconds). A credo extension.
 	TokenLifetime int `json:"TokenLifetime"`
+	// DefaultOrganization is the organization a client-credentials request
+	// without organization gets when its grant requires one (Auth0's
+	// default_organization); nil: none.
+	DefaultOrganization *DefaultOrganization `json:"DefaultOrganization"`
 	// Secrets holds the hashed client secrets; the first is the current one.
 	// During a rotation grace period the previous secret follows it with an
 	// ExpiresAt in the future.
-	Secrets   []Secret  `json:"Secrets"`
-	CreatedAt time.Time `json:"CreatedAt"`
-	UpdatedAt time.Time `json:"UpdatedAt"`
+	Secrets []Secret `json:"Secrets"`
+	// TokensNotBefore revokes every token issued to the client before it
+	// (iat < TokensNotBefore); zero: none. A credo extension.
+	TokensNotBefore time.Time `json:"TokensNotBefore"`
+	CreatedAt       time.Time `json:"CreatedAt"`
+	UpdatedAt       time.Time `json:"UpdatedAt"`
+}
+
+// RevokedToken is one access token revoked by its jti (RFC 7009), kept
+// until it would have expired anyway.
+type RevokedToken struct {
+	JTI       string    `json:"JTI"`
+	ClientID  string    `json:"ClientID"`
+	ExpiresAt time.Time `json:"ExpiresAt"`
+	RevokedAt time.Time `json:"RevokedAt"`
+}
+
+// DefaultOrganization is a client's default_organization: the organization
+// and the flows it applies to (Auth0 knows only "client_credentials").
+type DefaultOrganization struct {
+	OrganizationID string   `json:"OrganizationID"`
+	Flows          []string `json:"Flows"`
 }
 
 // Secret is one hashed client secret (see internal/secret for the format).
@@ -82,14 +105,53 @@ type ResourceServer struct {
 
 // ClientGrant authorises a client to get tokens for an audience with scopes.
 type ClientGrant struct {
-	ID             string    `json:"ID"`
-	ClientID       string    `json:"ClientID"`
-	Audience       string    `json:"Audience"`
-	Scope          []string  `json:"Scope"`
-	AllowAllScopes bool      `json:"AllowAllScopes"`
-	SubjectType    string    `json:"SubjectType"` // client (default) or user
-	CreatedAt      time.Time `json:"CreatedAt"`
-	UpdatedAt      time.Time `json:"UpdatedAt"`
+	ID             string   `json:"ID"`
+	ClientID       string   `json:"ClientID"`
+	Audience       string   `json:"Audience"`
+	Scope          []string `json:"Scope"`
+	AllowAllScopes bool     `json:"AllowAllScopes"`
+	SubjectType    string   `json:"SubjectType"` // client (default) or user
+	// OrganizationUsage is deny ("" reads as deny), allow or require: whether
+	// a token for this grant may or must name an organization.
+	OrganizationUsage string `json:"OrganizationUsage"`
+	// AllowAnyOrganization lets the grant be used with every organization,
+	// not only those it is associated with.
+	AllowAnyOrganization bool      `json:"AllowAnyOrganization"`
+	CreatedAt            time.Time `json:"CreatedAt"`
+	UpdatedAt            time.Time `json:"UpdatedAt"`
+}
+
+// Organization is an Auth0 organization: a customer whose M2M tokens carry
+// org_id. Name is unique.
+type Organization struct {
+	ID          string            `json:"ID"` // org_…
+	Name        string            `json:"Name"`
+	DisplayName string            `json:"DisplayName"`
+	Metadata    map[string]string `json:"Metadata"`
+	// Branding is stored and returned; credo has no login pages to use it.
+	Branding  *OrganizationBranding `json:"Branding"`
+	CreatedAt time.Time             `json:"CreatedAt"`
+	UpdatedAt time.Time             `json:"UpdatedAt"`
+}
+
+// OrganizationBranding is an organization's branding.
+type OrganizationBranding struct {
+	LogoURL string `json:"LogoURL"`
+	// Colors holds primary and page_background ("" when not set).
+	Colors OrganizationColors `json:"Colors"`
+}
+
+// OrganizationColors are an organization's branding colors.
+type OrganizationColors struct {
+	Primary        string `json:"Primary"`
+	PageBackground string `json:"PageBackground"`
+}
+
+// OrganizationGrant associates a client grant with an organization: the
+// grant may be used with that organization.
+type OrganizationGrant struct {
+	OrganizationID string
+	GrantID        string
 }
 
 // KeyState is a signing key's place in its lifecycle.
@@ -181,6 +243,9 @@ type Settings struct {
 	// Auth0CompatErrors reproduces Auth0's legacy error strings exactly
 	// (401 access_denied "Unauthorized" for a bad secret).
 	Auth0CompatErrors bool `json:"Auth0CompatErrors"`
+	// AllowOrganizationNameInAuthenticationAPI adds org_name to tokens issued
+	// for an organization (Auth0's allow_organization_name_in_authentication_api).
+	AllowOrganizationNameInAuthenticationAPI bool `json:"AllowOrganizationNameInAuthenticationAPI"`
 	// DefaultAudience is the API a token request without audience (or
 	// resource) gets, Auth0's default_audience; empty: audience is required.
 	DefaultAudience string `json:"DefaultAudience,omitempty"`
@@ -211,6 +276,66 @@ type LogEvent struct {
 	Details     map[string]any `json:"Details"`
 }
 
+// Audit describes who makes a write, for the durable audit log. A write
+// whose context carries one (WithAudit) records an entry in the same
+// transaction as the change, so a committed write always has its entry and a
+// write that fails leaves none. The entry is Event with, in its Details,
+// "target" ({"kind","id"} of what the write changed) and "changes"
+// ({"before","after"}: the stored fields that changed, secrets replaced by
+// "[redacted]"). A request that makes several writes records one entry per
+// write: the first has Event.ID, the next ones Event.ID with ".1", ".2", …
+type Audit struct {
+	Event LogEvent
+	// Written counts the entries recorded so far (set by the store).
+	Written int
+}
+
+type auditKey struct{}
+
+// WithAudit returns a context whose writes record a as their audit entry.
+func WithAudit(ctx context.Context, a *Audit) context.Context {
+	return context.WithValue(ctx, auditKey{}, a)
+}
+
+// AuditFrom returns the Audit of ctx, or nil.
+func AuditFrom(ctx context.Context) *Audit {
+	a, _ := ctx.Value(auditKey{}).(*Audit)
+	return a
+}
+
+// Redacted replaces a secret's value in an audit entry.
+const Redacted = "[redacted]"
+
+// UsageCount is one hourly usage counter: how many token exchanges
+// (Metric "tokens") or denials (Metric "denials", by Reason: the OAuth
+// error code) a client had in the hour starting at Hour (UTC, truncated).
+type UsageCount struct {
+	Hour     time.Time
+	Metric   string
+	ClientID string
+	Reason   string
+	Count    int64
+}
+
+// Usage metrics.
+const (
+	UsageTokens  = "tokens"
+	UsageDenials = "denials"
+)
+
+// UsageRetention is how long usage counters are kept.
+const UsageRetention = 31 * 24 * time.Hour
+
+// LoginLink is a one-time dashboard sign-in link: only the SHA-256 of its
+// token is stored.
+type LoginLink struct {
+	Hash      string
+	Name      string   // who it is for, as the dashboard names the session
+	Scopes    []string // the Management API scopes the session gets
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // Page selects a page of a list: Offset/Limit. Limit 0 means the backend default (50).
 type Page struct {
 	Offset int
@@ -229,14 +354,85 @@ type GrantFilter struct {
 	ClientID    string
 	Audience    string
 	SubjectType string // client or user; empty: both
-	From        string
+	// AllowAnyOrganization, when set, keeps the grants whose
+	// allow_any_organization equals it.
+	AllowAnyOrganization *bool
+	From                 string
+	Page
+}
+
+// OrganizationFilter narrows ListOrganizations. From, when set, is a
+// checkpoint: the id after which listing continues (ordered by id);
+// Page.Offset is ignored then.
+type OrganizationFilter struct {
+	From string
+	Page
+}
+
+// OrganizationGrantFilter narrows ListOrganizationGrants.
+type OrganizationGrantFilter struct {
+	Audience string
+	ClientID string
+	// GrantIDs, when not empty, keeps only these grants.
+	GrantIDs []string
 	Page
 }
 
 // LogFilter narrows ListLogs. From is a checkpoint log id (ordered by id).
 type LogFilter struct {
 	From string
+	// Query, when set, keeps only the events it matches.
+	Query *LogQuery
+	// Ascending lists oldest first (the default is newest first; a
+	// checkpoint listing is always oldest first).
+	Ascending bool
 	Page
+}
+
+// LogField names a log event field a LogQuery can test.
+type LogField string
+
+// The fields of a log event a query can test: a LogEvent's field of the same
+// name (LogID is its ID, Date its Date).
+const (
+	LogFieldID          LogField = "log_id"
+	LogFieldDate        LogField = "date"
+	LogFieldType        LogField = "type"
+	LogFieldDescription LogField = "description"
+	LogFieldClientID    LogField = "client_id"
+	LogFieldClientName  LogField = "client_name"
+	LogFieldIP          LogField = "ip"
+	LogFieldUserAgent   LogField = "user_agent"
+	LogFieldHostname    LogField = "hostname"
+	LogFieldAudience    LogField = "audience"
+	LogFieldScope       LogField = "scope"
+)
+
+// LogOp is what a LogQuery node does.
+type LogOp int
+
+// LogQuery operators.
+const (
+	LogMatch   LogOp = iota // Field equals Value (or starts with it, when Prefix)
+	LogRange                // Field (LogFieldDate only) lies between From and To
+	LogAnd                  // every one of Args
+	LogOr                   // any of Args
+	LogNot                  // not Args[0]
+	LogNothing              // matches no event (a field credo never sets)
+)
+
+// LogQuery is a boolean expression over log event fields, the tree of an
+// Auth0 log search (q=type:seccft AND date:[2026-01-01 TO *]).
+type LogQuery struct {
+	Op     LogOp
+	Field  LogField
+	Value  string
+	Prefix bool
+	// From and To bound a LogRange (zero: unbounded); FromExcl and ToExcl
+	// exclude the bound itself.
+	From, To         time.Time
+	FromExcl, ToExcl bool
+	Args             []*LogQuery
 }
 
 // Data is everything the token endpoint reads, loaded in one consistent
@@ -251,6 +447,12 @@ type Data struct {
 	Bindings        map[string][]string
 	Hooks           []Hook
 	Settings        Settings
+	Organizations   []Organization
+	// OrganizationGrants are every organization's associated grants,
+	// ordered by organization and grant id.
+	OrganizationGrants []OrganizationGrant
+	// Revoked are the revoked tokens that have not expired yet.
+	Revoked []RevokedToken
 }
 
 // Store is the persistence contract. Every method takes a context; every
@@ -290,7 +492,29 @@ type Store interface {
 	// subject_type) already has a grant.
 	CreateClientGrant(ctx context.Context, g ClientGrant) error
 	UpdateClientGrant(ctx context.Context, id string, fn func(*ClientGrant) error) (ClientGrant, error)
+	// DeleteClientGrant removes the grant and its associations with
+	// organizations.
 	DeleteClientGrant(ctx context.Context, id string) error
+
+	// GetOrganization returns the organization with id.
+	GetOrganization(ctx context.Context, id string) (Organization, error)
+	// GetOrganizationByName returns the organization named name.
+	GetOrganizationByName(ctx context.Context, name string) (Organization, error)
+	ListOrganizations(ctx context.Context, f OrganizationFilter) ([]Organization, int, error)
+	// CreateOrganization fails with ErrConflict when the id or name is taken.
+	CreateOrganization(ctx context.Context, o Organization) error
+	UpdateOrganization(ctx context.Context, id string, fn func(*Organization) error) (Organization, error)
+	// DeleteOrganization removes the organization and its grant associations.
+	DeleteOrganization(ctx context.Context, id string) error
+	// AddOrganizationGrant associates a client grant with an organization.
+	// Either missing is ErrNotFound; an existing association ErrConflict.
+	AddOrganizationGrant(ctx context.Context, orgID, grantID string) error
+	// RemoveOrganizationGrant removes an association (ErrNotFound when the
+	// organization does not exist or the grant is not associated with it).
+	RemoveOrganizationGrant(ctx context.Context, orgID, grantID string) error
+	// ListOrganizationGrants returns a page of the grants associated with an
+	// organization (ErrNotFound when it does not exist), ordered by grant id.
+	ListOrganizationGrants(ctx context.Context, orgID string, f OrganizationGrantFilter) ([]ClientGrant, int, error)
 
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// UpdateSigningKeys runs fn on all keys under an exclusive lock and
@@ -333,10 +557,39 @@ type Store interface {
 	OnCommit(fn func(ctx context.Context)) (remove func())
 
 	// AppendLogs writes log events (does not bump the version). Backends keep
-	// at most a bounded number of events, deleting the oldest.
+	// at most a bounded number of events, deleting the oldest. These are the
+	// token-exchange events; audit entries are written by the writes
+	// themselves (WithAudit) into a table of their own that AppendLogs never
+	// touches.
 	AppendLogs(ctx context.Context, events []LogEvent) error
+	// ListLogs lists the log events and the audit entries together, by id.
 	ListLogs(ctx context.Context, f LogFilter) ([]LogEvent, int, error)
+	// GetLog returns a log event or an audit entry by id.
 	GetLog(ctx context.Context, id string) (LogEvent, error)
+	// PruneAudit deletes the audit entries dated before t and returns how
+	// many it deleted.
+	PruneAudit(ctx context.Context, before time.Time) (int, error)
+
+	// RevokeToken records a revoked token (a second revocation of one jti
+	// keeps the first) and deletes the revocations of tokens that expired
+	// before t.RevokedAt.
+	RevokeToken(ctx context.Context, t RevokedToken) error
+	// RevokedTokens lists the recorded revocations, by jti.
+	RevokedTokens(ctx context.Context) ([]RevokedToken, error)
+
+	// AddUsage adds counts to the hourly usage counters (the dashboard's
+	// charts): each count is added to its (Hour, Metric, ClientID, Reason)
+	// row, created at 0. Like AppendLogs it does not bump the version.
+	AddUsage(ctx context.Context, counts []UsageCount) error
+	// ListUsage returns the counters of the hours in [from, to), oldest
+	// first; it also deletes the counters older than the retention.
+	ListUsage(ctx context.Context, from, to time.Time) ([]UsageCount, error)
+	// CreateLoginLink stores a dashboard login link by the hash of its
+	// token (does not bump the version).
+	CreateLoginLink(ctx context.Context, l LoginLink) error
+	// ConsumeLoginLink removes the link with this hash and returns it:
+	// a link works once. A missing or expired link is ErrNotFound.
+	ConsumeLoginLink(ctx context.Context, hash string, now time.Time) (LoginLink, error)
 
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
@@ -348,7 +601,8 @@ type ChangeKind string
 
 // The kinds of change. A change's ID is the id of what it wrote: a client
 // id, a resource server id, a client grant id, an action id, a hook id or a
-// trigger id (bindings); "" for signing keys (a write may change several),
+// trigger id (bindings), an organization id (the organization or its grant
+// associations), a revoked token's jti; "" for signing keys (a write may change several),
 // settings and the tenant.
 const (
 	ChangeClient         ChangeKind = "client"
@@ -360,6 +614,8 @@ const (
 	ChangeHook           ChangeKind = "hook"
 	ChangeSettings       ChangeKind = "settings"
 	ChangeTenant         ChangeKind = "tenant"
+	ChangeOrganization   ChangeKind = "organization"
+	ChangeRevocation     ChangeKind = "revocation" // ID: the jti
 )
 
 // Change is one write in the change log, by the tenant version it produced:

@@ -14,11 +14,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/credo-dev/credo/internal/clientauth"
 	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/dashboard"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/tenant"
@@ -68,9 +71,14 @@ Example:
 	fs.Duration(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
-	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics")
+	fs.Bool(&cfg.NoDashboard, "no-dashboard", false, "do not serve the Dashboard (the web console at /dashboard)")
+	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics. The token log is bounded (newest 10,000) and sheds events under overload (counted in credo_log_events_dropped_total); the audit log of writes is never bounded by it")
+	fs.Duration(&cfg.AuditRetention, "audit-retention", 0, "delete audit log entries (Management API writes, key rotations) older than this, checked hourly (e.g. 2160h for 90 days; 0 = keep forever)")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
+	fs.Duration(&cfg.ActionTimeout, "action-timeout", cfg.ActionTimeout, "time bound of the Actions and Hooks of one token request, together (at most 20s)")
+	fs.Int(&cfg.ActionMaxConcurrent, "action-max-concurrent", cfg.ActionMaxConcurrent, "how many scripts run at once in this process; others wait within their time bound (0 = twice the CPUs)")
+	fs.Int(&cfg.ActionMaxInFlight, "action-max-in-flight", cfg.ActionMaxInFlight, "executions of one Action or Hook in progress at once (stuck ones included) before further requests get 503")
 	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -131,7 +139,9 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	// Start-up writes are applied with one snapshot rebuild at the end.
 	var demo *tenant.Demo
 	var adminID, adminSecret string
-	err = a.svc.Deferred(ctx, func() error {
+	startCtx := tenant.WithSystemAudit(ctx, "Prepare the tenant at start-up (demo, bootstrap admin, seed)", time.Now())
+	err = a.svc.Deferred(startCtx, func() error {
+		ctx := startCtx
 		var err error
 		if !cfg.NoDemo && cfg.Seed == "" {
 			if demo, err = a.svc.EnsureDemo(ctx); err != nil {
@@ -159,8 +169,11 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 
 	events := tenant.NewEventLog(ctx, a.store, log)
 	metrics := server.NewMetrics(a.holder, events.Dropped)
+	metrics.BuildInfo(Version, keys.Backend())
+	usage := &dashboard.Usage{Store: a.store, Log: log}
 	ep := a.endpoint(func(ev store.LogEvent) {
 		metrics.TokenEvent(ev)
+		usage.Add(ev)
 		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
 			events.Add(ev)
 		}
@@ -168,10 +181,25 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	if cfg.TokenReuse > 0 {
 		ep.Reuse = &token.ReuseCache{MinRemaining: cfg.TokenReuse, Max: 100000}
 	}
+	management := a.managementAPI(events.Add)
+	var console http.Handler
+	if !cfg.NoDashboard {
+		d, err := dashboard.New(dashboard.Deps{
+			Management: management, Token: ep, Holder: a.holder, Auth: clientauth.New(ep.Secrets), Store: a.store,
+			Issuer: cfg.Issuer, Secure: tlsConfig != nil || strings.HasPrefix(cfg.Issuer, "https://"), Usage: usage, Log: log, TokenLog: cfg.TokenLog,
+		})
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		console = d
+	}
+	usageDone := make(chan struct{})
+	go func() { usage.Run(ctx, 10*time.Second); close(usageDone) }()
 	srv := server.New(server.Deps{
 		Holder:     a.holder,
 		Token:      ep,
-		Management: a.managementAPI(events.Add),
+		Management: management,
+		Dashboard:  console,
 		Metrics:    metrics,
 		Log:        log,
 		Issuer:     cfg.Issuer,
@@ -198,13 +226,17 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 		go servePprof(ctx, cfg.PprofAddr, log)
 	}
 	go a.holder.Watch(ctx, cfg.PollInterval)
+	if cfg.AuditRetention > 0 {
+		go pruneAudit(ctx, a.store, cfg.AuditRetention, log, time.Hour, time.Now)
+	}
 	if cfg.KeyRotationPeriod > 0 {
 		go autoRotate(ctx, a, cfg, log, time.Minute, time.Now)
 	}
 
 	printBanner(io.Stdout, cfg, demo, adminID, adminSecret)
 	c, apis, grants := a.holder.Current().Counts()
-	log.Info("credo serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
+	log.Info("credo serving", "version", Version, "go", runtime.Version(), "crypto_backend", keys.Backend(),
+		"addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
 		"clients", c, "apis", apis, "grants", grants, "tls", cfg.TLSCert != "")
 
 	errc := make(chan error, 1)
@@ -220,6 +252,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	err = hs.Shutdown(sctx)
 	cancel()
 	<-events.Done()
+	<-usageDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -247,6 +280,9 @@ func applySeedFile(ctx context.Context, svc *tenant.Service, path string) (tenan
 func printBanner(w io.Writer, cfg config.Config, demo *tenant.Demo, adminID, adminSecret string) {
 	fmt.Fprintf(w, "credo %s is listening; issuer %s\n", Version, cfg.Issuer)
 	fmt.Fprintf(w, "  discovery: %s.well-known/openid-configuration\n  jwks:      %s.well-known/jwks.json\n", cfg.Issuer, cfg.Issuer)
+	if !cfg.NoDashboard {
+		fmt.Fprintf(w, "  dashboard: %sdashboard/\n", cfg.Issuer)
+	}
 	if demo != nil {
 		fmt.Fprintf(w, `
 Demo tenant created: API %s and an M2M application with a grant (scopes: %s).
@@ -272,6 +308,26 @@ Set CREDO_BOOTSTRAP_CLIENT_ID/CREDO_BOOTSTRAP_CLIENT_SECRET to choose them yours
 	fmt.Fprintln(w)
 }
 
+// pruneAudit deletes the audit entries older than retention, at once and
+// then every interval.
+func pruneAudit(ctx context.Context, st store.Store, retention time.Duration, log *slog.Logger, every time.Duration, now func() time.Time) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := st.PruneAudit(ctx, now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			log.Warn("pruning the audit log failed", "err", err)
+		} else if n > 0 {
+			log.Info("audit log pruned", "deleted", n, "retention", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // autoRotate rotates key types that are due, checking every interval.
 func autoRotate(ctx context.Context, a *app, cfg config.Config, log *slog.Logger, every time.Duration, now func() time.Time) {
 	t := time.NewTicker(every)
@@ -294,7 +350,7 @@ func rotateDue(ctx context.Context, a *app, cfg config.Config, log *slog.Logger,
 	if len(due) == 0 {
 		return nil
 	}
-	if _, err := a.svc.RotateKeys(ctx, due...); err != nil {
+	if _, err := a.svc.RotateKeys(tenant.WithSystemAudit(ctx, "Rotate the signing keys automatically", now), due...); err != nil {
 		log.Error("automatic key rotation failed", "types", due, "err", err)
 		return nil
 	}

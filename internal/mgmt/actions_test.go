@@ -296,7 +296,7 @@ func TestActions(t *testing.T) {
 
 	t.Run("events", func(t *testing.T) {
 		want := map[string]bool{"Create an action": false, "Update an action": false, "Deploy an action": false, "Update trigger bindings": false, "Delete an action": false}
-		for _, ev := range h.recorded() {
+		for _, ev := range h.audit() {
 			if _, ok := want[ev.Description]; ok && ev.Type == "sapi" && ev.Details["target"] != nil {
 				want[ev.Description] = true
 			}

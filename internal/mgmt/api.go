@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -21,7 +22,10 @@ type Deps struct {
 	// Holder gives the current snapshot: the JWKS tokens are verified
 	// with, and the callers' clients and grants.
 	Holder *tenant.Holder
-	// Events records sapi log events for successful writes (nil: none).
+	// Events records fapi log events for refused writes by an
+	// authenticated caller in the bounded tenant log (nil: none). A
+	// successful write's sapi entry is durable instead: the write records
+	// it in its own transaction (store.WithAudit).
 	Events func(store.LogEvent)
 	// Log receives internal errors (nil: discarded).
 	Log *slog.Logger
@@ -49,8 +53,12 @@ type route struct {
 	all          bool
 	kind         kind     // what a 404/409 is about
 	event        string   // sapi description recorded after a successful write
-	params       []string // accepted query parameters
-	h            func(*call) (any, error)
+	params       []string // accepted query parameters (name* may repeat)
+	// via, when set, is the ServeMux pattern that serves this row together
+	// with other rows whose paths ServeMux cannot tell apart (neither is
+	// more specific): the rows are tried in table order by their own path.
+	via string
+	h   func(*call) (any, error)
 }
 
 // call is one request on its way through a route.
@@ -78,8 +86,30 @@ func New(d Deps) http.Handler {
 	}
 	a := &API{d: d, audience: d.Issuer + "api/v2/", mux: http.NewServeMux()}
 	a.auth = newAuthenticator(d.Issuer, a.audience, d.Holder, d.Now)
+	shared := map[string][]route{}
+	var order []string
 	for _, rt := range a.routes() {
+		if rt.via != "" {
+			k := rt.method + " " + prefix + rt.via
+			if shared[k] == nil {
+				order = append(order, k)
+			}
+			shared[k] = append(shared[k], rt)
+			continue
+		}
 		a.mux.HandleFunc(rt.method+" "+prefix+rt.path, func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, &rt) })
+	}
+	for _, k := range order {
+		rows := shared[k]
+		a.mux.HandleFunc(k, func(w http.ResponseWriter, r *http.Request) {
+			for i := range rows {
+				if matchPath(prefix+rows[i].path, r) {
+					a.serve(w, r, &rows[i])
+					return
+				}
+			}
+			writeError(w, errRouteNotFound())
+		})
 	}
 	a.mux.HandleFunc(prefix+"/", a.fallback)
 	return a
@@ -88,10 +118,12 @@ func New(d Deps) http.Handler {
 // routes is THE route table of the Management API (scopes: reference §3.1).
 func (a *API) routes() []route {
 	listClients := append(append([]string{"app_type", "is_global", "is_first_party", "client_ids", "external_client_id", "q", "from", "take"}, pageParams...), fieldParams...)
-	listGrants := append([]string{"audience", "client_id", "from", "take", "subject_type", "default_for"}, pageParams...)
-	listLogs := append(append([]string{"from", "take"}, pageParams...), fieldParams...)
+	listGrants := append([]string{"audience", "client_id", "allow_any_organization", "from", "take", "subject_type", "default_for"}, pageParams...)
+	listLogs := append(append([]string{"from", "take", "q", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
 	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
 	listHooks := append(append([]string{"enabled", "triggerId"}, pageParams...), fieldParams...)
+	listOrgs := append([]string{"from", "take", "sort"}, pageParams...)
+	listOrgGrants := append([]string{"audience", "client_id", "grant_ids*"}, pageParams...)
 	rts := []route{
 		{method: "GET", path: "/clients", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"}, kind: kindClient, params: listClients, h: a.listClients},
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, kind: kindClient, event: "Create a client", h: a.createClient},
@@ -100,7 +132,7 @@ func (a *API) routes() []route {
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, kind: kindClient, event: "Delete a client", h: a.deleteClient},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Rotate a client secret", params: []string{"grace_period"}, h: a.rotateSecret},
 
-		{method: "GET", path: "/resource-servers", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: append(append([]string{"identifiers"}, pageParams...), fieldParams...), h: a.listResourceServers},
+		{method: "GET", path: "/resource-servers", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: append(append([]string{"identifiers*"}, pageParams...), fieldParams...), h: a.listResourceServers},
 		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, kind: kindResourceServer, event: "Create a resource server", h: a.createResourceServer},
 		{method: "GET", path: "/resource-servers/{id}", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: fieldParams, h: a.getResourceServer},
 		{method: "PATCH", path: "/resource-servers/{id}", scopes: []string{"update:resource_servers"}, kind: kindResourceServer, event: "Update a resource server", h: a.updateResourceServer},
@@ -111,6 +143,17 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/client-grants/{id}", scopes: []string{"read:client_grants"}, kind: kindGrant, h: a.getGrant},
 		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, kind: kindGrant, event: "Update a client grant", h: a.updateGrant},
 		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, kind: kindGrant, event: "Delete a client grant", h: a.deleteGrant},
+
+		{method: "GET", path: "/organizations", scopes: []string{"read:organizations", "read:organizations_summary"}, kind: kindOrganization, params: listOrgs, h: a.listOrganizations},
+		{method: "POST", path: "/organizations", scopes: []string{"create:organizations"}, kind: kindOrganization, event: "Create an organization", h: a.createOrganization},
+		{method: "GET", path: "/organizations/{id}", scopes: []string{"read:organizations"}, kind: kindOrganization, h: a.getOrganization},
+		{method: "PATCH", path: "/organizations/{id}", scopes: []string{"update:organizations"}, kind: kindOrganization, event: "Update an organization", h: a.updateOrganization},
+		{method: "DELETE", path: "/organizations/{id}", scopes: []string{"delete:organizations"}, kind: kindOrganization, event: "Delete an organization", h: a.deleteOrganization},
+		// ServeMux cannot tell /organizations/name/{name} from /organizations/{id}/client-grants; ids start with org_.
+		{method: "GET", path: "/organizations/name/{name}", via: "/organizations/{a}/{b}", scopes: []string{"read:organizations"}, kind: kindOrganization, h: a.getOrganizationByName},
+		{method: "GET", path: "/organizations/{id}/client-grants", via: "/organizations/{a}/{b}", scopes: []string{"read:organization_client_grants"}, kind: kindOrganization, params: listOrgGrants, h: a.listOrganizationGrants},
+		{method: "POST", path: "/organizations/{id}/client-grants", scopes: []string{"create:organization_client_grants"}, kind: kindOrgGrant, event: "Associate a client grant with an organization", h: a.addOrganizationGrant},
+		{method: "DELETE", path: "/organizations/{id}/client-grants/{grant_id}", scopes: []string{"delete:organization_client_grants"}, kind: kindOrgGrant, event: "Remove a client grant from an organization", h: a.removeOrganizationGrant},
 
 		{method: "GET", path: "/keys/signing", scopes: []string{"read:signing_keys"}, kind: kindKey, h: a.listKeys},
 		{method: "POST", path: "/keys/signing/rotate", scopes: []string{"create:signing_keys", "update:signing_keys"}, all: true, kind: kindKey, event: "Rotate the signing keys", params: []string{"key_type"}, h: a.rotateKeys},
@@ -164,6 +207,31 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mux.ServeHTTP(w, r)
 }
 
+// matchPath reports whether r's path matches pattern (literal segments and
+// {name} wildcards) and sets the wildcards' path values.
+func matchPath(pattern string, r *http.Request) bool {
+	ps, rs := strings.Split(pattern, "/"), strings.Split(r.URL.EscapedPath(), "/")
+	if len(ps) != len(rs) {
+		return false
+	}
+	vals := map[string]string{}
+	for i, p := range ps {
+		seg, err := url.PathUnescape(rs[i])
+		if err != nil {
+			return false
+		}
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			vals[p[1:len(p)-1]] = seg
+		} else if p != seg {
+			return false
+		}
+	}
+	for k, v := range vals {
+		r.SetPathValue(k, v)
+	}
+	return true
+}
+
 // fallback answers paths no route matches: 405 when another method would
 // match, else 404.
 func (a *API) fallback(w http.ResponseWriter, r *http.Request) {
@@ -193,6 +261,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 			a.d.Log.Error("Management API request failed", "method", r.Method, "path", r.URL.Path, "err", ae.cause)
 		}
 		writeError(w, ae)
+		a.refused(c, rt, ae)
 		return
 	}
 	if c.raw != nil {
@@ -202,9 +271,6 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *route) {
 		w.Write(c.raw)
 	} else {
 		writeJSON(w, c.status, v)
-	}
-	if rt.event != "" {
-		a.record(c, rt)
 	}
 }
 
@@ -228,6 +294,9 @@ func (a *API) run(c *call, rt *route) (any, error) {
 	if c.q, err = parseQuery(c.r, rt.params); err != nil {
 		return nil, err
 	}
+	if rt.event != "" {
+		c.r = c.r.WithContext(store.WithAudit(c.r.Context(), &store.Audit{Event: a.event(c, rt, "sapi", successStatus(rt))}))
+	}
 	return rt.h(c)
 }
 
@@ -244,32 +313,68 @@ func scopeOK(have, want []string, all bool) bool {
 	return all
 }
 
-// record writes the sapi log event of a successful write. It carries the
-// caller and the request line, never a body (bodies may hold secrets).
-func (a *API) record(c *call, rt *route) {
-	if a.d.Events == nil {
-		return
-	}
+// LocalActor is the client_name of a local operator's audit entries when
+// the caller gave no name.
+const LocalActor = "local admin"
+
+// event is the log event of a write on route rt by c's caller, answered
+// with status: sapi for a write that succeeded (the durable audit entry),
+// fapi for one that was refused. It carries the caller, the request line
+// and its query, never a body (bodies may hold secrets).
+func (a *API) event(c *call, rt *route, typ string, status int) store.LogEvent {
 	now := a.d.Now().UTC()
-	ev := store.LogEvent{
+	auth := map[string]any{"strategy": "jwt", "credentials": map[string]any{"client_id": c.who.ClientID, "scopes": c.who.Scopes}}
+	name := c.who.Name
+	if c.who.Local {
+		if name == "" {
+			name = LocalActor
+		}
+		auth = map[string]any{"strategy": "local", "user": map[string]any{"name": name}}
+	}
+	ip := a.d.IP.IP(c.r)
+	query := map[string]any{}
+	for k, v := range c.r.URL.Query() {
+		query[k] = strings.Join(v, ",")
+	}
+	return store.LogEvent{
 		ID:          tenant.NewLogID(now),
 		Date:        now,
-		Type:        "sapi",
+		Type:        typ,
 		Description: rt.event,
 		ClientID:    c.who.ClientID,
-		ClientName:  c.who.Name,
-		IP:          a.d.IP.IP(c.r),
+		ClientName:  name,
+		IP:          ip,
 		UserAgent:   c.r.UserAgent(),
 		Hostname:    c.r.Host,
 		Audience:    a.audience,
 		Details: map[string]any{
-			"request":  map[string]any{"method": c.r.Method, "path": c.r.URL.Path, "channel": "api"},
-			"response": map[string]any{"statusCode": c.status},
+			"request": map[string]any{"method": strings.ToLower(c.r.Method), "path": c.r.URL.Path, "query": query,
+				"channel": "api", "ip": ip, "userAgent": c.r.UserAgent(), "auth": auth},
+			"response": map[string]any{"statusCode": status},
 		},
 	}
-	if c.target != "" {
-		ev.Details["target"] = c.target
+}
+
+// successStatus is the status a successful write on rt answers: 204 for a
+// delete, 201 for a POST that creates, else 200.
+func successStatus(rt *route) int {
+	switch {
+	case rt.method == "DELETE":
+		return http.StatusNoContent
+	case rt.method == "POST" && !strings.HasSuffix(rt.path, "/rotate-secret") && !strings.HasSuffix(rt.path, "/deploy"):
+		return http.StatusCreated
 	}
+	return http.StatusOK
+}
+
+// refused records the fapi event of a write refused to an authenticated
+// caller, in the bounded tenant log.
+func (a *API) refused(c *call, rt *route, ae *apiError) {
+	if a.d.Events == nil || rt.event == "" || (c.who.ClientID == "" && !c.who.Local) {
+		return
+	}
+	ev := a.event(c, rt, "fapi", ae.Status)
+	ev.Details["response"] = map[string]any{"statusCode": ae.Status, "body": map[string]any{"error": http.StatusText(ae.Status), "message": ae.Message, "errorCode": ae.Code}}
 	a.d.Events(ev)
 }
 

@@ -1,9 +1,12 @@
 package mgmt
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -28,7 +31,43 @@ type ClientBody struct {
 	OIDCConformant          *bool              `json:"oidc_conformant,omitempty"`
 	JWTConfiguration        *JWTConfigBody     `json:"jwt_configuration,omitempty"`
 	TokenLifetime           *int               `json:"token_lifetime,omitempty"`
+	// DefaultOrganization sets default_organization; null removes it.
+	DefaultOrganization defaultOrgBody `json:"default_organization"`
 	clientReadOnly
+}
+
+// defaultOrgBody is default_organization in a client body: absent, null
+// (remove) or {organization_id, flows}.
+type defaultOrgBody struct {
+	set bool
+	v   *DefaultOrganization
+}
+
+func (d *defaultOrgBody) UnmarshalJSON(b []byte) error {
+	d.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var v struct {
+		OrganizationID *string   `json:"organization_id"`
+		Flows          *[]string `json:"flows"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		if e, ok := jsonError(err).(*apiError); ok && e.Code == "invalid_body" {
+			return errBody(strings.TrimSuffix(strings.TrimPrefix(e.Message, "Payload validation error: '"), "'."), "default_organization")
+		}
+		return errBody("Expected type object", "default_organization")
+	}
+	if v.OrganizationID == nil || *v.OrganizationID == "" {
+		return errBody("Missing required property: organization_id", "default_organization")
+	}
+	if v.Flows == nil {
+		return errBody("Missing required property: flows", "default_organization")
+	}
+	d.v = &DefaultOrganization{OrganizationID: *v.OrganizationID, Flows: *v.Flows}
+	return nil
 }
 
 // JWTConfigBody is jwt_configuration in a client body. lifetime_in_seconds,
@@ -54,6 +93,12 @@ func (b *ClientBody) Fields() (tenant.ClientFields, error) {
 		Name: b.Name, Description: b.Description, AppType: b.AppType, GrantTypes: b.GrantTypes,
 		TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, IsFirstParty: b.IsFirstParty,
 		Metadata: b.ClientMetadata, TokenLifetime: b.TokenLifetime,
+	}
+	if d := b.DefaultOrganization; d.set {
+		f.DefaultOrganization = &store.DefaultOrganization{}
+		if d.v != nil {
+			f.DefaultOrganization = &store.DefaultOrganization{OrganizationID: d.v.OrganizationID, Flows: d.v.Flows}
+		}
 	}
 	if b.ClientID != nil {
 		f.ClientID = *b.ClientID
@@ -98,10 +143,12 @@ func (a *API) listClients(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	none, err := clientQuery(c.q.str("q"))
+	ctx := c.r.Context()
+	searched, found, err := c.clientSearch(ctx, c.q.str("q"))
 	if err != nil {
 		return nil, err
 	}
+	none := searched && len(found) == 0
 	checkpoint := c.q.has("from") || c.q.has("take")
 	take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
 	if err != nil {
@@ -116,13 +163,13 @@ func (a *API) listClients(c *call) (any, error) {
 	// external_client_id selects clients registered from a Client ID
 	// Metadata Document (CIMD); credo has none.
 	none = none || c.q.has("external_client_id")
-	filtered := len(ids) > 0 || c.q.has("is_first_party")
+	filtered := len(ids) > 0 || c.q.has("is_first_party") || searched
 	match := func(cl store.Client) bool {
 		return (len(types) == 0 || slices.Contains(types, cl.AppType)) &&
 			(!c.q.has("is_first_party") || cl.IsFirstParty == firstParty) &&
-			(len(ids) == 0 || slices.Contains(ids, cl.ClientID))
+			(len(ids) == 0 || slices.Contains(ids, cl.ClientID)) &&
+			(!searched || found[cl.ClientID])
 	}
-	ctx := c.r.Context()
 	var list []store.Client
 	var total int
 	next := ""
@@ -174,7 +221,7 @@ func (a *API) listClients(c *call) (any, error) {
 	for i, cl := range list {
 		items[i] = ClientView(cl, now)
 	}
-	if global && !none && p.Page == 0 && len(types) == 0 && len(ids) == 0 && (!c.q.has("is_first_party") || firstParty) {
+	if global && !none && !searched && p.Page == 0 && len(types) == 0 && len(ids) == 0 && (!c.q.has("is_first_party") || firstParty) {
 		items, total = append(items, c.api.globalClient()), 1
 	}
 	if items, err = fl.applyAll(items); err != nil {
@@ -192,21 +239,41 @@ func (a *API) listClients(c *call) (any, error) {
 	return paged(p, "clients", items, total), nil
 }
 
-// clientQuery checks GET /clients' q, Auth0's search over the clients'
-// grants (reference §4): client_grant.organization_id:ID and
-// client_grant.allow_any_organization:true. No credo grant has an
-// organization, so both match no client (none is true); other searches are
-// not Auth0's and are refused.
-func clientQuery(q string) (none bool, err error) {
+// clientSearch runs GET /clients' q, Auth0's search over the clients'
+// grants (reference §4): client_grant.organization_id:ID (clients with a
+// grant associated with that organization) and
+// client_grant.allow_any_organization:true (clients with a grant that
+// allows any organization). searched is false for an empty q; other
+// searches are not Auth0's and are refused.
+func (c *call) clientSearch(ctx context.Context, q string) (searched bool, found map[string]bool, err error) {
 	q = strings.TrimSpace(q)
-	switch {
+	var grants []store.ClientGrant
+	switch org, isOrg := strings.CutPrefix(q, "client_grant.organization_id:"); {
 	case q == "":
-		return false, nil
-	case strings.HasPrefix(q, "client_grant.organization_id:") && len(q) > len("client_grant.organization_id:"),
-		q == "client_grant.allow_any_organization:true":
-		return true, nil
+		return false, nil, nil
+	case isOrg && org != "":
+		grants, err = store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.ClientGrant, int, error) {
+			return c.st().ListOrganizationGrants(ctx, org, store.OrganizationGrantFilter{Page: pg})
+		})
+		if errors.Is(err, store.ErrNotFound) { // no such organization: no client
+			err = nil
+		}
+	case q == "client_grant.allow_any_organization:true":
+		yes := true
+		grants, err = store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.ClientGrant, int, error) {
+			return c.st().ListClientGrants(ctx, store.GrantFilter{AllowAnyOrganization: &yes, Page: pg})
+		})
+	default:
+		return false, nil, errQuery("q supports client_grant.organization_id:ID and client_grant.allow_any_organization:true", "q")
 	}
-	return false, errQuery("q supports client_grant.organization_id:ID and client_grant.allow_any_organization:true", "q")
+	if err != nil {
+		return false, nil, err
+	}
+	found = map[string]bool{}
+	for _, g := range grants {
+		found[g.ClientID] = true
+	}
+	return true, found, nil
 }
 
 // paged wraps a page of items as Auth0 does: the bare array, or with

@@ -27,22 +27,24 @@ type GrantPatch struct {
 	orgFields
 }
 
-// orgFields are Auth0's organization settings of a grant. credo has no
-// organizations yet, so only the values that mean "no organizations" are
-// accepted (Auth0's defaults, which tooling sends explicitly).
+// orgFields are Auth0's organization settings of a grant: organization_usage
+// (deny, allow or require; PATCH with null leaves it as it is) and
+// allow_any_organization. The service validates them.
 type orgFields struct {
 	OrganizationUsage    *string `json:"organization_usage,omitempty"`
 	AllowAnyOrganization *bool   `json:"allow_any_organization,omitempty"`
 }
 
 func (o orgFields) check() error {
-	if o.OrganizationUsage != nil && *o.OrganizationUsage != "deny" {
-		return errBody("credo does not support organizations yet; organization_usage must be deny", "organization_usage")
-	}
-	if o.AllowAnyOrganization != nil && *o.AllowAnyOrganization {
-		return errBody("credo does not support organizations yet; allow_any_organization must be false", "allow_any_organization")
+	if o.OrganizationUsage != nil && *o.OrganizationUsage == "" {
+		return errBody("No enum match for: \"\"", "organization_usage")
 	}
 	return nil
+}
+
+// apply copies the organization settings into f.
+func (o orgFields) apply(f *tenant.GrantFields) {
+	f.OrganizationUsage, f.AllowAnyOrganization = o.OrganizationUsage, o.AllowAnyOrganization
 }
 
 // Fields checks the required properties and returns the service's fields.
@@ -57,6 +59,7 @@ func (b *GrantBody) Fields() (tenant.GrantFields, error) {
 		return tenant.GrantFields{}, errBody("Missing required property: audience", "")
 	}
 	f := tenant.GrantFields{ClientID: *b.ClientID, Audience: *b.Audience, Scope: b.Scope, AllowAllScopes: b.AllowAllScopes}
+	b.apply(&f)
 	if b.SubjectType != nil {
 		f.SubjectType = *b.SubjectType
 		if f.SubjectType == "" {
@@ -71,6 +74,13 @@ func (a *API) listGrants(c *call) (any, error) {
 	f := store.GrantFilter{ClientID: c.q.str("client_id"), Audience: c.q.str("audience"), SubjectType: c.q.str("subject_type")}
 	if st := f.SubjectType; c.q.has("subject_type") && st != "client" && st != "user" {
 		return nil, errQuery("must be one of client, user", "subject_type")
+	}
+	if c.q.has("allow_any_organization") {
+		v, err := c.q.bool("allow_any_organization", false)
+		if err != nil {
+			return nil, err
+		}
+		f.AllowAnyOrganization = &v
 	}
 	// default_for=third_party_clients lists the default grants of
 	// third-party clients: credo has none (every grant names its client).
@@ -165,7 +175,9 @@ func (a *API) updateGrant(c *call) (any, error) {
 	if err := b.grantReadOnly.same(c, id); err != nil {
 		return nil, err
 	}
-	g, err := c.svc().UpdateGrant(c.r.Context(), id, tenant.GrantFields{Scope: b.Scope, AllowAllScopes: b.AllowAllScopes})
+	f := tenant.GrantFields{Scope: b.Scope, AllowAllScopes: b.AllowAllScopes}
+	b.apply(&f)
+	g, err := c.svc().UpdateGrant(c.r.Context(), id, f)
 	if err != nil {
 		return nil, err
 	}

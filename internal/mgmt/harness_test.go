@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"github.com/credo-dev/credo/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/credo-dev/credo/internal/testkit"
 
 	"github.com/credo-dev/credo/internal/hook"
 	"github.com/credo-dev/credo/internal/keys"
@@ -53,6 +54,9 @@ type harness struct {
 	mu     sync.Mutex
 	now    time.Time
 	events []store.LogEvent
+	// sink, when set, receives the events instead of the store (a real
+	// tenant.EventLog, batched and bounded as in credo serve).
+	sink func(store.LogEvent)
 
 	admin string // an admin token (all Management API scopes)
 }
@@ -114,11 +118,29 @@ func (h *harness) record(ev store.LogEvent) {
 		ev.ID = tenant.NewLogID(ev.Date)
 	}
 	h.mu.Lock()
-	h.events = append(h.events, ev)
+	sink := h.sink
+	if sink == nil {
+		h.events = append(h.events, ev)
+	}
 	h.mu.Unlock()
+	if sink != nil {
+		sink(ev)
+		return
+	}
 	if err := h.st.AppendLogs(context.Background(), []store.LogEvent{ev}); err != nil {
 		h.t.Errorf("append log: %v", err)
 	}
+}
+
+// audit returns the durable audit entries (sapi), oldest first.
+func (h *harness) audit() []store.LogEvent {
+	h.t.Helper()
+	evs, _, err := h.st.ListLogs(context.Background(), store.LogFilter{Ascending: true, Page: store.Page{Limit: 1000},
+		Query: &store.LogQuery{Op: store.LogMatch, Field: store.LogFieldType, Value: "sapi"}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return evs
 }
 
 func (h *harness) recorded() []store.LogEvent {

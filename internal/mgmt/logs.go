@@ -6,12 +6,26 @@ import (
 	"github.com/credo-dev/credo/store"
 )
 
+// maxLogWindow is how far page/per_page reach into a log listing, as at
+// Auth0; from/take read on from any event.
+const maxLogWindow = 1000
+
 func (a *API) listLogs(c *call) (any, error) {
 	fl, err := c.q.fields()
 	if err != nil {
 		return nil, err
 	}
 	var f store.LogFilter
+	if f.Query, err = ParseLogQuery(c.q.str("q")); err != nil {
+		return nil, errQuery(err.Error(), "q")
+	}
+	switch c.q.str("sort") {
+	case "", "date:-1":
+	case "date:1":
+		f.Ascending = true
+	default:
+		return nil, errQuery("sort must be date:1 (oldest first) or date:-1 (newest first)", "sort")
+	}
 	var p page
 	checkpoint := c.q.has("from") || c.q.has("take")
 	if checkpoint {
@@ -28,6 +42,9 @@ func (a *API) listLogs(c *call) (any, error) {
 	} else {
 		if p, err = c.q.page(); err != nil {
 			return nil, err
+		}
+		if p.offset()+p.PerPage > maxLogWindow {
+			return nil, errQuery("page and per_page reach past the first 1000 results; use from and take (checkpoint pagination) to read further", "page")
 		}
 		f.Offset, f.Limit = p.offset(), p.PerPage
 	}

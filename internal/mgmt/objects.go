@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/store"
 )
 
@@ -36,9 +37,11 @@ type Client struct {
 	// a grace period stops working (credo extension).
 	PreviousSecretExpiresAt string `json:"previous_secret_expires_at,omitempty"`
 	// TokenLifetime overrides the API's token_lifetime when > 0 (credo extension).
-	TokenLifetime int    `json:"token_lifetime"`
-	CreatedAt     string `json:"created_at"`
-	UpdatedAt     string `json:"updated_at"`
+	TokenLifetime int `json:"token_lifetime"`
+	// DefaultOrganization is omitted when the client has none.
+	DefaultOrganization *DefaultOrganization `json:"default_organization,omitempty"`
+	CreatedAt           string               `json:"created_at"`
+	UpdatedAt           string               `json:"updated_at"`
 }
 
 // JWTConfiguration is a client's jwt_configuration.
@@ -80,8 +83,38 @@ type ClientGrant struct {
 	Scope          []string `json:"scope"`
 	AllowAllScopes bool     `json:"allow_all_scopes"`
 	SubjectType    string   `json:"subject_type"`
-	CreatedAt      string   `json:"created_at"`
-	UpdatedAt      string   `json:"updated_at"`
+	// OrganizationUsage is deny, allow or require.
+	OrganizationUsage    string `json:"organization_usage"`
+	AllowAnyOrganization bool   `json:"allow_any_organization"`
+	CreatedAt            string `json:"created_at"`
+	UpdatedAt            string `json:"updated_at"`
+}
+
+// Organization is the Auth0 organization object.
+type Organization struct {
+	ID          string                `json:"id"`
+	Name        string                `json:"name"`
+	DisplayName string                `json:"display_name"`
+	Branding    *OrganizationBranding `json:"branding,omitempty"`
+	Metadata    map[string]string     `json:"metadata"`
+}
+
+// OrganizationBranding is an organization's branding (also the body form).
+type OrganizationBranding struct {
+	LogoURL string              `json:"logo_url,omitempty"`
+	Colors  *OrganizationColors `json:"colors,omitempty"`
+}
+
+// OrganizationColors are an organization's branding colors.
+type OrganizationColors struct {
+	Primary        string `json:"primary,omitempty"`
+	PageBackground string `json:"page_background,omitempty"`
+}
+
+// DefaultOrganization is a client's default_organization.
+type DefaultOrganization struct {
+	OrganizationID string   `json:"organization_id"`
+	Flows          []string `json:"flows"`
 }
 
 // Flags are credo's tenant switches (GET/PATCH /tenants/settings "flags").
@@ -98,8 +131,11 @@ type Flags struct {
 type Settings struct {
 	DefaultAudience string
 	Flags           Flags
-	Auth0Flags      map[string]bool
-	Other           map[string]json.RawMessage
+	// AllowOrganizationNameInAuthenticationAPI: tokens for an organization
+	// carry org_name as well as org_id.
+	AllowOrganizationNameInAuthenticationAPI bool
+	Auth0Flags                               map[string]bool
+	Other                                    map[string]json.RawMessage
 }
 
 // MarshalJSON writes default_audience, flags and the stored settings by
@@ -119,7 +155,8 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 		b.Write(v)
 		b.WriteString(":" + strconv.FormatBool(s.Auth0Flags[k]))
 	}
-	b.WriteByte('}')
+	b.WriteString(`},"allow_organization_name_in_authentication_api":`)
+	b.WriteString(strconv.FormatBool(s.AllowOrganizationNameInAuthenticationAPI))
 	for _, k := range slices.Sorted(maps.Keys(s.Other)) {
 		v, _ := json.Marshal(k)
 		b.WriteByte(',')
@@ -131,8 +168,10 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// LogEvent is the Auth0 log event object.
+// LogEvent is the Auth0 log event object. _id and log_id carry the same
+// value, as Auth0's do (go-auth0's Log.Read and the Node SDK read _id).
 type LogEvent struct {
+	ID          string         `json:"_id"`
 	LogID       string         `json:"log_id"`
 	Date        string         `json:"date"`
 	Type        string         `json:"type"`
@@ -145,6 +184,7 @@ type LogEvent struct {
 	Audience    string         `json:"audience,omitempty"`
 	Scope       string         `json:"scope,omitempty"`
 	Details     map[string]any `json:"details,omitempty"`
+	IsMobile    bool           `json:"isMobile"`
 }
 
 // SigningKeyRef is the answer to rotate and revoke: {"cert","kid"}.
@@ -192,6 +232,9 @@ func ClientView(c store.Client, now time.Time) Client {
 		CreatedAt:               Time(c.CreatedAt),
 		UpdatedAt:               Time(c.UpdatedAt),
 	}
+	if d := c.DefaultOrganization; d != nil {
+		out.DefaultOrganization = &DefaultOrganization{OrganizationID: d.OrganizationID, Flows: orEmpty(slices.Clone(d.Flows))}
+	}
 	for _, s := range c.Secrets[min(1, len(c.Secrets)):] {
 		if !s.ExpiresAt.IsZero() && s.ExpiresAt.After(now) {
 			out.PreviousSecretExpiresAt = Time(s.ExpiresAt)
@@ -227,6 +270,10 @@ func ClientGrantView(g store.ClientGrant) ClientGrant {
 	if st == "" {
 		st = "client"
 	}
+	usage := g.OrganizationUsage
+	if usage == "" {
+		usage = tenant.OrgUsageDeny
+	}
 	return ClientGrant{
 		ID:             g.ID,
 		ClientID:       g.ClientID,
@@ -236,7 +283,26 @@ func ClientGrantView(g store.ClientGrant) ClientGrant {
 		SubjectType:    st,
 		CreatedAt:      Time(g.CreatedAt),
 		UpdatedAt:      Time(g.UpdatedAt),
+
+		OrganizationUsage:    usage,
+		AllowAnyOrganization: g.AllowAnyOrganization,
 	}
+}
+
+// OrganizationView is the API object of a stored organization.
+func OrganizationView(o store.Organization) Organization {
+	meta := map[string]string{}
+	for k, v := range o.Metadata {
+		meta[k] = v
+	}
+	out := Organization{ID: o.ID, Name: o.Name, DisplayName: o.DisplayName, Metadata: meta}
+	if b := o.Branding; b != nil {
+		out.Branding = &OrganizationBranding{LogoURL: b.LogoURL}
+		if b.Colors != (store.OrganizationColors{}) {
+			out.Branding.Colors = &OrganizationColors{Primary: b.Colors.Primary, PageBackground: b.Colors.PageBackground}
+		}
+	}
+	return out
 }
 
 // SettingsView is the API object of the tenant settings.
@@ -245,13 +311,14 @@ func SettingsView(s store.Settings) Settings {
 		DefaultAudience: s.DefaultAudience,
 		Flags:           Flags{HonorScopeSubset: s.HonorScopeSubset, Auth0CompatErrors: s.Auth0CompatErrors},
 		Auth0Flags:      s.Auth0Flags, Other: s.Auth0,
+		AllowOrganizationNameInAuthenticationAPI: s.AllowOrganizationNameInAuthenticationAPI,
 	}
 }
 
 // LogEventView is the API object of a stored log event.
 func LogEventView(e store.LogEvent) LogEvent {
 	return LogEvent{
-		LogID: e.ID, Date: Time(e.Date), Type: e.Type, Description: e.Description,
+		ID: e.ID, LogID: e.ID, Date: Time(e.Date), Type: e.Type, Description: e.Description,
 		ClientID: e.ClientID, ClientName: e.ClientName, IP: e.IP, UserAgent: e.UserAgent,
 		Hostname: e.Hostname, Audience: e.Audience, Scope: e.Scope, Details: e.Details,
 	}

@@ -36,7 +36,7 @@ func TestLocalPrincipal(t *testing.T) {
 	h.callAs(admin, "POST", "/api/v2/clients", `{"name":"made locally"}`).want(201)
 
 	// The write is logged under the local principal's name, with no client id.
-	evs := h.recorded()
+	evs := h.audit()
 	last := evs[len(evs)-1]
 	if last.Type != "sapi" || last.ClientID != "" || last.ClientName != "credo CLI" || last.Description != "Create a client" {
 		t.Errorf("event = %+v", last)

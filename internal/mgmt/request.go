@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -65,7 +64,7 @@ func decodeBody(r *http.Request, dst any) error {
 // jsonError turns an encoding/json error into Auth0's validation text.
 func jsonError(err error) error {
 	var ae *apiError
-	if errors.As(err, &ae) { // from a body type's own UnmarshalJSON
+	if errors.As(err, &ae) { // from a field's UnmarshalJSON
 		return ae
 	}
 	var te *json.UnmarshalTypeError
@@ -120,30 +119,38 @@ func parseQuery(r *http.Request, allowed []string) (query, error) {
 		return query{}, errQuery("Malformed query string", "")
 	}
 	for name, vals := range v {
-		ok := false
+		ok, multi := false, false
 		for _, a := range allowed {
-			if a == name {
-				ok = true
+			if a == name || a == name+"*" {
+				ok, multi = true, a != name
 				break
 			}
 		}
 		if !ok {
 			return query{}, errQuery("Additional properties not allowed: "+name, "")
 		}
-		if len(vals) > 1 && !slices.Contains(multiParams, name) {
+		if len(vals) > 1 && !multi {
 			return query{}, errQuery("Expected a single value but found "+strconv.Itoa(len(vals)), name)
 		}
 	}
 	return query{v}, nil
 }
 
-// multiParams may be repeated (GET /resource-servers?identifiers=a&identifiers=b).
-var multiParams = []string{"identifiers"}
-
 func (q query) has(name string) bool { return q.v.Has(name) }
 
-// all is every value of a repeated parameter.
-func (q query) all(name string) []string { return q.v[name] }
+// list is every value of a parameter a route accepts repeated (named with
+// a trailing * in its params), each also split at commas, without empties.
+func (q query) list(name string) []string {
+	var out []string
+	for _, v := range q.v[name] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
 
 func (q query) str(name string) string { return q.v.Get(name) }
 

@@ -78,7 +78,7 @@ func (a *API) listResourceServers(c *call) (any, error) {
 	}
 	// identifiers (repeated, at most 10, as on Auth0) selects APIs by
 	// identifier.
-	idents := c.q.all("identifiers")
+	idents := c.q.list("identifiers")
 	if len(idents) > 10 {
 		return nil, errQuery("Array has more than 10 items", "identifiers")
 	}

@@ -16,6 +16,8 @@ import (
 // honours:
 //
 //   - default_audience: the API a token request without audience gets;
+//   - allow_organization_name_in_authentication_api: org_name in tokens
+//     issued for an organization;
 //   - flags.honor_scope_subset and flags.auth0_compat_errors, credo's own.
 //
 // Every other setting is checked for its JSON type, stored and returned
@@ -46,7 +48,7 @@ var auth0Settings = map[string]settingKind{
 	"legacy_sandbox_version": kString, "enable_ai_guide": kBool, "include_session_metadata_in_tenant_logs": kBool,
 	"security_headers": kObject, "access_token": kObject,
 	"allowed_logout_urls": kStrings, "enabled_locales": kStrings, "acr_values_supported": kStrings,
-	"allow_organization_name_in_authentication_api": kBool, "customize_mfa_in_postlogin_action": kBool,
+	"customize_mfa_in_postlogin_action":       kBool,
 	"pushed_authorization_requests_supported": kBool, "skip_non_verifiable_callback_uri_confirmation_prompt": kBool,
 	"phone_consolidated_experience": kBool, "client_id_metadata_document_supported": kBool,
 	"authorization_response_iss_parameter_supported": kBool,
@@ -82,6 +84,9 @@ var auth0Flags = []string{
 type SettingsBody struct {
 	Flags           *FlagsBody
 	DefaultAudience *string
+	// AllowOrganizationNameInAuthenticationAPI adds org_name to tokens
+	// issued for an organization.
+	AllowOrganizationNameInAuthenticationAPI *bool
 	// Other are the remaining settings (null: remove).
 	Other map[string]json.RawMessage
 }
@@ -119,6 +124,16 @@ func (b *SettingsBody) UnmarshalJSON(data []byte) error {
 				return errBody("Expected type string but found type "+rawType(v), name)
 			}
 			b.DefaultAudience = &s
+		case name == "allow_organization_name_in_authentication_api":
+			var on bool
+			if string(v) == "null" {
+				b.AllowOrganizationNameInAuthenticationAPI = &on
+				continue
+			}
+			if !kBool.fits(v) || json.Unmarshal(v, &on) != nil {
+				return errBody("Expected type boolean but found type "+rawType(v), name)
+			}
+			b.AllowOrganizationNameInAuthenticationAPI = &on
 		case slices.Contains(readOnlySettings, name):
 		default:
 			kind, ok := auth0Settings[name]
@@ -225,6 +240,9 @@ func (a *API) updateSettings(c *call) (any, error) {
 		return nil, err
 	}
 	s, err := c.svc().UpdateSettings(c.r.Context(), func(s *store.Settings) error {
+		if b.AllowOrganizationNameInAuthenticationAPI != nil {
+			s.AllowOrganizationNameInAuthenticationAPI = *b.AllowOrganizationNameInAuthenticationAPI
+		}
 		if f := b.Flags; f != nil {
 			if f.HonorScopeSubset != nil {
 				s.HonorScopeSubset = *f.HonorScopeSubset

@@ -110,7 +110,7 @@ func TestLogs(t *testing.T) {
 	h.do("GET", "/api/v2/clients", nil).want(200) // reads are not logged
 
 	var sapi []string
-	for _, ev := range h.recorded() {
+	for _, ev := range h.audit() {
 		if ev.Type == "sapi" {
 			sapi = append(sapi, ev.Description)
 			if ev.ClientID != adminID || ev.ClientName != "credo bootstrap admin" || ev.UserAgent != "mgmt-test" {
@@ -142,7 +142,7 @@ func TestLogs(t *testing.T) {
 	if m := r.json(); m["log_id"] != id {
 		t.Errorf("%v", m)
 	}
-	golden(t, "log_sapi", r.Body.Bytes(), "log_id")
+	golden(t, "log_sapi", r.Body.Bytes(), "log_id", "_id")
 	r = h.do("GET", "/api/v2/logs/nope", nil).want(404)
 	golden(t, "error_404_log", r.Body.Bytes())
 

@@ -89,6 +89,40 @@ func TestClientListParameters(t *testing.T) {
 	}
 }
 
+// GET /clients?q= searches the clients' grants: by organization and by
+// allow_any_organization.
+func TestClientSearchByGrant(t *testing.T) {
+	h := newHarness(t)
+	api := "https://orgs-search.test/"
+	h.do("POST", "/api/v2/resource-servers", map[string]any{"identifier": api}).want(201)
+	for _, id := range []string{"any-org", "one-org", "no-org"} {
+		h.do("POST", "/api/v2/clients", map[string]any{"client_id": id, "name": id}).want(201)
+	}
+	h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": "any-org", "audience": api, "scope": []string{}, "organization_usage": "allow", "allow_any_organization": true}).want(201)
+	g := h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": "one-org", "audience": api, "scope": []string{}, "organization_usage": "allow"}).want(201).json()
+	h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": "no-org", "audience": api, "scope": []string{}}).want(201)
+	org := h.do("POST", "/api/v2/organizations", map[string]any{"name": "acme"}).want(201).json()
+	h.do("POST", "/api/v2/organizations/"+str(org["id"])+"/client-grants", map[string]any{"grant_id": g["id"]}).want(201)
+	search := func(q string) string {
+		t.Helper()
+		m := h.do("GET", "/api/v2/clients?take=50&q="+url.QueryEscape(q), nil).want(200).json()
+		var ids []string
+		for _, c := range m["clients"].([]any) {
+			ids = append(ids, str(c.(map[string]any)["client_id"]))
+		}
+		return strings.Join(ids, " ")
+	}
+	if got := search("client_grant.allow_any_organization:true"); got != "any-org" {
+		t.Errorf("allow_any_organization:true: %q", got)
+	}
+	if got := search("client_grant.organization_id:" + str(org["id"])); got != "one-org" {
+		t.Errorf("organization_id: %q", got)
+	}
+	if got := search("client_grant.organization_id:org_nonexistent"); got != "" {
+		t.Errorf("unknown organization: %q", got)
+	}
+}
+
 func TestGrantListParameters(t *testing.T) {
 	h := newHarness(t)
 	api := "https://grants.test/"

@@ -23,6 +23,8 @@ var ManagementScopes = []string{
 	"read:tenant_settings", "update:tenant_settings", "read:logs", "read:logs_users",
 	"read:actions", "create:actions", "update:actions", "delete:actions",
 	"read:hooks", "create:hooks", "update:hooks", "delete:hooks",
+	"read:organizations", "read:organizations_summary", "create:organizations", "update:organizations", "delete:organizations",
+	"read:organization_client_grants", "create:organization_client_grants", "delete:organization_client_grants",
 }
 
 // BootstrapMetadataKey marks the client created as bootstrap admin.

@@ -87,11 +87,41 @@ func (l *EventLog) run(ctx context.Context) {
 	}
 }
 
-// NewLogID returns a log id that sorts by time: 90020 + unix nanos + random,
-// close to Auth0's numeric-looking ids.
+// NewLogID returns a log id that sorts by time: the UTC date and time to
+// the nanosecond in digits, then random hex, close to Auth0's
+// numeric-looking ids. Ids from one process strictly increase, also for
+// events within one nanosecond or under a clock that stands still (a test's),
+// so that listing by id lists them in the order they happened.
 func NewLogID(t time.Time) string {
+	n := t.UnixNano()
+	for {
+		last := lastLogNanos.Load()
+		if n <= last {
+			n = last + 1
+		}
+		if lastLogNanos.CompareAndSwap(last, n) {
+			break
+		}
+	}
 	var r [6]byte
 	rand.Read(r[:])
-	ts := t.UTC().Format("20060102150405.000000000")
+	ts := time.Unix(0, n).UTC().Format("20060102150405.000000000")
 	return ts[:14] + ts[15:] + hex.EncodeToString(r[:])
+}
+
+// lastLogNanos is the time of the newest id NewLogID returned.
+var lastLogNanos atomic.Int64
+
+// SystemActor is the client_name of audit entries for writes credo makes by
+// itself (automatic key rotation, start-up, seed files).
+const SystemActor = "credo"
+
+// WithSystemAudit returns a context whose writes record audit entries (sapi)
+// described by description, with credo itself as the actor.
+func WithSystemAudit(ctx context.Context, description string, now time.Time) context.Context {
+	now = now.UTC()
+	return store.WithAudit(ctx, &store.Audit{Event: store.LogEvent{
+		ID: NewLogID(now), Date: now, Type: "sapi", Description: description, ClientName: SystemActor,
+		Details: map[string]any{"request": map[string]any{"channel": "credo", "auth": map[string]any{"strategy": "system"}}},
+	}})
 }

@@ -100,6 +100,11 @@ func TestLogRetention(t *testing.T) {
 	storetest.RunLogRetention(t, open(t, dsn, newSchema(t, dsn), postgres.Options{MaxLogs: 7}), 7)
 }
 
+func TestAuditRetention(t *testing.T) {
+	dsn := testDSN(t)
+	storetest.RunAuditRetention(t, open(t, dsn, newSchema(t, dsn), postgres.Options{MaxLogs: 7}), 7)
+}
+
 func TestChangesAfterWriteFromAnotherStore(t *testing.T) {
 	dsn := testDSN(t)
 	schema := newSchema(t, dsn)

@@ -38,6 +38,12 @@ func TestLogRetention(t *testing.T) {
 	storetest.RunLogRetention(t, s, 7)
 }
 
+func TestAuditRetention(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "credo.db"))
+	s.MaxLogs = 7
+	storetest.RunAuditRetention(t, s, 7)
+}
+
 func TestFileIsPrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "credo.db")
 	s := open(t, path)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/credo-dev/credo/store"
@@ -32,14 +33,17 @@ var resourceServers = &table[store.ResourceServer]{
 }
 
 var clientGrants = &table[store.ClientGrant]{
-	name:    "client_grants",
-	what:    "client grant",
-	cols:    []string{"id", "client_id", "audience", "subject_type"},
-	kind:    store.ChangeClientGrant,
-	key:     func(g *store.ClientGrant) *string { return &g.ID },
-	columns: func(g *store.ClientGrant) []any { return []any{g.ClientID, g.Audience, g.SubjectType} },
+	name: "client_grants",
+	what: "client grant",
+	cols: []string{"id", "client_id", "audience", "subject_type", "allow_any_organization"},
+	kind: store.ChangeClientGrant,
+	key:  func(g *store.ClientGrant) *string { return &g.ID },
+	columns: func(g *store.ClientGrant) []any {
+		return []any{g.ClientID, g.Audience, g.SubjectType, boolInt(g.AllowAnyOrganization)}
+	},
 	restore: func(g *store.ClientGrant, c []string) {
 		g.ID, g.ClientID, g.Audience, g.SubjectType = c[0], c[1], c[2], c[3]
+		g.AllowAnyOrganization = c[4] == "1"
 	},
 	client: func(g *store.ClientGrant) string { return g.ClientID },
 }
@@ -72,6 +76,14 @@ var hooks = &table[store.Hook]{
 
 var logs = &table[store.LogEvent]{
 	name:    "logs",
+	what:    "log event",
+	cols:    []string{"id"},
+	key:     func(e *store.LogEvent) *string { return &e.ID },
+	columns: func(*store.LogEvent) []any { return nil },
+}
+
+var auditLog = &table[store.LogEvent]{
+	name:    "audit_log",
 	what:    "log event",
 	cols:    []string{"id"},
 	key:     func(e *store.LogEvent) *string { return &e.ID },
@@ -174,6 +186,9 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.GrantFilter) ([]st
 	if f.SubjectType != "" {
 		add("subject_type =", f.SubjectType)
 	}
+	if f.AllowAnyOrganization != nil {
+		where = append(where, "allow_any_organization = "+strconv.Itoa(boolInt(*f.AllowAnyOrganization)))
+	}
 	p := f.Page
 	if f.From != "" {
 		add("id >", f.From)
@@ -208,7 +223,8 @@ func checkGrant(ctx context.Context) func(Querier, *store.ClientGrant) error {
 	}
 }
 
-// DeleteClientGrant removes the grant with id.
+// DeleteClientGrant removes the grant with id and (by the foreign key's
+// cascade, in the same transaction) its organization associations.
 func (s *Store) DeleteClientGrant(ctx context.Context, id string) error {
 	return clientGrants.remove(ctx, s, id)
 }
@@ -234,7 +250,8 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 // rotate. A second current key of one key type is store.ErrConflict. When
 // fn returns no keys nothing is written and the version stays.
 func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.SigningKey) ([]store.SigningKey, error)) error {
-	return s.write(ctx, &store.Change{Kind: store.ChangeSigningKeys}, func(q Querier) error {
+	o := op(store.Change{Kind: store.ChangeSigningKeys})
+	return s.write(ctx, o, func(q Querier) error {
 		if err := s.lock(ctx, q, "signing_keys"); err != nil {
 			return err
 		}
@@ -242,7 +259,7 @@ func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.Sign
 		if err != nil {
 			return err
 		}
-		out, err := fn(keys)
+		out, err := fn(slices.Clone(keys))
 		if err != nil {
 			return err
 		}
@@ -250,6 +267,15 @@ func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.Sign
 			return errUnchanged
 		}
 		out = slices.Clone(out)
+		if audited(ctx) {
+			var before []store.SigningKey
+			for _, k := range out {
+				if i := slices.IndexFunc(keys, func(c store.SigningKey) bool { return c.KID == k.KID }); i >= 0 {
+					before = append(before, keys[i])
+				}
+			}
+			o.before, o.after = before, out
+		}
 		slices.SortStableFunc(out, func(a, b store.SigningKey) int {
 			return boolInt(a.State == store.KeyCurrent) - boolInt(b.State == store.KeyCurrent)
 		})
@@ -275,7 +301,8 @@ func (s *Store) UpdateSigningKeys(ctx context.Context, fn func(keys []store.Sign
 // DeleteSigningKey removes a revoked key; any other state is
 // store.ErrConflict, a missing key store.ErrNotFound.
 func (s *Store) DeleteSigningKey(ctx context.Context, kid string) error {
-	return s.write(ctx, &store.Change{Kind: store.ChangeSigningKeys}, func(q Querier) error {
+	o := op(store.Change{Kind: store.ChangeSigningKeys, ID: kid})
+	return s.write(ctx, o, func(q Querier) error {
 		if err := s.lock(ctx, q, "signing_keys"); err != nil {
 			return err
 		}
@@ -333,29 +360,44 @@ func (s *Store) DeleteAction(ctx context.Context, id string) error {
 func (s *Store) Bindings(ctx context.Context, trigger string) ([]string, error) {
 	var ids []string
 	err := s.db.Query(ctx, func(q Querier) error {
-		rows, err := q.Query(ctx, `SELECT action_id FROM action_bindings WHERE trigger = $1 ORDER BY position`, trigger)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		ids = nil
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
+		var err error
+		ids, err = bindings(ctx, q, trigger)
+		return err
 	})
 	return ids, err
+}
+
+// bindings reads the action ids bound to trigger, in order.
+func bindings(ctx context.Context, q Querier, trigger string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT action_id FROM action_bindings WHERE trigger = $1 ORDER BY position`, trigger)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // SetBindings replaces the trigger's bindings with actionIDs, in order.
 // Every action must exist (else store.ErrNotFound) and appear once (else
 // store.ErrConflict).
 func (s *Store) SetBindings(ctx context.Context, trigger string, actionIDs []string) error {
-	return s.write(ctx, &store.Change{Kind: store.ChangeBindings, ID: trigger}, func(q Querier) error {
+	o := op(store.Change{Kind: store.ChangeBindings, ID: trigger})
+	return s.write(ctx, o, func(q Querier) error {
+		if audited(ctx) {
+			before, err := bindings(ctx, q, trigger)
+			if err != nil {
+				return err
+			}
+			o.before, o.after = map[string]any{"Actions": before}, map[string]any{"Actions": actionIDs}
+		}
 		if _, err := q.Exec(ctx, `DELETE FROM action_bindings WHERE trigger = $1`, trigger); err != nil {
 			return err
 		}
@@ -433,9 +475,12 @@ func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 			if err != nil {
 				return err
 			}
-			rows[i] = []any{seq, logID(events[i].ID, seq), doc}
+			e := &events[i]
+			rows[i] = []any{seq, logID(e.ID, seq), doc, e.Date.UnixMilli(), e.Type, e.Description, e.ClientID, e.ClientName,
+				e.IP, e.UserAgent, e.Hostname, e.Audience, e.Scope}
 		}
-		if err := q.ExecEach(ctx, `INSERT INTO logs (seq, id, doc) VALUES ($1, $2, $3)`, rows); err != nil {
+		if err := q.ExecEach(ctx, `INSERT INTO logs (seq, id, doc, date_ms, type, description, client_id, client_name, ip, user_agent, hostname, audience, scope)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, rows); err != nil {
 			return err
 		}
 		_, err := q.Exec(ctx, `DELETE FROM logs WHERE seq <= $1`, last+int64(len(events)-keep))
@@ -452,33 +497,56 @@ func logID(id string, seq int64) string {
 	return fmt.Sprintf("%020d", seq)
 }
 
-// ListLogs returns log events newest first. With f.From set it returns
-// instead the events appended after From, oldest first (a checkpoint to
-// follow the log; Offset is ignored), and From must exist.
+// ListLogs returns the log events and audit entries matching f.Query, by
+// id (ids sort by date): newest first, or oldest first with f.Ascending.
+// With f.From set it returns instead the entries after From, oldest first
+// (a checkpoint to follow the log; Offset is ignored), and From must exist.
+//
+// Each table is read in id order up to the end of the page and the two
+// are merged, so a page costs its offset plus its length, not the size of
+// the audit log.
 func (s *Store) ListLogs(ctx context.Context, f store.LogFilter) ([]store.LogEvent, int, error) {
 	limit, offset := bounds(f.Page)
+	var w logWhere
+	var conds []string
+	if f.Query != nil {
+		c, err := w.compile(f.Query)
+		if err != nil {
+			return nil, 0, err
+		}
+		conds = append(conds, c)
+	}
+	order := " ORDER BY id DESC"
+	if f.Ascending || f.From != "" {
+		order = " ORDER BY id"
+	}
 	var out []store.LogEvent
 	var total int
 	err := s.db.Read(ctx, func(q Querier) error {
-		if f.From == "" {
-			if err := q.QueryRow(ctx, `SELECT count(*) FROM logs`).Scan(&total); err != nil {
+		w := w
+		w.args = slices.Clone(w.args)
+		conds := slices.Clone(conds)
+		if f.From != "" {
+			var one int
+			err := q.QueryRow(ctx, `SELECT 1 FROM logs WHERE id = $1 UNION ALL SELECT 1 FROM audit_log WHERE id = $1`, f.From).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("log event", f.From)
+			} else if err != nil {
 				return err
 			}
-			var err error
-			out, err = logs.query(ctx, q, logs.selectFrom()+` ORDER BY seq DESC LIMIT $1 OFFSET $2`, limit, offset)
+			conds = append(conds, "id > "+w.param(f.From))
+			offset = 0
+		}
+		where := whereClause(strings.Join(conds, " AND "))
+		if err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM logs`+where+`) + (SELECT count(*) FROM audit_log`+where+`)`, w.args...).Scan(&total); err != nil {
 			return err
 		}
-		var from int64
-		err := q.QueryRow(ctx, `SELECT seq FROM logs WHERE id = $1`, f.From).Scan(&from)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("log event", f.From)
-		} else if err != nil {
-			return err
-		}
-		if err := q.QueryRow(ctx, `SELECT count(*) FROM logs WHERE seq > $1`, from).Scan(&total); err != nil {
-			return err
-		}
-		out, err = logs.query(ctx, q, logs.selectFrom()+` WHERE seq > $1 ORDER BY seq LIMIT $2`, from, limit)
+		end := w.param(offset + limit)
+		lim, off := w.param(limit), w.param(offset)
+		var err error
+		out, err = logs.query(ctx, q, `SELECT id, doc FROM (SELECT id, doc FROM logs`+where+order+` LIMIT `+end+`) AS l
+			UNION ALL SELECT id, doc FROM (SELECT id, doc FROM audit_log`+where+order+` LIMIT `+end+`) AS a`+
+			order+` LIMIT `+lim+` OFFSET `+off, w.args...)
 		return err
 	})
 	if err != nil {
@@ -487,7 +555,62 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter) ([]store.LogEve
 	return out, total, nil
 }
 
-// GetLog returns the log event with id or store.ErrNotFound.
+// GetLog returns the log event or audit entry with id, or store.ErrNotFound.
 func (s *Store) GetLog(ctx context.Context, id string) (store.LogEvent, error) {
-	return getOne(ctx, s, logs, id, "id = $1", id)
+	e, err := getOne(ctx, s, logs, id, "id = $1", id)
+	if errors.Is(err, store.ErrNotFound) {
+		return getOne(ctx, s, auditLog, id, "id = $1", id)
+	}
+	return e, err
+}
+
+// Revoked tokens.
+
+var revokedTokens = &table[store.RevokedToken]{
+	name:    "revoked_tokens",
+	what:    "revoked token",
+	cols:    []string{"jti"},
+	kind:    store.ChangeRevocation,
+	key:     func(t *store.RevokedToken) *string { return &t.JTI },
+	columns: func(*store.RevokedToken) []any { return nil },
+}
+
+// RevokeToken records t unless its jti is already revoked, and deletes the
+// revocations of tokens that expired before t.RevokedAt; it moves the
+// version (the snapshot holds the revocations) unless nothing changed.
+func (s *Store) RevokeToken(ctx context.Context, t store.RevokedToken) error {
+	if t.JTI == "" {
+		return errors.New("store: a revoked token needs a jti")
+	}
+	o := op(store.Change{Kind: store.ChangeRevocation, ID: t.JTI, ClientID: ""})
+	return s.write(ctx, o, func(q Querier) error {
+		doc, err := json.Marshal(&t)
+		if err != nil {
+			return err
+		}
+		n, err := q.Exec(ctx, `INSERT INTO revoked_tokens (jti, expires_ms, doc) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING`,
+			t.JTI, t.ExpiresAt.UnixMilli(), doc)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errUnchanged
+		}
+		if audited(ctx) {
+			o.after = &t
+		}
+		_, err = q.Exec(ctx, `DELETE FROM revoked_tokens WHERE expires_ms < $1`, t.RevokedAt.UnixMilli())
+		return err
+	})
+}
+
+// RevokedTokens lists the recorded revocations by jti.
+func (s *Store) RevokedTokens(ctx context.Context) ([]store.RevokedToken, error) {
+	var out []store.RevokedToken
+	err := s.db.Query(ctx, func(q Querier) error {
+		var err error
+		out, err = revokedTokens.all(ctx, q, "")
+		return err
+	})
+	return out, err
 }

@@ -39,21 +39,31 @@ func New(db DB, d Dialect, maxLogs func() int) *Store {
 var errUnchanged = errors.New("sqlstore: nothing to write")
 
 // write runs fn in a write transaction that then bumps the tenant version
-// and records *ch (which fn may fill in) in the change log; after the
-// commit it calls the OnCommit function. Every write that moves the version
-// goes through it. On PostgreSQL, taking the version row's lock near the
-// end keeps it held only for the commit; it also orders concurrent commits.
-func (s *Store) write(ctx context.Context, ch *store.Change, fn func(Querier) error) error {
+// and records o.ch (which fn may fill in) in the change log and, when ctx
+// carries a store.Audit, the audit entry of the write; after the commit it
+// calls the OnCommit function. Every write that moves the version goes
+// through it. On PostgreSQL, taking the version row's lock near the end
+// keeps it held only for the commit; it also orders concurrent commits.
+func (s *Store) write(ctx context.Context, o *writeOp, fn func(Querier) error) error {
+	a := store.AuditFrom(ctx)
 	err := s.db.Write(ctx, func(q Querier) error {
 		if err := fn(q); err != nil {
 			return err
 		}
-		return s.bump(ctx, q, *ch)
+		if a != nil {
+			if err := s.recordAudit(ctx, q, a, o); err != nil {
+				return err
+			}
+		}
+		return s.bump(ctx, q, o.ch)
 	})
 	if errors.Is(err, errUnchanged) {
 		return nil
 	}
 	if err == nil {
+		if a != nil {
+			a.Written++
+		}
 		if fns := s.onCommit.Load(); fns != nil {
 			for _, f := range *fns {
 				(*f)(ctx)
@@ -196,6 +206,15 @@ func (s *Store) Load(ctx context.Context) (*store.Data, error) {
 		if d.Settings, err = settings(ctx, q, ""); err != nil {
 			return err
 		}
+		if d.Organizations, err = organizations.all(ctx, q, ""); err != nil {
+			return err
+		}
+		if d.OrganizationGrants, err = loadOrganizationGrants(ctx, q); err != nil {
+			return err
+		}
+		if d.Revoked, err = revokedTokens.all(ctx, q, ""); err != nil {
+			return err
+		}
 		return loadBindings(ctx, q, d)
 	})
 	if err != nil {
@@ -258,11 +277,13 @@ func settings(ctx context.Context, q Querier, lock string) (store.Settings, erro
 // apply one after the other instead of overwriting each other.
 func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) error) (store.Settings, error) {
 	var out store.Settings
-	err := s.write(ctx, &store.Change{Kind: store.ChangeSettings}, func(q Querier) error {
+	o := op(store.Change{Kind: store.ChangeSettings})
+	err := s.write(ctx, o, func(q Querier) error {
 		st, err := settings(ctx, q, s.dialect.ForUpdate)
 		if err != nil {
 			return err
 		}
+		o.before = snapshotDoc(ctx, st)
 		if err := fn(&st); err != nil {
 			return err
 		}
@@ -273,6 +294,7 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(*store.Settings) err
 		if _, err := q.Exec(ctx, `UPDATE settings SET doc = $1 WHERE id = 1`, doc); err != nil {
 			return err
 		}
+		o.after = json.RawMessage(doc)
 		out = st
 		return nil
 	})
@@ -316,10 +338,14 @@ func tenantRow(ctx context.Context, q Querier, lock string) (t store.Tenant, exi
 // UpdateTenant applies fn to the identity and writes it in one transaction.
 func (s *Store) UpdateTenant(ctx context.Context, fn func(t *store.Tenant, exists bool) error) (store.Tenant, error) {
 	var out store.Tenant
-	err := s.write(ctx, &store.Change{Kind: store.ChangeTenant}, func(q Querier) error {
+	o := op(store.Change{Kind: store.ChangeTenant})
+	err := s.write(ctx, o, func(q Querier) error {
 		t, exists, err := tenantRow(ctx, q, s.dialect.ForUpdate)
 		if err != nil {
 			return err
+		}
+		if exists {
+			o.before = snapshotDoc(ctx, t)
 		}
 		if err := fn(&t, exists); err != nil {
 			return err
@@ -331,6 +357,7 @@ func (s *Store) UpdateTenant(ctx context.Context, fn func(t *store.Tenant, exist
 		if err != nil {
 			return err
 		}
+		o.after = json.RawMessage(doc)
 		if exists {
 			_, err = q.Exec(ctx, `UPDATE tenant SET doc = $1 WHERE id = 1`, doc)
 		} else {

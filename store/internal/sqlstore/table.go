@@ -258,14 +258,17 @@ func (tb *table[T]) replace(ctx context.Context, q Querier, v *T) error {
 
 // create inserts v in a write transaction; check, if set, runs first.
 func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(Querier, *T) error) error {
-	var ch store.Change
-	return s.write(ctx, &ch, func(q Querier) error {
+	o := &writeOp{}
+	return s.write(ctx, o, func(q Querier) error {
 		if check != nil {
 			if err := check(q, &v); err != nil {
 				return err
 			}
 		}
-		ch = tb.change(&v)
+		o.ch = tb.change(&v)
+		if audited(ctx) {
+			o.after = &v
+		}
 		return tb.insert(ctx, q, &v)
 	})
 }
@@ -275,12 +278,13 @@ func (tb *table[T]) create(ctx context.Context, s *Store, v T, check func(Querie
 // one write transaction.
 func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T) error, check func(Querier, *T) error) (T, error) {
 	var out T
-	var ch store.Change
-	err := s.write(ctx, &ch, func(q Querier) error {
+	o := &writeOp{}
+	err := s.write(ctx, o, func(q Querier) error {
 		v, err := tb.get(ctx, q, key, tb.cols[0]+" = $1"+s.dialect.ForUpdate, key)
 		if err != nil {
 			return err
 		}
+		o.before = snapshotDoc(ctx, &v)
 		before := tb.clientOf(&v)
 		if err := fn(&v); err != nil {
 			return err
@@ -294,9 +298,12 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 		if err := tb.replace(ctx, q, &v); err != nil {
 			return err
 		}
-		ch = tb.change(&v)
-		if ch.ClientID != before {
-			ch.ClientID = "" // two clients changed
+		o.ch = tb.change(&v)
+		if o.ch.ClientID != before {
+			o.ch.ClientID = "" // two clients changed
+		}
+		if o.before != nil {
+			o.after = &v
 		}
 		out = v
 		return nil
@@ -311,14 +318,17 @@ func (tb *table[T]) update(ctx context.Context, s *Store, key string, fn func(*T
 // remove deletes the row with key (foreign keys cascade) or returns
 // store.ErrNotFound.
 func (tb *table[T]) remove(ctx context.Context, s *Store, key string) error {
-	ch := store.Change{Kind: tb.kind, ID: key}
-	return s.write(ctx, &ch, func(q Querier) error {
-		if tb.client != nil {
+	o := op(store.Change{Kind: tb.kind, ID: key})
+	return s.write(ctx, o, func(q Querier) error {
+		if tb.client != nil || audited(ctx) {
 			v, err := tb.get(ctx, q, key, tb.cols[0]+" = $1"+s.dialect.ForUpdate, key)
 			if err != nil {
 				return err
 			}
-			ch.ClientID = tb.client(&v)
+			o.ch.ClientID = tb.clientOf(&v)
+			if audited(ctx) {
+				o.before = &v
+			}
 		}
 		n, err := q.Exec(ctx, "DELETE FROM "+tb.name+" WHERE "+tb.cols[0]+" = $1", key)
 		if err != nil {
