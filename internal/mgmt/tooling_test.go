@@ -1,11 +1,14 @@
 package mgmt_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/credo-dev/credo/internal/mgmt"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -331,4 +334,25 @@ func verifyHS256(token, secret string) ([]byte, error) {
 		return nil, err
 	}
 	return jws.Verify([]byte(secret))
+}
+
+// Settings decodes what GET /tenants/settings answers (the dashboard reads
+// it so).
+func TestSettingsObjectRoundTrip(t *testing.T) {
+	h := newHarness(t)
+	raw := h.do("PATCH", "/api/v2/tenants/settings", map[string]any{
+		"default_audience": "https://x.test/", "friendly_name": "Acme",
+		"flags": map[string]any{"honor_scope_subset": true, "enable_sso": true},
+	}).want(200).Body.Bytes()
+	var s mgmt.Settings
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.DefaultAudience != "https://x.test/" || !s.Flags.HonorScopeSubset || !s.Auth0Flags["enable_sso"] || string(s.Other["friendly_name"]) != `"Acme"` {
+		t.Errorf("decoded %+v", s)
+	}
+	again, err := json.Marshal(s)
+	if err != nil || !bytes.Equal(bytes.TrimSpace(raw), again) {
+		t.Errorf("re-encoded %s (%v), want %s", again, err, raw)
+	}
 }
