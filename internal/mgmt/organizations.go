@@ -58,10 +58,11 @@ func (a *API) listOrganizations(c *call) (any, error) {
 	// sort (e.g. name:1) is accepted and ignored: credo lists organizations
 	// by id, the order from/take checkpoints need.
 	if c.q.has("from") || c.q.has("take") {
-		for _, n := range pageParams {
-			if c.q.has(n) {
-				return nil, errQuery("from and take cannot be combined with "+n, n)
-			}
+		// As on Auth0, page, per_page and include_totals are checked and
+		// ignored beside from/take (the Deploy CLI sends
+		// include_totals=true&take=50).
+		if _, err := c.q.page(); err != nil {
+			return nil, err
 		}
 		take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
 		if err != nil {
