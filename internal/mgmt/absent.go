@@ -36,6 +36,8 @@ type absentList struct {
 	// always: the endpoint answers an object even without include_totals
 	// (Auth0's newer list endpoints: actions/modules, forms, flows, …).
 	always bool
+	// org: the path is below /organizations/{id}, which must exist.
+	org bool
 }
 
 // absentObject is a settings object credo answers with a fixed value.
@@ -73,6 +75,9 @@ var absentLists = []absentList{
 	{path: "/rate-limit-policies", key: "rate_limit_policies", always: true},
 	{path: "/event-streams", key: "eventStreams", always: true},
 	{path: "/connections-directory-provisionings", key: "directory_provisionings"},
+	// An organization's login connections (credo has no connections).
+	{path: "/organizations/{id}/connections", key: "connections", org: true},
+	{path: "/organizations/{id}/enabled_connections", key: "enabled_connections", org: true},
 }
 
 var absentObjects = []absentObject{
@@ -116,7 +121,11 @@ var absentMissings = []absentMissing{
 func (a *API) absentRoutes() []route {
 	var out []route
 	for _, l := range absentLists {
-		out = append(out, route{method: "GET", path: l.path, all: true, params: absentParams, h: l.list})
+		rt := route{method: "GET", path: l.path, all: true, params: absentParams, h: l.list}
+		if l.org { // shares its ServeMux pattern with the organizations' rows
+			rt.via, rt.kind = "/organizations/{a}/{b}", kindOrganization
+		}
+		out = append(out, rt)
 	}
 	for _, o := range absentObjects {
 		out = append(out, route{method: "GET", path: o.path, all: true, params: absentParams, h: o.get})
@@ -144,6 +153,11 @@ var absentParams = []string{
 
 func (l absentList) list(c *call) (any, error) {
 	empty := []any{}
+	if l.org {
+		if _, err := c.st().GetOrganization(c.r.Context(), c.r.PathValue("id")); err != nil {
+			return nil, err
+		}
+	}
 	if c.q.has("from") || c.q.has("take") {
 		if _, err := c.q.int("take", defaultPerPage, 1, maxPerPage); err != nil {
 			return nil, err

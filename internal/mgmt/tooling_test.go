@@ -124,6 +124,17 @@ func TestClientSearchByGrant(t *testing.T) {
 	if got := search("client_grant.organization_id:org_nonexistent"); got != "" {
 		t.Errorf("unknown organization: %q", got)
 	}
+	// An organization's connections: none (credo has no connections).
+	for _, sub := range []string{"connections", "enabled_connections"} {
+		m := h.do("GET", "/api/v2/organizations/"+str(org["id"])+"/"+sub+"?page=0&per_page=50&include_totals=true", nil).want(200).json()
+		if l, ok := m[sub].([]any); !ok || len(l) != 0 {
+			t.Errorf("%s: %v", sub, m)
+		}
+		h.do("GET", "/api/v2/organizations/org_nonexistent/"+sub, nil).want(404)
+	}
+	if m := h.do("GET", "/api/v2/organizations/name/acme", nil).want(200).json(); m["id"] != org["id"] {
+		t.Errorf("by name: %v", m)
+	}
 }
 
 func TestGrantListParameters(t *testing.T) {
