@@ -22,7 +22,8 @@ import (
 //     parsed as a JSON object, ignored, and answered with the same object;
 //   - a singleton that an Auth0 tenant also lacks until it is configured
 //     (the email provider, the default theme, an email template, the
-//     universal login template) is 404, as on Auth0.
+//     universal login template) is 404, as on Auth0; a feature of other
+//     plans (bot detection, CAPTCHA) is 403 feature_not_enabled.
 //
 // They need any valid Management API token and no particular scope: none
 // reveals anything. Nothing is stored; README ("Using Auth0's tools with
@@ -35,6 +36,8 @@ type absentList struct {
 	// always: the endpoint answers an object even without include_totals
 	// (Auth0's newer list endpoints: actions/modules, forms, flows, …).
 	always bool
+	// org: the path is below /organizations/{id}, which must exist.
+	org bool
 }
 
 // absentObject is a settings object credo answers with a fixed value.
@@ -47,7 +50,8 @@ type absentObject struct {
 // absentMissing is a singleton an unconfigured Auth0 tenant answers 404.
 type absentMissing struct {
 	path, message, code string
-	status              int // 404 when 0
+	status              int      // 404 when 0
+	writes              []string // methods answered with the same error
 }
 
 var absentLists = []absentList{
@@ -56,7 +60,6 @@ var absentLists = []absentList{
 	{path: "/connections", key: "connections"},
 	{path: "/roles", key: "roles"},
 	{path: "/custom-domains", key: "custom_domains"},
-	{path: "/guardian/policies", key: "policies"},
 	{path: "/actions/modules", key: "modules", always: true},
 	{path: "/prompts/rendering", key: "configs", always: true},
 	{path: "/branding/phone/providers", key: "providers", always: true},
@@ -72,6 +75,9 @@ var absentLists = []absentList{
 	{path: "/rate-limit-policies", key: "rate_limit_policies", always: true},
 	{path: "/event-streams", key: "eventStreams", always: true},
 	{path: "/connections-directory-provisionings", key: "directory_provisionings"},
+	// An organization's login connections (credo has no connections).
+	{path: "/organizations/{id}/connections", key: "connections", org: true},
+	{path: "/organizations/{id}/enabled_connections", key: "enabled_connections", org: true},
 }
 
 var absentObjects = []absentObject{
@@ -80,9 +86,8 @@ var absentObjects = []absentObject{
 	{path: "/attack-protection/breached-password-detection", body: `{"enabled":false,"shields":[],"admin_notification_frequency":[],"method":"standard"}`, writes: []string{"PATCH"}},
 	{path: "/attack-protection/brute-force-protection", body: `{"enabled":false,"shields":[],"allowlist":[],"mode":"count_per_identifier_and_ip","max_attempts":10}`, writes: []string{"PATCH"}},
 	{path: "/attack-protection/suspicious-ip-throttling", body: `{"enabled":false,"shields":[],"allowlist":[]}`, writes: []string{"PATCH"}},
-	{path: "/attack-protection/bot-detection", body: `{"bot_detection_level":"off","challenge_password_policy":"never","challenge_passwordless_policy":"never","challenge_password_reset_policy":"never","allowlist":[],"monitoring_mode_enabled":false}`, writes: []string{"PATCH"}},
-	{path: "/attack-protection/captcha", body: `{"active_provider_id":"auth_challenge"}`, writes: []string{"PATCH"}},
 	{path: "/guardian/factors", body: `[]`},
+	{path: "/guardian/policies", body: `[]`, writes: []string{"PUT"}},
 	{path: "/guardian/factors/phone/selected-provider", body: `{"provider":"auth0"}`, writes: []string{"PUT"}},
 	{path: "/guardian/factors/phone/message-types", body: `{"message_types":[]}`, writes: []string{"PUT"}},
 	{path: "/risk-assessments/settings", body: `{"enabled":false}`, writes: []string{"PATCH"}},
@@ -102,9 +107,13 @@ var absentMissings = []absentMissing{
 	{path: "/guardian/factors/push-notification/providers/apns", message: "The APNs provider is not configured", code: "inexistent_provider"},
 	{path: "/guardian/factors/sms/templates", message: "The SMS templates are not configured", code: "inexistent_template"},
 	{path: "/guardian/factors/phone/templates", message: "The phone templates are not configured", code: "inexistent_template"},
+	// Bot detection and CAPTCHA are features of some Auth0 plans; a tenant
+	// without them answers 403, which the Deploy CLI skips.
+	{path: "/attack-protection/bot-detection", status: 403, message: "Bot detection is not available on this tenant", code: "feature_not_enabled"},
+	{path: "/attack-protection/captcha", status: 403, message: "CAPTCHA is not available on this tenant", code: "feature_not_enabled"},
 	// Partial prompts need a custom domain, and credo has none: Auth0's
 	// answer to a tenant without one.
-	{path: "/prompts/{prompt}/partials", status: 400, message: "This feature requires at least one custom domain to be configured for the tenant.", code: "invalid_request"},
+	{path: "/prompts/{prompt}/partials", status: 400, message: "This feature requires at least one custom domain to be configured for the tenant.", code: "invalid_request", writes: []string{"PUT"}},
 }
 
 // absentRoutes are the routes of the collections and settings above. The
@@ -112,7 +121,11 @@ var absentMissings = []absentMissing{
 func (a *API) absentRoutes() []route {
 	var out []route
 	for _, l := range absentLists {
-		out = append(out, route{method: "GET", path: l.path, all: true, params: absentParams, h: l.list})
+		rt := route{method: "GET", path: l.path, all: true, params: absentParams, h: l.list}
+		if l.org { // shares its ServeMux pattern with the organizations' rows
+			rt.via, rt.kind = "/organizations/{a}/{b}", kindOrganization
+		}
+		out = append(out, rt)
 	}
 	for _, o := range absentObjects {
 		out = append(out, route{method: "GET", path: o.path, all: true, params: absentParams, h: o.get})
@@ -122,6 +135,9 @@ func (a *API) absentRoutes() []route {
 	}
 	for _, m := range absentMissings {
 		out = append(out, route{method: "GET", path: m.path, all: true, params: absentParams, h: m.get})
+		for _, w := range m.writes {
+			out = append(out, route{method: w, path: m.path, all: true, h: m.get})
+		}
 	}
 	return out
 }
@@ -137,6 +153,11 @@ var absentParams = []string{
 
 func (l absentList) list(c *call) (any, error) {
 	empty := []any{}
+	if l.org {
+		if _, err := c.st().GetOrganization(c.r.Context(), c.r.PathValue("id")); err != nil {
+			return nil, err
+		}
+	}
 	if c.q.has("from") || c.q.has("take") {
 		if _, err := c.q.int("take", defaultPerPage, 1, maxPerPage); err != nil {
 			return nil, err

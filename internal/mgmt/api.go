@@ -122,7 +122,7 @@ func New(d Deps) http.Handler {
 
 // routes is THE route table of the Management API (scopes: reference §3.1).
 func (a *API) routes() []route {
-	listClients := append(append([]string{"app_type", "is_global", "is_first_party", "q", "from", "take"}, pageParams...), fieldParams...)
+	listClients := append(append([]string{"app_type", "is_global", "is_first_party", "client_ids", "external_client_id", "q", "from", "take"}, pageParams...), fieldParams...)
 	listGrants := append([]string{"audience", "client_id", "allow_any_organization", "from", "take", "subject_type", "default_for"}, pageParams...)
 	listLogs := append(append([]string{"from", "take", "q", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
 	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
@@ -137,7 +137,7 @@ func (a *API) routes() []route {
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, kind: kindClient, event: "Delete a client", h: a.deleteClient},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Rotate a client secret", params: []string{"grace_period"}, h: a.rotateSecret},
 
-		{method: "GET", path: "/resource-servers", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: pageParams, h: a.listResourceServers},
+		{method: "GET", path: "/resource-servers", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: append(append([]string{"identifiers*"}, pageParams...), fieldParams...), h: a.listResourceServers},
 		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, kind: kindResourceServer, event: "Create a resource server", h: a.createResourceServer},
 		{method: "GET", path: "/resource-servers/{id}", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: fieldParams, h: a.getResourceServer},
 		{method: "PATCH", path: "/resource-servers/{id}", scopes: []string{"update:resource_servers"}, kind: kindResourceServer, event: "Update a resource server", h: a.updateResourceServer},

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -142,20 +143,33 @@ func (a *API) listClients(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	none, err := clientQuery(c.q.str("q"))
+	ctx := c.r.Context()
+	searched, found, err := c.clientSearch(ctx, c.q.str("q"))
 	if err != nil {
 		return nil, err
 	}
+	none := searched && len(found) == 0
 	checkpoint := c.q.has("from") || c.q.has("take")
 	take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
 	if err != nil {
 		return nil, err
 	}
+	var ids []string
+	for _, id := range strings.Split(c.q.str("client_ids"), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	// external_client_id selects clients registered from a Client ID
+	// Metadata Document (CIMD); credo has none.
+	none = none || c.q.has("external_client_id")
+	filtered := len(ids) > 0 || c.q.has("is_first_party") || searched
 	match := func(cl store.Client) bool {
 		return (len(types) == 0 || slices.Contains(types, cl.AppType)) &&
-			(!c.q.has("is_first_party") || cl.IsFirstParty == firstParty)
+			(!c.q.has("is_first_party") || cl.IsFirstParty == firstParty) &&
+			(len(ids) == 0 || slices.Contains(ids, cl.ClientID)) &&
+			(!searched || found[cl.ClientID])
 	}
-	ctx := c.r.Context()
 	var list []store.Client
 	var total int
 	next := ""
@@ -163,7 +177,7 @@ func (a *API) listClients(c *call) (any, error) {
 	case none:
 	case global:
 		// The tenant's global client only (below).
-	case !checkpoint && len(types) <= 1 && !c.q.has("is_first_party"):
+	case !checkpoint && len(types) <= 1 && !filtered:
 		f := store.ClientFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}}
 		if len(types) == 1 {
 			f.AppType = types[0]
@@ -207,7 +221,7 @@ func (a *API) listClients(c *call) (any, error) {
 	for i, cl := range list {
 		items[i] = ClientView(cl, now)
 	}
-	if global && !none && p.Page == 0 && (len(types) == 0) && (!c.q.has("is_first_party") || firstParty) {
+	if global && !none && !searched && p.Page == 0 && len(types) == 0 && len(ids) == 0 && (!c.q.has("is_first_party") || firstParty) {
 		items, total = append(items, c.api.globalClient()), 1
 	}
 	if items, err = fl.applyAll(items); err != nil {
@@ -225,21 +239,41 @@ func (a *API) listClients(c *call) (any, error) {
 	return paged(p, "clients", items, total), nil
 }
 
-// clientQuery checks GET /clients' q, Auth0's search over the clients'
-// grants (reference §4): client_grant.organization_id:ID and
-// client_grant.allow_any_organization:true. No credo grant has an
-// organization, so both match no client (none is true); other searches are
-// not Auth0's and are refused.
-func clientQuery(q string) (none bool, err error) {
+// clientSearch runs GET /clients' q, Auth0's search over the clients'
+// grants (reference §4): client_grant.organization_id:ID (clients with a
+// grant associated with that organization) and
+// client_grant.allow_any_organization:true (clients with a grant that
+// allows any organization). searched is false for an empty q; other
+// searches are not Auth0's and are refused.
+func (c *call) clientSearch(ctx context.Context, q string) (searched bool, found map[string]bool, err error) {
 	q = strings.TrimSpace(q)
-	switch {
+	var grants []store.ClientGrant
+	switch org, isOrg := strings.CutPrefix(q, "client_grant.organization_id:"); {
 	case q == "":
-		return false, nil
-	case strings.HasPrefix(q, "client_grant.organization_id:") && len(q) > len("client_grant.organization_id:"),
-		q == "client_grant.allow_any_organization:true":
-		return true, nil
+		return false, nil, nil
+	case isOrg && org != "":
+		grants, err = store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.ClientGrant, int, error) {
+			return c.st().ListOrganizationGrants(ctx, org, store.OrganizationGrantFilter{Page: pg})
+		})
+		if errors.Is(err, store.ErrNotFound) { // no such organization: no client
+			err = nil
+		}
+	case q == "client_grant.allow_any_organization:true":
+		yes := true
+		grants, err = store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.ClientGrant, int, error) {
+			return c.st().ListClientGrants(ctx, store.GrantFilter{AllowAnyOrganization: &yes, Page: pg})
+		})
+	default:
+		return false, nil, errQuery("q supports client_grant.organization_id:ID and client_grant.allow_any_organization:true", "q")
 	}
-	return false, errQuery("q supports client_grant.organization_id:ID and client_grant.allow_any_organization:true", "q")
+	if err != nil {
+		return false, nil, err
+	}
+	found = map[string]bool{}
+	for _, g := range grants {
+		found[g.ClientID] = true
+	}
+	return true, found, nil
 }
 
 // paged wraps a page of items as Auth0 does: the bare array, or with
@@ -345,7 +379,7 @@ func (a *API) rotateSecret(c *call) (any, error) {
 func (a *API) globalClient() Client {
 	sum := sha256.Sum256([]byte("credo global client\x00" + a.d.Issuer))
 	return Client{
-		ClientID: hex.EncodeToString(sum[:16]), Name: "All Applications", IsGlobal: true,
+		ClientID: hex.EncodeToString(sum[:16]), Name: "All Applications", Global: true,
 		GrantTypes: []string{}, ClientMetadata: map[string]string{}, Callbacks: []string{},
 		IsFirstParty: true, OIDCConformant: true, TokenEndpointAuthMethod: "none",
 	}

@@ -32,28 +32,40 @@
 //     previous secret valid for that long (default 0: Auth0's behaviour,
 //     the old secret stops at once). While it is valid the client object
 //     carries previous_secret_expires_at.
-//   - A resource server's signing_secret (HS256) is write-only: it is
-//     accepted on create and patch, stored encrypted, and never returned.
+//   - A resource server's signing_secret (HS256) is generated when an HS256
+//     API is created without one, stored encrypted, and returned by GET,
+//     POST and PATCH as Auth0 returns it.
 //   - Beyond Auth0, the caller's access is re-checked against the current
 //     tenant on every call: a token whose client was deleted, or whose grant
 //     to the Management API was deleted, is refused (401), and the scopes
 //     that count are the token's scopes that the grant still holds. Auth0
 //     honours such tokens until they expire.
-//   - The system API (<issuer>api/v2/) cannot be patched or deleted:
-//     403 operation_not_supported.
+//   - The system API (<issuer>api/v2/, named "Auth0 Management API" as on
+//     Auth0, so that the Deploy CLI leaves it alone) cannot be patched or
+//     deleted: 403 operation_not_supported.
 //   - POST /keys/signing/rotate rotates every key type (RSA, EC, OKP;
 //     ?key_type=RSA limits it) and answers {"cert","kid"} of the new
 //     current RSA key (the one the Management API itself signs with).
 //     PUT /keys/signing/{kid}/revoke answers {"cert","kid"} of the revoked
 //     key. GET /keys/signing/{kid}/pem and /cer download its certificate.
-//   - GET/PATCH /tenants/settings expose credo's two tenant switches as
-//     {"flags":{"honor_scope_subset":bool,"auth0_compat_errors":bool}};
-//     other Auth0 tenant settings are refused as unknown properties.
-//   - Fields credo does not model are refused as unknown properties rather
-//     than stored and ignored. Accepted but fixed: oidc_conformant (must be
-//     true), allow_offline_access and enforce_policies (must be false),
-//     skip_consent_for_verifiable_first_party_clients (ignored; M2M has no
-//     consent).
+//   - GET /keys/signing sets Auth0's current/next/previous booleans on RSA
+//     keys only (one current key, as Auth0 tools expect); every key carries
+//     credo's state within its own type (ADR 0004).
+//   - GET/PATCH /tenants/settings take every setting of Auth0's tenant
+//     object (settings.go): default_audience and credo's two flags
+//     (honor_scope_subset, auth0_compat_errors) are honoured, the others are
+//     type-checked, stored and returned.
+//   - What GET returns, PATCH and POST accept (readonly.go): read-only
+//     fields are ignored, identities that would change are refused.
+//   - Collections and settings of an Auth0 tenant that do not apply to an
+//     M2M server (rules, connections, roles, prompts, attack protection,
+//     guardian, branding, …) answer what a tenant without them answers
+//     (absent.go), so that the Deploy CLI's export runs to the end.
+//   - Other fields credo does not model are refused as unknown properties
+//     rather than stored and ignored. Accepted but fixed: oidc_conformant
+//     (must be true), allow_offline_access and enforce_policies (must be
+//     false), skip_consent_for_verifiable_first_party_clients (ignored; M2M
+//     has no consent).
 //   - Credo extensions on objects: created_at and updated_at on clients,
 //     resource servers and grants; token_lifetime on clients (seconds,
 //     0 = the API's); client_id on POST /clients (choose the id, as a seed

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -28,9 +29,9 @@ type Client struct {
 	OIDCConformant          bool              `json:"oidc_conformant"`
 	JWTConfiguration        JWTConfiguration  `json:"jwt_configuration"`
 	Callbacks               []string          `json:"callbacks"`
-	// IsGlobal is set only on the tenant's global client (GET
-	// /clients?is_global=true); every credo client is not global.
-	IsGlobal bool `json:"is_global,omitempty"`
+	// Global is set only on the tenant's global client (GET
+	// /clients?is_global=true); no credo client is global.
+	Global bool `json:"global,omitempty"`
 	// ClientSecret is set only in the answers to create and rotate-secret.
 	ClientSecret string `json:"client_secret,omitempty"`
 	// PreviousSecretExpiresAt is when the secret replaced by a rotation with
@@ -166,6 +167,52 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (the dashboard and tools
+// decode GET /tenants/settings into Settings).
+func (s *Settings) UnmarshalJSON(data []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	*s = Settings{}
+	for k, v := range m {
+		var err error
+		switch k {
+		case "default_audience":
+			err = json.Unmarshal(v, &s.DefaultAudience)
+		case "allow_organization_name_in_authentication_api":
+			err = json.Unmarshal(v, &s.AllowOrganizationNameInAuthenticationAPI)
+		case "flags":
+			var flags map[string]bool
+			if err = json.Unmarshal(v, &flags); err != nil {
+				break
+			}
+			for name, on := range flags {
+				switch name {
+				case "honor_scope_subset":
+					s.Flags.HonorScopeSubset = on
+				case "auth0_compat_errors":
+					s.Flags.Auth0CompatErrors = on
+				default:
+					if s.Auth0Flags == nil {
+						s.Auth0Flags = map[string]bool{}
+					}
+					s.Auth0Flags[name] = on
+				}
+			}
+		default:
+			if s.Other == nil {
+				s.Other = map[string]json.RawMessage{}
+			}
+			s.Other[k] = slices.Clone(v)
+		}
+		if err != nil {
+			return fmt.Errorf("settings %s: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // LogEvent is the Auth0 log event object. _id and log_id carry the same

@@ -87,6 +87,11 @@ func TestOrganizations(t *testing.T) {
 	if m := h.do("GET", "/api/v2/organizations?include_totals=true&take=50", nil).want(200).json(); len(m["organizations"].([]any)) != 5 {
 		t.Fatalf("include_totals with take: %v", m)
 	}
+	// page, per_page and include_totals are ignored beside take, as on Auth0.
+	if m := h.do("GET", "/api/v2/organizations?take=2&page=1&include_totals=true", nil).want(200).json(); len(m["organizations"].([]any)) != 2 || m["next"] == nil {
+		t.Errorf("take with page and include_totals: %v", m)
+	}
+	h.do("GET", "/api/v2/organizations?take=2&include_totals=maybe", nil).want(400)
 
 	h.do("DELETE", "/api/v2/organizations/"+id, nil).want(204)
 	h.do("DELETE", "/api/v2/organizations/"+id, nil).want(404)

@@ -19,15 +19,15 @@ type clientReadOnly struct {
 	// Callbacks are redirect URIs of interactive logins, which credo never
 	// runs; GET always answers [].
 	Callbacks *[]string `json:"callbacks,omitempty"`
-	// IsGlobal may only be false: no credo client is the global client.
-	IsGlobal *bool `json:"is_global,omitempty"`
+	// Global may only be false: no credo client is the global client.
+	Global *bool `json:"global,omitempty"`
 	// PreviousSecretExpiresAt is set by rotate-secret only.
 	PreviousSecretExpiresAt *string `json:"previous_secret_expires_at,omitempty"`
 }
 
 func (r clientReadOnly) check() error {
-	if r.IsGlobal != nil && *r.IsGlobal {
-		return errBody("the global client cannot be created or changed; is_global must be false", "is_global")
+	if r.Global != nil && *r.Global {
+		return errBody("the global client cannot be created or changed; global must be false", "global")
 	}
 	return nil
 }

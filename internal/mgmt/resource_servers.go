@@ -1,7 +1,10 @@
 package mgmt
 
 import (
+	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/store"
@@ -69,15 +72,48 @@ func (a *API) listResourceServers(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := c.st().ListResourceServers(c.r.Context(), store.Page{Offset: p.offset(), Limit: p.PerPage})
+	fl, err := c.q.fields()
 	if err != nil {
 		return nil, err
+	}
+	// identifiers (repeated, at most 10, as on Auth0) selects APIs by
+	// identifier.
+	idents := c.q.list("identifiers")
+	if len(idents) > 10 {
+		return nil, errQuery("Array has more than 10 items", "identifiers")
+	}
+	var list []store.ResourceServer
+	var total int
+	if len(idents) == 0 {
+		list, total, err = c.st().ListResourceServers(c.r.Context(), store.Page{Offset: p.offset(), Limit: p.PerPage})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		for _, id := range idents {
+			rs, err := c.st().GetResourceServer(c.r.Context(), id)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && rs.Identifier != id) {
+				continue // not an API, or an API whose id (not identifier) this is
+			}
+			if err != nil {
+				return nil, err
+			}
+			if !slices.ContainsFunc(list, func(x store.ResourceServer) bool { return x.ID == rs.ID }) {
+				list = append(list, rs)
+			}
+		}
+		slices.SortFunc(list, func(a, b store.ResourceServer) int { return strings.Compare(a.ID, b.ID) })
+		total = len(list)
+		list = list[min(p.offset(), total):min(p.offset()+p.PerPage, total)]
 	}
 	items := make([]any, len(list))
 	for i, rs := range list {
 		if items[i], err = c.resourceServer(rs); err != nil {
 			return nil, err
 		}
+	}
+	if items, err = fl.applyAll(items); err != nil {
+		return nil, err
 	}
 	return paged(p, "resource_servers", items, total), nil
 }

@@ -11,7 +11,9 @@ import (
 )
 
 // GET and PATCH /tenants/settings take every setting of Auth0's tenant
-// object (go-auth0's management.Tenant, Auth0's docs). credo honours:
+// object (go-auth0 v1.45.0's management.Tenant and the Node SDK 7.1.0's
+// UpdateTenantSettingsRequestContent and TenantSettingsFlags). credo
+// honours:
 //
 //   - default_audience: the API a token request without audience gets;
 //   - allow_organization_name_in_authentication_api: org_name in tokens
@@ -41,6 +43,10 @@ var auth0Settings = map[string]settingKind{
 	"resource_parameter_profile": kString, "dynamic_client_registration_security_mode": kString,
 	"session_lifetime": kNumber, "idle_session_lifetime": kNumber,
 	"ephemeral_session_lifetime": kNumber, "idle_ephemeral_session_lifetime": kNumber,
+	"session_lifetime_in_minutes": kNumber, "idle_session_lifetime_in_minutes": kNumber,
+	"ephemeral_session_lifetime_in_minutes": kNumber, "idle_ephemeral_session_lifetime_in_minutes": kNumber,
+	"legacy_sandbox_version": kString, "enable_ai_guide": kBool, "include_session_metadata_in_tenant_logs": kBool,
+	"security_headers": kObject, "access_token": kObject,
 	"allowed_logout_urls": kStrings, "enabled_locales": kStrings, "acr_values_supported": kStrings,
 	"customize_mfa_in_postlogin_action":       kBool,
 	"pushed_authorization_requests_supported": kBool, "skip_non_verifiable_callback_uri_confirmation_prompt": kBool,
@@ -67,8 +73,10 @@ var auth0Flags = []string{
 	"enable_idtoken_api2", "no_disclose_enterprise_connections", "disable_management_api_sms_obfuscation",
 	"enable_adfs_waad_email_verification", "revoke_refresh_token_grant", "dashboard_log_streams_next",
 	"dashboard_insights_view", "disable_fields_map_fix", "mfa_show_factor_list_on_enrollment",
-	"require_pushed_authorization_requests", "remove_alg_from_jwks", "allow_legacy_ro_grant_types",
-	"enable_sso_for_passwordless", "change_pwd_flow_v1",
+	"require_pushed_authorization_requests", "remove_alg_from_jwks",
+	"change_pwd_flow_v1", "enforce_client_authentication_on_passwordless_start",
+	"improved_signup_bot_detection_in_classic", "genai_trial", "local_resource_discovery",
+	"trust_azure_adfs_email_verified_connection_property", "custom_domains_provisioning",
 }
 
 // SettingsBody is the JSON body of PATCH /tenants/settings: the settings

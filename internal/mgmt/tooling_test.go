@@ -1,10 +1,14 @@
 package mgmt_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/credo-dev/credo/internal/mgmt"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -34,6 +38,9 @@ func TestClientListParameters(t *testing.T) {
 		{"is_first_party=true&per_page=1&page=1", "first-m2m"},
 		{"q=" + url.QueryEscape("client_grant.allow_any_organization:true"), ""},
 		{"q=" + url.QueryEscape("client_grant.organization_id:org_123"), ""},
+		{"client_ids=spa,third-m2m,nobody", "spa third-m2m"},
+		{"client_ids=spa&app_type=non_interactive", ""},
+		{"external_client_id=" + url.QueryEscape("https://app.test/cimd.json"), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {
@@ -51,7 +58,7 @@ func TestClientListParameters(t *testing.T) {
 			t.Fatalf("%v", m)
 		}
 		g := l[0].(map[string]any)
-		if g["is_global"] != true || g["name"] != "All Applications" || g["client_secret"] != nil {
+		if g["global"] != true || g["name"] != "All Applications" || g["client_secret"] != nil {
 			t.Errorf("global client %v", g)
 		}
 		h.do("GET", "/api/v2/clients/"+str(g["client_id"]), nil).want(404)
@@ -59,8 +66,8 @@ func TestClientListParameters(t *testing.T) {
 			t.Errorf("the global client is first party: %v", l)
 		}
 		for _, c := range h.do("GET", "/api/v2/clients", nil).want(200).list() {
-			if _, ok := c.(map[string]any)["is_global"]; ok {
-				t.Errorf("a credo client carries is_global: %v", c)
+			if _, ok := c.(map[string]any)["global"]; ok {
+				t.Errorf("a credo client carries global: %v", c)
 			}
 		}
 	})
@@ -82,6 +89,51 @@ func TestClientListParameters(t *testing.T) {
 				t.Errorf("%v", m)
 			}
 		})
+	}
+}
+
+// GET /clients?q= searches the clients' grants: by organization and by
+// allow_any_organization.
+func TestClientSearchByGrant(t *testing.T) {
+	h := newHarness(t)
+	api := "https://orgs-search.test/"
+	h.do("POST", "/api/v2/resource-servers", map[string]any{"identifier": api}).want(201)
+	for _, id := range []string{"any-org", "one-org", "no-org"} {
+		h.do("POST", "/api/v2/clients", map[string]any{"client_id": id, "name": id}).want(201)
+	}
+	h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": "any-org", "audience": api, "scope": []string{}, "organization_usage": "allow", "allow_any_organization": true}).want(201)
+	g := h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": "one-org", "audience": api, "scope": []string{}, "organization_usage": "allow"}).want(201).json()
+	h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": "no-org", "audience": api, "scope": []string{}}).want(201)
+	org := h.do("POST", "/api/v2/organizations", map[string]any{"name": "acme"}).want(201).json()
+	h.do("POST", "/api/v2/organizations/"+str(org["id"])+"/client-grants", map[string]any{"grant_id": g["id"]}).want(201)
+	search := func(q string) string {
+		t.Helper()
+		m := h.do("GET", "/api/v2/clients?take=50&q="+url.QueryEscape(q), nil).want(200).json()
+		var ids []string
+		for _, c := range m["clients"].([]any) {
+			ids = append(ids, str(c.(map[string]any)["client_id"]))
+		}
+		return strings.Join(ids, " ")
+	}
+	if got := search("client_grant.allow_any_organization:true"); got != "any-org" {
+		t.Errorf("allow_any_organization:true: %q", got)
+	}
+	if got := search("client_grant.organization_id:" + str(org["id"])); got != "one-org" {
+		t.Errorf("organization_id: %q", got)
+	}
+	if got := search("client_grant.organization_id:org_nonexistent"); got != "" {
+		t.Errorf("unknown organization: %q", got)
+	}
+	// An organization's connections: none (credo has no connections).
+	for _, sub := range []string{"connections", "enabled_connections"} {
+		m := h.do("GET", "/api/v2/organizations/"+str(org["id"])+"/"+sub+"?page=0&per_page=50&include_totals=true", nil).want(200).json()
+		if l, ok := m[sub].([]any); !ok || len(l) != 0 {
+			t.Errorf("%s: %v", sub, m)
+		}
+		h.do("GET", "/api/v2/organizations/org_nonexistent/"+sub, nil).want(404)
+	}
+	if m := h.do("GET", "/api/v2/organizations/name/acme", nil).want(200).json(); m["id"] != org["id"] {
+		t.Errorf("by name: %v", m)
 	}
 }
 
@@ -110,6 +162,28 @@ func TestGrantListParameters(t *testing.T) {
 	}
 	h.do("GET", "/api/v2/client-grants?subject_type=robot", nil).want(400)
 	h.do("GET", "/api/v2/client-grants?default_for=everyone", nil).want(400)
+}
+
+func TestResourceServerListParameters(t *testing.T) {
+	h := newHarness(t)
+	for _, id := range []string{"https://a.test/", "https://b.test/", "https://c.test/"} {
+		h.do("POST", "/api/v2/resource-servers", map[string]any{"identifier": id}).want(201)
+	}
+	q := "identifiers=" + url.QueryEscape("https://c.test/") + "&identifiers=" + url.QueryEscape("https://a.test/") + "&identifiers=urn:none"
+	l := h.do("GET", "/api/v2/resource-servers?"+q, nil).want(200).list()
+	var got []string
+	for _, rs := range l {
+		got = append(got, str(rs.(map[string]any)["identifier"]))
+	}
+	if len(got) != 2 || !slices.Contains(got, "https://a.test/") || !slices.Contains(got, "https://c.test/") {
+		t.Errorf("identifiers filter: %v", got)
+	}
+	m := h.do("GET", "/api/v2/resource-servers?"+q+"&include_totals=true&per_page=1&fields=identifier", nil).want(200).json()
+	if m["total"] != 2.0 || len(m["resource_servers"].([]any)) != 1 || len(m["resource_servers"].([]any)[0].(map[string]any)) != 1 {
+		t.Errorf("paged and projected: %v", m)
+	}
+	h.do("GET", "/api/v2/resource-servers?"+strings.Repeat("identifiers=x&", 11), nil).want(400)
+	h.do("GET", "/api/v2/resource-servers?page=1&page=2", nil).want(400)
 }
 
 // What GET returns, POST and PATCH accept.
@@ -157,7 +231,8 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("PATCH %s %s: %v", tc.path, tc.field, m)
 		}
 	}
-	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"is_global": true}).want(400)
+	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"global": true}).want(400)
+	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"global": false}).want(200)
 	h.do("PATCH", "/api/v2/resource-servers/"+str(api["id"]), map[string]any{"is_system": true}).want(400)
 	h.do("PATCH", "/api/v2/clients/rt", map[string]any{"callbacks": []string{"https://ignored.test/cb"}}).want(200)
 	if m := h.do("GET", "/api/v2/clients/rt", nil).want(200).json(); len(m["callbacks"].([]any)) != 0 {
@@ -210,7 +285,7 @@ func TestAbsentCollections(t *testing.T) {
 	h := newHarness(t)
 	lists := map[string]string{ // path → paged key
 		"/rules": "rules", "/connections": "connections", "/roles": "roles", "/custom-domains": "custom_domains",
-		"/rules-configs": "rules_configs", "/guardian/policies": "policies",
+		"/rules-configs": "rules_configs",
 	}
 	for path, key := range lists {
 		t.Run(path, func(t *testing.T) {
@@ -244,11 +319,18 @@ func TestAbsentCollections(t *testing.T) {
 	}
 	h.do("PATCH", "/api/v2/attack-protection/brute-force-protection", "[]").want(400)
 	h.do("PUT", "/api/v2/prompts/login/custom-text/en", map[string]any{"login": map[string]any{"title": "x"}}).want(200)
+	h.do("PUT", "/api/v2/guardian/policies", []string{"all-applications"}).want(200)
+	if l := h.do("GET", "/api/v2/guardian/policies", nil).want(200).list(); len(l) != 0 {
+		t.Errorf("guardian policies %v", l)
+	}
+	h.do("PUT", "/api/v2/guardian/policies", map[string]any{}).want(400)
+	h.do("GET", "/api/v2/attack-protection/bot-detection", nil).want(403)
 	r := h.do("GET", "/api/v2/emails/provider", nil).want(404)
 	golden(t, "error_404_email_provider", r.Body.Bytes())
 	h.do("GET", "/api/v2/email-templates/verify_email", nil).want(404)
 	r = h.do("GET", "/api/v2/prompts/login/partials", nil).want(400)
 	golden(t, "error_400_partials_custom_domain", r.Body.Bytes())
+	h.do("PUT", "/api/v2/prompts/login/partials", map[string]any{}).want(400)
 
 	// Any Management API token, no particular scope; none is refused.
 	weak := h.scoped("read:clients")
@@ -263,4 +345,25 @@ func verifyHS256(token, secret string) ([]byte, error) {
 		return nil, err
 	}
 	return jws.Verify([]byte(secret))
+}
+
+// Settings decodes what GET /tenants/settings answers (the dashboard reads
+// it so).
+func TestSettingsObjectRoundTrip(t *testing.T) {
+	h := newHarness(t)
+	raw := h.do("PATCH", "/api/v2/tenants/settings", map[string]any{
+		"default_audience": "https://x.test/", "friendly_name": "Acme",
+		"flags": map[string]any{"honor_scope_subset": true, "enable_sso": true},
+	}).want(200).Body.Bytes()
+	var s mgmt.Settings
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.DefaultAudience != "https://x.test/" || !s.Flags.HonorScopeSubset || !s.Auth0Flags["enable_sso"] || string(s.Other["friendly_name"]) != `"Acme"` {
+		t.Errorf("decoded %+v", s)
+	}
+	again, err := json.Marshal(s)
+	if err != nil || !bytes.Equal(bytes.TrimSpace(raw), again) {
+		t.Errorf("re-encoded %s (%v), want %s", again, err, raw)
+	}
 }
