@@ -232,6 +232,12 @@ func (a *app) endpoint(events func(store.LogEvent)) *token.Endpoint {
 	}
 }
 
+// tokens serves revocation and introspection on the tenant, sharing ep's
+// secret verifier (and its cache).
+func (a *app) tokens(ep *token.Endpoint) *token.Tokens {
+	return &token.Tokens{Holder: a.holder, Service: a.svc, Secrets: ep.Secrets, Issuer: a.cfg.Issuer, Log: a.log, IP: a.ip}
+}
+
 // managementAPI serves the Management API (/api/v2/) on the tenant;
 // successful writes are recorded as sapi events in events (nil: none).
 func (a *app) managementAPI(events func(store.LogEvent)) http.Handler {
@@ -250,8 +256,9 @@ func (a *app) handler(m *server.Metrics) http.Handler {
 			a.log.Warn("writing a tenant log event failed", "err", err)
 		}
 	}
+	ep := a.endpoint(events)
 	return server.New(server.Deps{
-		Holder: a.holder, Token: a.endpoint(events), Management: a.managementAPI(events), Metrics: m,
+		Holder: a.holder, Token: ep, Tokens: a.tokens(ep), Management: a.managementAPI(events), Metrics: m,
 		Log: a.log, Issuer: a.cfg.Issuer, JWKSMaxAge: a.cfg.JWKSMaxAge,
 	})
 }

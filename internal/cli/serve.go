@@ -174,6 +174,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	srv := server.New(server.Deps{
 		Holder:     a.holder,
 		Token:      ep,
+		Tokens:     a.tokens(ep),
 		Management: a.managementAPI(events.Add),
 		Metrics:    metrics,
 		Log:        log,

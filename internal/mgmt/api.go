@@ -102,6 +102,7 @@ func (a *API) routes() []route {
 		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, kind: kindClient, event: "Update a client", h: a.updateClient},
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, kind: kindClient, event: "Delete a client", h: a.deleteClient},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Rotate a client secret", params: []string{"grace_period"}, h: a.rotateSecret},
+		{method: "POST", path: "/clients/{id}/revoke-tokens", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Revoke a client's tokens", h: a.revokeTokens},
 
 		{method: "GET", path: "/resource-servers", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: pageParams, h: a.listResourceServers},
 		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, kind: kindResourceServer, event: "Create a resource server", h: a.createResourceServer},
@@ -293,7 +294,7 @@ func successStatus(rt *route) int {
 	switch {
 	case rt.method == "DELETE":
 		return http.StatusNoContent
-	case rt.method == "POST" && !strings.HasSuffix(rt.path, "/rotate-secret") && !strings.HasSuffix(rt.path, "/deploy"):
+	case rt.method == "POST" && !strings.HasSuffix(rt.path, "/rotate-secret") && !strings.HasSuffix(rt.path, "/deploy") && !strings.HasSuffix(rt.path, "/revoke-tokens"):
 		return http.StatusCreated
 	}
 	return http.StatusOK

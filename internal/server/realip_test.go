@@ -66,8 +66,26 @@ actions:
 			}
 			rec = httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusCreated || len(mgmtEvents) != 1 || mgmtEvents[0].IP != tc.want {
-				t.Fatalf("management event %+v (status %d), want ip %s", mgmtEvents, rec.Code, tc.want)
+			// The write's durable audit entry carries the address, in the
+			// entry and in details.request.ip.
+			audit, _, err := f.st.ListLogs(t.Context(), store.LogFilter{Page: store.Page{Limit: 1},
+				Query: &store.LogQuery{Op: store.LogMatch, Field: store.LogFieldType, Value: "sapi"}})
+			if err != nil || rec.Code != http.StatusCreated || len(audit) != 1 || audit[0].IP != tc.want ||
+				audit[0].Details["request"].(map[string]any)["ip"] != tc.want {
+				t.Fatalf("audit entry %+v (status %d, %v), want ip %s", audit, rec.Code, err, tc.want)
+			}
+			// A refused write (a fapi event) carries it too.
+			req = httptest.NewRequest("POST", "/api/v2/clients", strings.NewReader(`{"name":"<bad>"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req = req.WithContext(mgmt.WithPrincipal(req.Context(), mgmt.LocalAdmin("test")))
+			req.RemoteAddr = tc.remote
+			if tc.xff != "" {
+				req.Header.Set("X-Forwarded-For", tc.xff)
+			}
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusBadRequest || len(mgmtEvents) != 1 || mgmtEvents[0].Type != "fapi" || mgmtEvents[0].IP != tc.want {
+				t.Fatalf("fapi event %+v (status %d), want ip %s", mgmtEvents, rec.Code, tc.want)
 			}
 		})
 	}

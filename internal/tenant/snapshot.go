@@ -30,6 +30,8 @@ type Client struct {
 	Metadata                map[string]string // nil when empty
 	TokenLifetime           int
 	Secrets                 []Secret // the current secret first
+	// NotBefore revokes the client's tokens issued before it (zero: none).
+	NotBefore time.Time
 }
 
 // Secret is one hashed client secret and when it stops being accepted (zero:
@@ -48,7 +50,13 @@ type API struct {
 	AllScope []string
 	// hmac holds HS256 signers by typ when SigningAlg is HS256.
 	hmac map[string]*keys.Signer
+	// hsKey is the HS256 secret, for verifying (introspection, revocation).
+	hsKey []byte
 }
+
+// HMACKey is the API's HS256 secret (nil unless it signs with HS256), for
+// verifying its tokens in process; it never leaves the process.
+func (a *API) HMACKey() []byte { return a.hsKey }
 
 // Grant is a client-subject grant as the token path sees it.
 type Grant struct {
@@ -77,6 +85,59 @@ type Snapshot struct {
 	grants   []Grant
 	grantIx  map[grantKey]int32 // (client, audience) -> index in grants
 	algs     []string
+	revoked  map[string]store.RevokedToken // by jti
+}
+
+// TokenRevoked reports whether a token credo issued to clientID with jti
+// at iat is revoked: by its jti (RFC 7009), or because the client's tokens
+// issued before its NotBefore were revoked. A token of a client that no
+// longer exists counts as revoked.
+func (s *Snapshot) TokenRevoked(clientID, jti string, iat time.Time) bool {
+	if _, ok := s.revoked[jti]; ok && jti != "" {
+		return true
+	}
+	c, ok := s.Client(clientID)
+	if !ok {
+		return true
+	}
+	return !c.NotBefore.IsZero() && iat.Before(c.NotBefore)
+}
+
+// JTIRevoked reports whether the token id (a jti, or verify.TokenID's hash)
+// is revoked one by one.
+func (s *Snapshot) JTIRevoked(id string) bool {
+	if len(s.revoked) == 0 {
+		return false
+	}
+	_, ok := s.revoked[id]
+	return ok
+}
+
+// HasRevokedTokens reports whether any token is revoked one by one.
+func (s *Snapshot) HasRevokedTokens() bool { return len(s.revoked) > 0 }
+
+// Revocations are the tenant's revocation state: revoked jtis with their
+// tokens' expiry, and each client's not-before.
+type Revocations struct {
+	JTIs    map[string]time.Time
+	Clients map[string]time.Time
+}
+
+// Revocations returns the revocation state, without the revocations of
+// tokens expired at now.
+func (s *Snapshot) Revocations(now time.Time) Revocations {
+	r := Revocations{JTIs: map[string]time.Time{}, Clients: map[string]time.Time{}}
+	for jti, t := range s.revoked {
+		if t.ExpiresAt.After(now) {
+			r.JTIs[jti] = t.ExpiresAt
+		}
+	}
+	for i := range s.clients {
+		if c := &s.clients[i]; !c.NotBefore.IsZero() {
+			r.Clients[c.ClientID] = c.NotBefore
+		}
+	}
+	return r
 }
 
 type grantKey struct{ client, audience string }
@@ -138,6 +199,7 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		clientIx: make(map[string]int32, len(d.Clients)),
 		apis:     make(map[string]*API, len(d.ResourceServers)),
 		grantIx:  make(map[grantKey]int32, len(d.Grants)),
+		revoked:  revokedMap(d.Revoked),
 	}
 	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
 	for i := range d.Clients {
@@ -170,6 +232,14 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 	return s, nil
 }
 
+func revokedMap(list []store.RevokedToken) map[string]store.RevokedToken {
+	m := make(map[string]store.RevokedToken, len(list))
+	for _, t := range list {
+		m[t.JTI] = t
+	}
+	return m
+}
+
 // newAPI is the token path's view of rs, with its HS256 signers.
 func newAPI(rs store.ResourceServer, mk *keys.MasterKey) (*API, error) {
 	a := &API{ResourceServer: rs}
@@ -183,6 +253,7 @@ func newAPI(rs store.ResourceServer, mk *keys.MasterKey) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("API %s signing secret: %w", a.Identifier, err)
 	}
+	a.hsKey = []byte(secret)
 	a.hmac = make(map[string]*keys.Signer, 2)
 	for _, typ := range []string{keys.TypJWT, keys.TypAtJWT} {
 		sg, err := keys.HMACSigner([]byte(secret), typ)
@@ -351,6 +422,7 @@ func compactClient(c *store.Client, in *interner) Client {
 		TokenEndpointAuthMethod: in.str(c.TokenEndpointAuthMethod),
 		GrantTypes:              in.list(c.GrantTypes),
 		TokenLifetime:           c.TokenLifetime,
+		NotBefore:               c.TokensNotBefore,
 	}
 	if len(c.Metadata) > 0 {
 		out.Metadata = c.Metadata
@@ -545,6 +617,7 @@ type pending struct {
 	keys     bool
 	settings bool
 	scripts  bool // actions, bindings or hooks
+	revoked  bool
 }
 
 // pendingSince reads the change log since prev; ok is false when it cannot
@@ -577,6 +650,8 @@ func (h *Holder) pendingSince(ctx context.Context, prev *Snapshot) (cur int64, p
 			p.settings = true
 		case store.ChangeAction, store.ChangeBindings, store.ChangeHook:
 			p.scripts = true
+		case store.ChangeRevocation:
+			p.revoked = true
 		case store.ChangeTenant: // not part of the snapshot
 		default:
 			return 0, p, false
@@ -648,6 +723,13 @@ func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
 			return nil
 		}
 		n.Settings = st
+	}
+	if p.revoked {
+		list, err := h.store.RevokedTokens(ctx)
+		if err != nil {
+			return nil
+		}
+		n.revoked = revokedMap(list)
 	}
 	if p.scripts && h.compile != nil {
 		d, err := h.scripts(ctx)
