@@ -252,4 +252,3 @@ func (t *Tokens) Introspect(w http.ResponseWriter, r *http.Request) {
 	h.Set("Pragma", "no-cache")
 	w.Write(b)
 }
-
