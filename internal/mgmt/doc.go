@@ -62,6 +62,13 @@
 //     ("Insufficient scope, expected any of: read:clients"); a missing
 //     Authorization header is 401 "Missing authentication" and every other
 //     token failure 401 "Invalid token", both with errorCode invalid_token.
-//   - A successful write is recorded as a log event of type sapi (e.g.
-//     "Create a client"), with the caller's client_id and never a secret.
+//   - A successful write is recorded as a durable audit entry of type sapi
+//     (e.g. "Create a client") in the write's own transaction: the caller,
+//     the address, the request line, the status, the target and the stored
+//     fields that changed, never a secret. A write refused to an
+//     authenticated caller is a fapi event in the bounded token log.
+//   - GET /logs takes q (Auth0's Lucene subset, see logquery.go) and
+//     sort=date:1|-1; search_engine is accepted and ignored.
+//   - POST /clients/{id}/revoke-tokens revokes every token issued to the
+//     client until now (Auth0 has no such endpoint).
 package mgmt
