@@ -45,9 +45,20 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	lvl.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
 	if cfg.LogFormat == "json" {
+		opts.ReplaceAttr = durationsInMilliseconds
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsInMilliseconds writes a duration attribute of a JSON log line as
+// <key>_ms, a number of milliseconds (slog's JSON handler writes
+// nanoseconds, which no reader expects).
+func durationsInMilliseconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key+"_ms", float64(a.Value.Duration().Microseconds())/1000)
+	}
+	return a
 }
 
 // openStore opens the SQLite file or PostgreSQL database named by cfg.DB

@@ -69,6 +69,7 @@ Example:
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics. The token log is bounded (newest 10,000) and sheds events under overload (counted in credo_log_events_dropped_total); the audit log of writes is never bounded by it")
+	fs.Int(&cfg.MetricsClientLabel, "metrics-client-label", 0, "label the token counters in /metrics with the client id, for at most this many clients (the rest count as other); 0 = no client label")
 	fs.Duration(&cfg.AuditRetention, "audit-retention", 0, "delete audit log entries (Management API writes, key rotations) older than this, checked hourly (e.g. 2160h for 90 days; 0 = keep forever)")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
@@ -161,7 +162,12 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	}
 
 	events := tenant.NewEventLog(ctx, a.store, log)
-	metrics := server.NewMetrics(a.holder, events.Dropped)
+	var mopts []server.MetricsOption
+	if cfg.MetricsClientLabel > 0 {
+		mopts = append(mopts, server.MetricsClientLabel(cfg.MetricsClientLabel))
+	}
+	metrics := server.NewMetrics(a.holder, events.Dropped, mopts...)
+	a.scripts.Observe = metrics.ScriptRun
 	ep := a.endpoint(func(ev store.LogEvent) {
 		metrics.TokenEvent(ev)
 		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {

@@ -485,6 +485,9 @@ type Holder struct {
 	deferring atomic.Int32
 	dirty     atomic.Bool
 
+	// Counters for metrics (see Stats).
+	rebuilds, patches, storeErrors atomic.Int64
+
 	healthMu  sync.Mutex
 	lastErr   error
 	lastErrAt time.Time
@@ -580,6 +583,7 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 	start := time.Now()
 	if prev != nil && !force {
 		if s := h.patch(ctx, prev); s != nil {
+			h.patches.Add(1)
 			h.cur.Store(s)
 			h.setHealth(nil)
 			h.log.Debug("snapshot patched", "version", s.Version, "took", time.Since(start))
@@ -596,6 +600,7 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 		h.setHealth(err)
 		return fmt.Errorf("build snapshot: %w", err)
 	}
+	h.rebuilds.Add(1)
 	h.cur.Store(s)
 	h.setHealth(nil)
 	c, a, g := s.Counts()
@@ -781,6 +786,9 @@ func (h *Holder) scripts(ctx context.Context) (*store.Data, error) {
 }
 
 func (h *Holder) setHealth(err error) {
+	if err != nil {
+		h.storeErrors.Add(1)
+	}
 	h.healthMu.Lock()
 	defer h.healthMu.Unlock()
 	if err != nil {
@@ -794,6 +802,20 @@ func (h *Holder) setHealth(err error) {
 		h.log.Info("tenant snapshot refreshed again")
 	}
 	h.lastErr, h.lastOK = nil, h.now()
+}
+
+// HolderStats count what a Holder did since it started.
+type HolderStats struct {
+	// Rebuilds are full snapshot builds (Load), Patches updates from the
+	// change log.
+	Rebuilds, Patches int64
+	// StoreErrors are failed store reads while refreshing.
+	StoreErrors int64
+}
+
+// Stats returns the Holder's counters.
+func (h *Holder) Stats() HolderStats {
+	return HolderStats{Rebuilds: h.rebuilds.Load(), Patches: h.patches.Load(), StoreErrors: h.storeErrors.Load()}
 }
 
 // Health reports the last store error (nil when the last check succeeded)
