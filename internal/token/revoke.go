@@ -108,7 +108,7 @@ func (t *Tokens) inspect(snap *tenant.Snapshot, raw string) (*tokenClaims, bool)
 	if len(raw) > 16<<10 {
 		return nil, false
 	}
-	jws, err := jose.ParseSigned(raw, tokenAlgs)
+	jws, err := jose.ParseSignedCompact(raw, tokenAlgs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, false
 	}
