@@ -657,7 +657,7 @@ func (h *Holder) pendingSince(ctx context.Context, prev *Snapshot) (cur int64, p
 			p.scripts = true
 		case store.ChangeRevocation:
 			p.revoked = true
-		case store.ChangeTenant: // not part of the snapshot
+		case store.ChangeTenant, store.ChangeLogStream: // not part of the snapshot
 		default:
 			return 0, p, false
 		}
