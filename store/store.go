@@ -482,6 +482,9 @@ type Store interface {
 	CreateLogStream(ctx context.Context, ls LogStream) error
 	UpdateLogStream(ctx context.Context, id string, fn func(*LogStream) error) (LogStream, error)
 	DeleteLogStream(ctx context.Context, id string) error
+	// SetLogStreamState applies fn (the delivery cursor, failure state and
+	// lease) like UpdateLogStream, but without moving the version.
+	SetLogStreamState(ctx context.Context, id string, fn func(*LogStream) error) (LogStream, error)
 
 	// RevokeToken records a revoked token (a second revocation of one jti
 	// keeps the first) and deletes the revocations of tokens that expired

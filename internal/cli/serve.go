@@ -20,6 +20,7 @@ import (
 
 	"github.com/credo-dev/credo/internal/config"
 	"github.com/credo-dev/credo/internal/keys"
+	"github.com/credo-dev/credo/internal/logstream"
 	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/internal/token"
@@ -211,6 +212,11 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	if cfg.AuditRetention > 0 {
 		go pruneAudit(ctx, a.store, cfg.AuditRetention, log, time.Hour, time.Now)
 	}
+	host, _ := os.Hostname()
+	streamer := &logstream.Streamer{Service: a.svc, Log: log, Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Stdout: io.Stdout,
+		Delivered: metrics.StreamDelivered}
+	streamed := make(chan struct{})
+	go func() { streamer.Run(ctx); close(streamed) }()
 	if cfg.KeyRotationPeriod > 0 {
 		go autoRotate(ctx, a, cfg, log, time.Minute, time.Now)
 	}
@@ -233,6 +239,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	err = hs.Shutdown(sctx)
 	cancel()
 	<-events.Done()
+	<-streamed
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -129,6 +129,12 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/logs", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, params: listLogs, h: a.listLogs},
 		{method: "GET", path: "/logs/{id}", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, h: a.getLog},
 
+		{method: "GET", path: "/log-streams", scopes: []string{"read:log_streams"}, h: a.listLogStreams},
+		{method: "POST", path: "/log-streams", scopes: []string{"create:log_streams"}, event: "Create a log stream", h: a.createLogStream},
+		{method: "GET", path: "/log-streams/{id}", scopes: []string{"read:log_streams"}, h: a.getLogStream},
+		{method: "PATCH", path: "/log-streams/{id}", scopes: []string{"update:log_streams"}, event: "Update a log stream", h: a.updateLogStream},
+		{method: "DELETE", path: "/log-streams/{id}", scopes: []string{"delete:log_streams"}, event: "Delete a log stream", h: a.deleteLogStream},
+
 		{method: "GET", path: "/actions/actions", scopes: []string{"read:actions"}, params: listActions, h: a.listActions},
 		{method: "POST", path: "/actions/actions", scopes: []string{"create:actions"}, event: "Create an action", h: a.createAction},
 		{method: "GET", path: "/actions/actions/{id}", scopes: []string{"read:actions"}, h: a.getAction},

@@ -25,6 +25,8 @@ type Metrics struct {
 	denied   *prometheus.CounterVec
 	scripts  *prometheus.HistogramVec
 	scriptKO *prometheus.CounterVec
+	streamed *prometheus.CounterVec
+	lag      *prometheus.GaugeVec
 
 	// counters caches resolved label sets of issued and denied, so that an
 	// exchange costs a map lookup rather than hashing its labels.
@@ -85,7 +87,13 @@ func NewMetrics(h *tenant.Holder, dropped func() int64, opts ...MetricsOption) *
 	m.scriptKO = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "credo_action_failures_total", Help: "Exchanges an Action or Hook denied or failed, by its name and outcome (denied, busy, error).",
 	}, []string{"action", "outcome"})
-	m.reg.MustRegister(m.requests, m.duration, m.tokens, m.issued, m.denied, m.scripts, m.scriptKO,
+	m.streamed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "credo_log_stream_events_total", Help: "Log events delivered by each log stream.",
+	}, []string{"stream"})
+	m.lag = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "credo_log_stream_lag_seconds", Help: "Age of the newest event of each log stream's last delivery.",
+	}, []string{"stream"})
+	m.reg.MustRegister(m.requests, m.duration, m.tokens, m.issued, m.denied, m.scripts, m.scriptKO, m.streamed, m.lag,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "credo_snapshot_age_seconds", Help: "Seconds since the snapshot was last confirmed up to date with the store."},
 			func() float64 {
 				ok, _ := h.Health()
@@ -214,6 +222,13 @@ func (m *Metrics) scriptNames(name string) (string, bool) {
 	}
 	m.actionSeen[name] = true
 	return name, true
+}
+
+// StreamDelivered records a log stream delivery (logstream.Streamer.Delivered).
+// A tenant has at most 10 streams, so the stream label is bounded.
+func (m *Metrics) StreamDelivered(stream string, events int, lag time.Duration) {
+	m.streamed.WithLabelValues(stream).Add(float64(events))
+	m.lag.WithLabelValues(stream).Set(lag.Seconds())
 }
 
 // maxActionLabels bounds the names credo_action_failures_total carries.

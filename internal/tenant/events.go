@@ -118,6 +118,13 @@ func NewLogID(t time.Time) string {
 	return ts[:14] + ts[15:] + hex.EncodeToString(r[:])
 }
 
+// LogIDAt is the smallest id NewLogID could give an event at t and later:
+// ids below it are of events before t.
+func LogIDAt(t time.Time) string {
+	ts := t.UTC().Format("20060102150405.000000000")
+	return ts[:14] + ts[15:]
+}
+
 // lastLogNanos is the time of the newest id NewLogID returned.
 var lastLogNanos atomic.Int64
 

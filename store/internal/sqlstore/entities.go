@@ -651,3 +651,26 @@ func (s *Store) UpdateLogStream(ctx context.Context, id string, fn func(*store.L
 func (s *Store) DeleteLogStream(ctx context.Context, id string) error {
 	return logStreams.remove(ctx, s, id)
 }
+
+// SetLogStreamState applies fn to a stream's delivery state (cursor, failure,
+// lease) in one transaction that does not move the tenant version: delivery
+// progress is no tenant change and must not invalidate snapshots and caches.
+func (s *Store) SetLogStreamState(ctx context.Context, id string, fn func(*store.LogStream) error) (store.LogStream, error) {
+	var out store.LogStream
+	err := s.db.Write(ctx, func(q Querier) error {
+		v, err := logStreams.get(ctx, q, id, "id = $1"+s.dialect.ForUpdate, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+		v.ID = id
+		if err := logStreams.replace(ctx, q, &v); err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	return out, err
+}
