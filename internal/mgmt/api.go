@@ -92,7 +92,7 @@ func New(d Deps) http.Handler {
 func (a *API) routes() []route {
 	listClients := append(append([]string{"app_type"}, pageParams...), fieldParams...)
 	listGrants := append([]string{"audience", "client_id", "from", "take"}, pageParams...)
-	listLogs := append(append([]string{"from", "take", "q", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
+	listLogs := append(append([]string{"from", "take", "q", "search", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
 	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
 	listHooks := append(append([]string{"enabled", "triggerId"}, pageParams...), fieldParams...)
 	return []route{
