@@ -14,6 +14,8 @@
 #   bench/run.sh -P -t 1 -c 32 -s es256-basic   # servers pinned to CPU 0, wrk to CPU 1 (taskset)
 #   bench/run.sh -r 3                 # 3 alternating floor/credo rounds per row: mean req/s, median latencies
 #   bench/run.sh -B a356229 -r 3      # also credo built at another revision, alternating with both (before/after)
+#   bench/run.sh -X boringcrypto -B HEAD -r 3   # credo built with GOEXPERIMENT=boringcrypto (cgo) beside
+#                                     # the pure-Go build of the same revision (base) and the pure-Go floor
 #
 # Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
 set -euo pipefail
@@ -31,7 +33,8 @@ pin_wrk=()
 pgdsn=""
 only=()
 base_rev=""
-while getopts "d:w:c:p:s:t:r:B:Ph" opt; do
+experiment=""
+while getopts "d:w:c:p:s:t:r:B:X:Ph" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
@@ -42,7 +45,8 @@ while getopts "d:w:c:p:s:t:r:B:Ph" opt; do
     P) pin_srv=(taskset -c 0); pin_wrk=(taskset -c 1) ;;
     r) rounds=$OPTARG ;;
     B) base_rev=$OPTARG ;;
-    h) sed -n '2,19p' "$0"; exit 0 ;;
+    X) experiment=$OPTARG ;;
+    h) sed -n '2,21p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -73,7 +77,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building credo and floor..." >&2
-(cd "$root" && go build -o "$work/credo" ./cmd/credo)
+if [ -n "$experiment" ]; then
+  (cd "$root" && GOEXPERIMENT=$experiment CGO_ENABLED=1 go build -o "$work/credo" ./cmd/credo)
+else
+  (cd "$root" && go build -o "$work/credo" ./cmd/credo)
+fi
+echo "credo build: $("$work/credo" version)" >&2
 (cd "$shared/bench/floor" && go build -o "$work/floor" .)
 if [ -n "$base_rev" ]; then
   echo "building credo at $base_rev..." >&2
@@ -112,9 +121,6 @@ actions:
 YAML
 } > "$work/seed-action.yaml"
 
-cpu_of() { # utime+stime of a pid, in seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
-}
 
 wait_ready() { # url
   for _ in $(seq 1 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -127,7 +133,6 @@ start_floor() { # mode
   for _ in $(seq 1 200); do curl -s -o /dev/null "http://$host:$floor_port/oauth/token" 2>/dev/null && return 0; sleep 0.05; done
   echo "floor did not start" >&2; cat "$work/floor.log" >&2; return 1
 }
-stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 start_credo() { # name db seed extra-args...: credo, and the base build (-B) beside it
   local name=$1 db=$2 seed=$3; shift 3
@@ -153,25 +158,9 @@ run_wrk() {
   local c0; c0=$(cpu_of "$pid")
   local out; out=$(env "${env[@]}" "${pin_wrk[@]}" wrk -t"$threads" -c"$conc" -d"${duration}s" --latency -s "$script" "http://$host:$port/oauth/token" 2>&1)
   local c1; c1=$(cpu_of "$pid")
-  local rps p50 p99 non2xx
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
-  echo "$rps $p50 $p99 $non2xx $(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b-a}')"
+  wrk_figures "$out" "$c0" "$c1"
 }
 
-# aggregate: lines "rps p50 p99 non2xx cpu" (one per round) -> mean req/s,
-# median p50 and p99 (in ms when there is more than one round), summed
-# non-2xx and CPU seconds.
-aggregate() {
-  awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
-       function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-                                      return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
-       { n++; rps += $1; p50[n] = ms($2); p99[n] = ms($3); raw50 = $2; raw99 = $3; bad += $4; cpu += $5 }
-       END { if (n == 1) printf "%s %s %s %d %.1f\n", rps, raw50, raw99, bad, cpu
-             else printf "%.2f %.2fms %.2fms %d %.1f\n", rps / n, med(p50, n), med(p99, n), bad, cpu }'
-}
 
 # scenario table: name floor-mode auth body audience store
 scenarios=(
@@ -198,7 +187,8 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
 {
   echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
-  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
+  echo "credo build: $("$work/credo" version)${base_rev:+; base build: $("$work/credo-base" version 2>/dev/null || echo "(no crypto report at $base_rev)")}"
+  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${experiment:+ -X $experiment}${base_rev:+ -B $base_rev}${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
   echo
   if [ -n "$base_rev" ]; then
     echo "base: credo at $base_rev ($(cd "$root" && git rev-parse --short "$base_rev")), beside this build, on the same seed; rounds alternate floor, base, credo"

@@ -25,6 +25,8 @@ const maxResponseBytes = 16 << 20
 type Client struct {
 	// Clients manages applications: /api/v2/clients.
 	Clients *ClientsService
+	// Organizations manages organizations and their grants: /api/v2/organizations.
+	Organizations *OrganizationsService
 	// ResourceServers manages APIs: /api/v2/resource-servers.
 	ResourceServers *ResourceServersService
 	// ClientGrants manages which application may get tokens for which API:
@@ -32,6 +34,15 @@ type Client struct {
 	ClientGrants *ClientGrantsService
 	// SigningKeys manages the tenant's token-signing keys: /api/v2/keys/signing.
 	SigningKeys *SigningKeysService
+	// Actions manages Actions, their deployment and their bindings to the
+	// credentials-exchange trigger: /api/v2/actions.
+	Actions *ActionsService
+	// Hooks manages legacy hooks: /api/v2/hooks.
+	Hooks *HooksService
+	// Logs reads the tenant log: /api/v2/logs.
+	Logs *LogsService
+	// Settings reads and changes the tenant settings: /api/v2/tenants/settings.
+	Settings *SettingsService
 
 	base      string // ends in "/api/v2/"
 	baseErr   error
@@ -85,7 +96,12 @@ func New(baseURL string, ts oauth2.TokenSource, opts ...Option) *Client {
 	c.Clients = &ClientsService{c}
 	c.ResourceServers = &ResourceServersService{c}
 	c.ClientGrants = &ClientGrantsService{c}
+	c.Organizations = &OrganizationsService{c}
 	c.SigningKeys = &SigningKeysService{c}
+	c.Actions = &ActionsService{c}
+	c.Hooks = &HooksService{c}
+	c.Logs = &LogsService{c}
+	c.Settings = &SettingsService{c}
 	return c
 }
 

@@ -36,6 +36,9 @@ type Application struct {
 	// TokenLifetime, when > 0, overrides the API's token lifetime for this
 	// application, in seconds (a credo extension).
 	TokenLifetime int `json:"token_lifetime,omitempty"`
+	// DefaultOrganization is the organization a token request without
+	// organization gets when the grant requires one.
+	DefaultOrganization *DefaultOrganization `json:"default_organization,omitempty"`
 
 	// Read-only fields, set by the server; Create does not send them.
 
@@ -67,6 +70,16 @@ type ApplicationUpdate struct {
 	ClientMetadata          map[string]string `json:"client_metadata,omitzero"`
 	JWTConfiguration        *JWTConfiguration `json:"jwt_configuration,omitempty"`
 	TokenLifetime           *int              `json:"token_lifetime,omitempty"`
+	// DefaultOrganization sets the default organization (removing it needs
+	// {"default_organization": null}, which this struct cannot send).
+	DefaultOrganization *DefaultOrganization `json:"default_organization,omitempty"`
+}
+
+// DefaultOrganization is an application's default_organization; Flows is
+// ["client_credentials"].
+type DefaultOrganization struct {
+	OrganizationID string   `json:"organization_id"`
+	Flows          []string `json:"flows"`
 }
 
 // ApplicationList is one page of applications.

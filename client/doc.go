@@ -11,7 +11,8 @@
 // call.
 //
 // [New] returns a [Client] for the Management API (/api/v2/): clients
-// (applications), resource servers (APIs), client grants and signing keys, in
+// (applications), resource servers (APIs), client grants, signing keys, Actions
+// and their bindings, legacy hooks, the tenant log and the tenant settings, in
 // Auth0's JSON shapes. Errors come back as [*APIError], decoded from Auth0's
 // {"statusCode","error","message","errorCode"} body.
 //

@@ -235,11 +235,13 @@ func apiErr(t *testing.T, what string, err error, status int) *client.APIError {
 func TestIntegration(t *testing.T) {
 	bin := buildCredo(t)
 	for name, part := range map[string]func(*testing.T, string){
-		"lifecycle":    integrationLifecycle,
-		"pagination":   integrationPagination,
-		"signing keys": integrationSigningKeys,
-		"errors":       integrationErrors,
-		"options":      integrationOptions,
+		"lifecycle":     integrationLifecycle,
+		"pagination":    integrationPagination,
+		"signing keys":  integrationSigningKeys,
+		"errors":        integrationErrors,
+		"options":       integrationOptions,
+		"extensibility": integrationExtensibility,
+		"organizations": integrationOrganizations,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -720,4 +722,70 @@ func integrationOptions(t *testing.T, bin string) {
 	if c, _, _ := s.claims(t, app.ClientID, app.ClientSecret, aud); !slices.Contains(c.Scopes, "admin:a") {
 		t.Errorf("scopes after adding admin:a to the API: %v (allow_all_scopes covers new scopes)", c.Scopes)
 	}
+}
+
+// integrationOrganizations: an organization, a grant that requires one,
+// the association, and a token for the organization (by name, and by the
+// client's default) that carries its org_id.
+func integrationOrganizations(t *testing.T, bin string) {
+	s := startCredo(t, bin)
+	ctx := t.Context()
+	mgmt := s.admin(ctx)
+	const aud = "https://orgs.integration.test/api"
+	if _, err := mgmt.ResourceServers.Create(ctx, &client.ResourceServer{Name: "Orgs API", Identifier: aud, Scopes: []client.Scope{{Value: "read:data"}}}); err != nil {
+		t.Fatal(err)
+	}
+	org, err := mgmt.Organizations.Create(ctx, &client.Organization{Name: "acme", DisplayName: "Acme Corp", Metadata: map[string]string{"plan": "gold"},
+		Branding: &client.OrganizationBranding{LogoURL: "https://acme.example/logo.png", Colors: &client.OrganizationColors{Primary: "#0050ff"}}})
+	if err != nil || !strings.HasPrefix(org.ID, "org_") || org.DisplayName != "Acme Corp" || org.Branding == nil || org.Branding.Colors.Primary != "#0050ff" {
+		t.Fatalf("create organization: %+v %v", org, err)
+	}
+	if got, err := mgmt.Organizations.GetByName(ctx, "acme"); err != nil || got.ID != org.ID {
+		t.Fatalf("by name: %+v %v", got, err)
+	}
+	_, err = mgmt.Organizations.Create(ctx, &client.Organization{Name: "acme"})
+	apiErr(t, "a second organization named acme", err, http.StatusConflict)
+	plan := "platinum"
+	if up, err := mgmt.Organizations.Update(ctx, org.ID, client.OrganizationUpdate{Metadata: map[string]*string{"plan": &plan, "gone": nil}}); err != nil || up.Metadata["plan"] != plan {
+		t.Fatalf("update: %+v %v", up, err)
+	}
+	app, err := mgmt.Clients.Create(ctx, &client.Application{Name: "Acme backend", GrantTypes: []string{"client_credentials"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := mgmt.ClientGrants.Create(ctx, &client.ClientGrant{ClientID: app.ClientID, Audience: aud, Scope: []string{"read:data"}, OrganizationUsage: "require"})
+	if err != nil || g.OrganizationUsage != "require" {
+		t.Fatalf("grant: %+v %v", g, err)
+	}
+	if te := s.tokenErr(t, app.ClientID, app.ClientSecret, aud); te == nil || te.StatusCode != 400 {
+		t.Errorf("no organization for a grant that requires one: %v", te)
+	}
+	if _, err := mgmt.Organizations.AddGrant(ctx, org.ID, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := mgmt.Organizations.ListGrants(ctx, org.ID, client.OrganizationGrantListOptions{GrantIDs: []string{g.ID}}); err != nil || len(l.ClientGrants) != 1 {
+		t.Fatalf("list grants: %+v %v", l, err)
+	}
+	ts := client.TokenSource(ctx, client.ClientCredentials{Issuer: s.issuer, ClientID: app.ClientID, ClientSecret: app.ClientSecret, Audience: aud, Organization: "acme", MaxAttempts: 1})
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if payloadClaim(t, tok.AccessToken, "org_id") != org.ID {
+		t.Fatalf("org_id %v", payloadClaim(t, tok.AccessToken, "org_id"))
+	}
+	if _, err := mgmt.Clients.Update(ctx, app.ClientID, client.ApplicationUpdate{DefaultOrganization: &client.DefaultOrganization{OrganizationID: org.ID, Flows: []string{"client_credentials"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, _ := s.claims(t, app.ClientID, app.ClientSecret, aud); c.OrgID != org.ID {
+		t.Fatalf("default organization: org_id %q", c.OrgID)
+	}
+	if err := mgmt.Organizations.RemoveGrant(ctx, org.ID, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := mgmt.Organizations.Delete(ctx, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = mgmt.Organizations.Get(ctx, org.ID)
+	apiErr(t, "deleted organization", err, http.StatusNotFound)
 }

@@ -27,6 +27,10 @@ type SigningKey struct {
 	// type.
 	KeyType    string   `json:"kty,omitempty"`
 	Algorithms []string `json:"algs,omitempty"`
+	// State is "current", "next", "previous" or "revoked" within the key's
+	// type (credo extension). Current, Next and Previous are Auth0's
+	// booleans, set on RSA keys only: Auth0 tenants have one current key.
+	State string `json:"state,omitempty"`
 }
 
 // SigningKeysService manages signing keys (/api/v2/keys/signing).

@@ -219,7 +219,8 @@ func (fx *fixture) seedEnv() []string {
 
 // server is a running `credo serve`.
 type server struct {
-	Base   string // http://127.0.0.1:PORT
+	Base   string // http://127.0.0.1:PORT (https:// with startCredoTLS)
+	Addr   string // 127.0.0.1:PORT
 	Issuer string // Base + "/"
 	Dir    string
 	Stdout *testkit.Buffer
@@ -247,15 +248,35 @@ func cleanEnv(extra ...string) []string {
 // then SIGKILL) when the test ends.
 func startCredo(t *testing.T, fx *fixture, args ...string) *server {
 	t.Helper()
-	bin := credoBinary(t)
-	dir := t.TempDir()
-	seed := filepath.Join(dir, "tenant.yaml")
+	dir, seed := seedDir(t, fx)
+	return startIn(t, credoBinary(t), dir, seed, fx, nil, args...)
+}
+
+// seedDir is a fresh directory holding fx's seed file.
+func seedDir(t *testing.T, fx *fixture) (dir, seed string) {
+	dir = t.TempDir()
+	seed = filepath.Join(dir, "tenant.yaml")
 	if err := os.WriteFile(seed, []byte(fx.seedYAML()), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return dir, seed
+}
+
+// startCredoTLS is startCredo over HTTPS with a fresh test CA: the issuer
+// is https://127.0.0.1:PORT/.
+func startCredoTLS(t *testing.T, fx *fixture) (*server, *testTLS) {
+	t.Helper()
+	dir, seed := seedDir(t, fx)
+	c := newTestTLS(t, dir)
+	return startIn(t, credoBinary(t), dir, seed, fx, c), c
+}
+
+// startIn starts credo with its files in dir; tls, when set, serves HTTPS.
+func startIn(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS, extra ...string) *server {
+	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // another process may take the free port before credo does
-		srv, err := tryStart(t, bin, dir, seed, fx, args...)
+		srv, err := tryStart(t, bin, dir, seed, fx, tls, extra...)
 		if err == nil {
 			return srv
 		}
@@ -268,10 +289,19 @@ func startCredo(t *testing.T, fx *fixture, args ...string) *server {
 	return nil
 }
 
-func tryStart(t *testing.T, bin, dir, seed string, fx *fixture, args ...string) (*server, error) {
+func tryStart(t *testing.T, bin, dir, seed string, fx *fixture, tls *testTLS, extra ...string) (*server, error) {
 	addr := testkit.FreeAddr(t)
-	srv := &server{Base: "http://" + addr, Issuer: "http://" + addr + "/", Dir: dir, Stdout: &testkit.Buffer{}, Stderr: &testkit.Buffer{}}
-	cmd := exec.Command(bin, append([]string{"serve", "--no-demo", "--addr", addr, "--db", filepath.Join(dir, "credo.db"), "--seed", seed}, args...)...)
+	scheme := "http"
+	args := []string{"serve", "--no-demo", "--addr", addr, "--db", filepath.Join(dir, "credo.db"), "--seed", seed}
+	client := &http.Client{Timeout: 2 * time.Second}
+	if tls != nil {
+		scheme = "https"
+		args = append(args, "--tls-cert", tls.CertFile, "--tls-key", tls.KeyFile)
+		client = tls.Client()
+		client.Timeout = 2 * time.Second
+	}
+	srv := &server{Base: scheme + "://" + addr, Issuer: scheme + "://" + addr + "/", Addr: addr, Dir: dir, Stdout: &testkit.Buffer{}, Stderr: &testkit.Buffer{}}
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv(fx.seedEnv()...)
 	cmd.Stdout, cmd.Stderr = srv.Stdout, srv.Stderr
@@ -292,7 +322,6 @@ func tryStart(t *testing.T, bin, dir, seed string, fx *fixture, args ...string) 
 	}
 
 	deadline := time.Now().Add(60 * time.Second)
-	client := &http.Client{Timeout: 2 * time.Second}
 	for {
 		select {
 		case err := <-exited:

@@ -9,6 +9,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -42,6 +43,10 @@ type Client struct {
 	// TokenLifetime overrides the API's token_lifetime for this client when > 0
 	// (seconds). A credo extension.
 	TokenLifetime int `json:"TokenLifetime"`
+	// DefaultOrganization is the organization a client-credentials request
+	// without organization gets when its grant requires one (Auth0's
+	// default_organization); nil: none.
+	DefaultOrganization *DefaultOrganization `json:"DefaultOrganization"`
 	// Secrets holds the hashed client secrets; the first is the current one.
 	// During a rotation grace period the previous secret follows it with an
 	// ExpiresAt in the future.
@@ -106,6 +111,13 @@ type StreamFilter struct {
 	Name string `json:"Name"`
 }
 
+// DefaultOrganization is a client's default_organization: the organization
+// and the flows it applies to (Auth0 knows only "client_credentials").
+type DefaultOrganization struct {
+	OrganizationID string   `json:"OrganizationID"`
+	Flows          []string `json:"Flows"`
+}
+
 // Secret is one hashed client secret (see internal/secret for the format).
 type Secret struct {
 	Hash      string    `json:"Hash"`
@@ -137,14 +149,53 @@ type ResourceServer struct {
 
 // ClientGrant authorises a client to get tokens for an audience with scopes.
 type ClientGrant struct {
-	ID             string    `json:"ID"`
-	ClientID       string    `json:"ClientID"`
-	Audience       string    `json:"Audience"`
-	Scope          []string  `json:"Scope"`
-	AllowAllScopes bool      `json:"AllowAllScopes"`
-	SubjectType    string    `json:"SubjectType"` // client (default) or user
-	CreatedAt      time.Time `json:"CreatedAt"`
-	UpdatedAt      time.Time `json:"UpdatedAt"`
+	ID             string   `json:"ID"`
+	ClientID       string   `json:"ClientID"`
+	Audience       string   `json:"Audience"`
+	Scope          []string `json:"Scope"`
+	AllowAllScopes bool     `json:"AllowAllScopes"`
+	SubjectType    string   `json:"SubjectType"` // client (default) or user
+	// OrganizationUsage is deny ("" reads as deny), allow or require: whether
+	// a token for this grant may or must name an organization.
+	OrganizationUsage string `json:"OrganizationUsage"`
+	// AllowAnyOrganization lets the grant be used with every organization,
+	// not only those it is associated with.
+	AllowAnyOrganization bool      `json:"AllowAnyOrganization"`
+	CreatedAt            time.Time `json:"CreatedAt"`
+	UpdatedAt            time.Time `json:"UpdatedAt"`
+}
+
+// Organization is an Auth0 organization: a customer whose M2M tokens carry
+// org_id. Name is unique.
+type Organization struct {
+	ID          string            `json:"ID"` // org_…
+	Name        string            `json:"Name"`
+	DisplayName string            `json:"DisplayName"`
+	Metadata    map[string]string `json:"Metadata"`
+	// Branding is stored and returned; credo has no login pages to use it.
+	Branding  *OrganizationBranding `json:"Branding"`
+	CreatedAt time.Time             `json:"CreatedAt"`
+	UpdatedAt time.Time             `json:"UpdatedAt"`
+}
+
+// OrganizationBranding is an organization's branding.
+type OrganizationBranding struct {
+	LogoURL string `json:"LogoURL"`
+	// Colors holds primary and page_background ("" when not set).
+	Colors OrganizationColors `json:"Colors"`
+}
+
+// OrganizationColors are an organization's branding colors.
+type OrganizationColors struct {
+	Primary        string `json:"Primary"`
+	PageBackground string `json:"PageBackground"`
+}
+
+// OrganizationGrant associates a client grant with an organization: the
+// grant may be used with that organization.
+type OrganizationGrant struct {
+	OrganizationID string
+	GrantID        string
 }
 
 // KeyState is a signing key's place in its lifecycle.
@@ -236,6 +287,20 @@ type Settings struct {
 	// Auth0CompatErrors reproduces Auth0's legacy error strings exactly
 	// (401 access_denied "Unauthorized" for a bad secret).
 	Auth0CompatErrors bool `json:"Auth0CompatErrors"`
+	// AllowOrganizationNameInAuthenticationAPI adds org_name to tokens issued
+	// for an organization (Auth0's allow_organization_name_in_authentication_api).
+	AllowOrganizationNameInAuthenticationAPI bool `json:"AllowOrganizationNameInAuthenticationAPI"`
+	// DefaultAudience is the API a token request without audience (or
+	// resource) gets, Auth0's default_audience; empty: audience is required.
+	DefaultAudience string `json:"DefaultAudience,omitempty"`
+	// Auth0 holds the other Auth0 tenant settings (friendly_name,
+	// default_token_quota, session_lifetime, …) by their Auth0 names, as
+	// JSON, stored and returned so that tools round-trip them; credo does
+	// not act on them (README lists each and why).
+	Auth0 map[string]json.RawMessage `json:"Auth0,omitempty"`
+	// Auth0Flags are Auth0's tenant flags other than credo's two, stored
+	// and returned likewise.
+	Auth0Flags map[string]bool `json:"Auth0Flags,omitempty"`
 }
 
 // LogEvent is one tenant log entry in Auth0's shape (type codes such as
@@ -285,6 +350,36 @@ func AuditFrom(ctx context.Context) *Audit {
 // Redacted replaces a secret's value in an audit entry.
 const Redacted = "[redacted]"
 
+// UsageCount is one hourly usage counter: how many token exchanges
+// (Metric "tokens") or denials (Metric "denials", by Reason: the OAuth
+// error code) a client had in the hour starting at Hour (UTC, truncated).
+type UsageCount struct {
+	Hour     time.Time
+	Metric   string
+	ClientID string
+	Reason   string
+	Count    int64
+}
+
+// Usage metrics.
+const (
+	UsageTokens  = "tokens"
+	UsageDenials = "denials"
+)
+
+// UsageRetention is how long usage counters are kept.
+const UsageRetention = 31 * 24 * time.Hour
+
+// LoginLink is a one-time dashboard sign-in link: only the SHA-256 of its
+// token is stored.
+type LoginLink struct {
+	Hash      string
+	Name      string   // who it is for, as the dashboard names the session
+	Scopes    []string // the Management API scopes the session gets
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // Page selects a page of a list: Offset/Limit. Limit 0 means the backend default (50).
 type Page struct {
 	Offset int
@@ -300,9 +395,30 @@ type ClientFilter struct {
 // GrantFilter narrows ListClientGrants. From, when set, is a checkpoint: the
 // id after which listing continues (ordered by id); Page.Offset is ignored then.
 type GrantFilter struct {
-	ClientID string
+	ClientID    string
+	Audience    string
+	SubjectType string // client or user; empty: both
+	// AllowAnyOrganization, when set, keeps the grants whose
+	// allow_any_organization equals it.
+	AllowAnyOrganization *bool
+	From                 string
+	Page
+}
+
+// OrganizationFilter narrows ListOrganizations. From, when set, is a
+// checkpoint: the id after which listing continues (ordered by id);
+// Page.Offset is ignored then.
+type OrganizationFilter struct {
+	From string
+	Page
+}
+
+// OrganizationGrantFilter narrows ListOrganizationGrants.
+type OrganizationGrantFilter struct {
 	Audience string
-	From     string
+	ClientID string
+	// GrantIDs, when not empty, keeps only these grants.
+	GrantIDs []string
 	Page
 }
 
@@ -379,6 +495,10 @@ type Data struct {
 	Bindings        map[string][]string
 	Hooks           []Hook
 	Settings        Settings
+	Organizations   []Organization
+	// OrganizationGrants are every organization's associated grants,
+	// ordered by organization and grant id.
+	OrganizationGrants []OrganizationGrant
 	// Revoked are the revoked tokens that have not expired yet.
 	Revoked []RevokedToken
 }
@@ -420,7 +540,29 @@ type Store interface {
 	// subject_type) already has a grant.
 	CreateClientGrant(ctx context.Context, g ClientGrant) error
 	UpdateClientGrant(ctx context.Context, id string, fn func(*ClientGrant) error) (ClientGrant, error)
+	// DeleteClientGrant removes the grant and its associations with
+	// organizations.
 	DeleteClientGrant(ctx context.Context, id string) error
+
+	// GetOrganization returns the organization with id.
+	GetOrganization(ctx context.Context, id string) (Organization, error)
+	// GetOrganizationByName returns the organization named name.
+	GetOrganizationByName(ctx context.Context, name string) (Organization, error)
+	ListOrganizations(ctx context.Context, f OrganizationFilter) ([]Organization, int, error)
+	// CreateOrganization fails with ErrConflict when the id or name is taken.
+	CreateOrganization(ctx context.Context, o Organization) error
+	UpdateOrganization(ctx context.Context, id string, fn func(*Organization) error) (Organization, error)
+	// DeleteOrganization removes the organization and its grant associations.
+	DeleteOrganization(ctx context.Context, id string) error
+	// AddOrganizationGrant associates a client grant with an organization.
+	// Either missing is ErrNotFound; an existing association ErrConflict.
+	AddOrganizationGrant(ctx context.Context, orgID, grantID string) error
+	// RemoveOrganizationGrant removes an association (ErrNotFound when the
+	// organization does not exist or the grant is not associated with it).
+	RemoveOrganizationGrant(ctx context.Context, orgID, grantID string) error
+	// ListOrganizationGrants returns a page of the grants associated with an
+	// organization (ErrNotFound when it does not exist), ordered by grant id.
+	ListOrganizationGrants(ctx context.Context, orgID string, f OrganizationGrantFilter) ([]ClientGrant, int, error)
 
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// UpdateSigningKeys runs fn on all keys under an exclusive lock and
@@ -493,6 +635,20 @@ type Store interface {
 	// RevokedTokens lists the recorded revocations, by jti.
 	RevokedTokens(ctx context.Context) ([]RevokedToken, error)
 
+	// AddUsage adds counts to the hourly usage counters (the dashboard's
+	// charts): each count is added to its (Hour, Metric, ClientID, Reason)
+	// row, created at 0. Like AppendLogs it does not bump the version.
+	AddUsage(ctx context.Context, counts []UsageCount) error
+	// ListUsage returns the counters of the hours in [from, to), oldest
+	// first; it also deletes the counters older than the retention.
+	ListUsage(ctx context.Context, from, to time.Time) ([]UsageCount, error)
+	// CreateLoginLink stores a dashboard login link by the hash of its
+	// token (does not bump the version).
+	CreateLoginLink(ctx context.Context, l LoginLink) error
+	// ConsumeLoginLink removes the link with this hash and returns it:
+	// a link works once. A missing or expired link is ErrNotFound.
+	ConsumeLoginLink(ctx context.Context, hash string, now time.Time) (LoginLink, error)
+
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	Close() error
@@ -503,7 +659,8 @@ type ChangeKind string
 
 // The kinds of change. A change's ID is the id of what it wrote: a client
 // id, a resource server id, a client grant id, an action id, a hook id or a
-// trigger id (bindings), a revoked token's jti; "" for signing keys (a write may change several),
+// trigger id (bindings), an organization id (the organization or its grant
+// associations), a revoked token's jti; "" for signing keys (a write may change several),
 // settings and the tenant.
 const (
 	ChangeClient         ChangeKind = "client"
@@ -515,6 +672,7 @@ const (
 	ChangeHook           ChangeKind = "hook"
 	ChangeSettings       ChangeKind = "settings"
 	ChangeTenant         ChangeKind = "tenant"
+	ChangeOrganization   ChangeKind = "organization"
 	ChangeRevocation     ChangeKind = "revocation" // ID: the jti
 	ChangeLogStream      ChangeKind = "log_stream" // not part of the token path's snapshot
 )

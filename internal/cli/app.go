@@ -205,7 +205,7 @@ func newApp(ctx context.Context, cfg config.Config, st store.Store, log *slog.Lo
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: st, ip: ip, scripts: &token.Scripts{
-		Runtime:  hook.New(hook.Options{Logger: log}),
+		Runtime:  hook.New(hook.Options{Logger: log, Timeout: cfg.ActionTimeout, MaxConcurrent: cfg.ActionMaxConcurrent, MaxInFlight: cfg.ActionMaxInFlight}),
 		Log:      log,
 		TenantID: issuerHost(cfg.Issuer),
 	}}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/credo-dev/credo/internal/keys"
 )
 
 // Version is set at build time with -ldflags "-X github.com/credo-dev/credo/internal/cli.Version=…".
@@ -58,7 +60,7 @@ func Main(ctx context.Context, args []string, io IO) int {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(io.Stdout, "credo", Version)
+		fmt.Fprintf(io.Stdout, "credo %s (%s)\n", Version, keys.BuildDescription())
 		return 0
 	}
 	for _, c := range commands {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credo-dev/credo/internal/keys"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -153,6 +154,10 @@ func TestHelpThatHelps(t *testing.T) {
 		{"grants", "list"}, {"grants", "create"}, {"grants", "update"}, {"grants", "delete"},
 		{"keys", "list"}, {"keys", "rotate"}, {"keys", "revoke"}, {"token"}, {"seed", "apply"}, {"seed", "export"},
 		{"tenant", "show"}, {"tenant", "set-issuer"}, {"serve"},
+		{"actions", "list"}, {"actions", "get"}, {"actions", "create"}, {"actions", "update"}, {"actions", "deploy"}, {"actions", "delete"},
+		{"actions", "triggers"}, {"actions", "bindings", "get"}, {"actions", "bindings", "set"},
+		{"hooks", "list"}, {"hooks", "get"}, {"hooks", "create"}, {"hooks", "update"}, {"hooks", "enable"}, {"hooks", "disable"}, {"hooks", "delete"},
+		{"logs", "list"}, {"logs", "get"}, {"settings", "show"}, {"settings", "set"},
 	} {
 		code, out, _ := run(t, nil, append(args, "--help")...)
 		name := strings.Join(args, " ")
@@ -172,5 +177,12 @@ func TestHelpThatHelps(t *testing.T) {
 	code, _, errOut = run(t, nil, "clinets", "list")
 	if code != 2 || !strings.Contains(errOut, `Did you mean "clients"?`) || strings.Contains(errOut, "Commands:") {
 		t.Errorf("mistyped command: %d %q", code, errOut)
+	}
+}
+
+func TestVersionNamesCryptoBackend(t *testing.T) {
+	code, out, _ := run(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "credo "+Version+" (go") || !strings.Contains(out, ", crypto "+keys.Backend()+")") {
+		t.Fatalf("credo version: %d %q", code, out)
 	}
 }

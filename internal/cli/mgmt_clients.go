@@ -250,26 +250,38 @@ func deref[T any](p *T) T {
 // findClient finds an application by client_id or, when no client has that
 // id, by name (which must then name exactly one).
 func findClient(ctx context.Context, c *conn, idOrName string) (*client.Application, error) {
-	a, err := c.api.Clients.Get(ctx, idOrName)
+	return byIDOrName(ctx, idOrName, c.api.Clients.Get, c.api.Clients.All,
+		func(a *client.Application) (string, string) { return a.ClientID, a.Name },
+		"no application has the client_id or the name %q", "%d applications are named %q (%s): give a client_id")
+}
+
+// byIDOrName gets the object with id idOrName or, when there is none (404),
+// the one object whose name it is. missing formats the error for none (with
+// idOrName), several the one for more than one (with their number,
+// idOrName and their ids).
+func byIDOrName[T any](ctx context.Context, idOrName string, get func(context.Context, string) (*T, error), all func(context.Context) ([]T, error),
+	key func(*T) (id, name string), missing, several string) (*T, error) {
+	x, err := get(ctx, idOrName)
 	var ae *client.APIError
 	if err == nil || !errors.As(err, &ae) || ae.StatusCode != 404 {
-		return a, err
+		return x, err
 	}
-	all, lerr := c.api.Clients.All(ctx)
+	list, lerr := all(ctx)
 	if lerr != nil {
 		return nil, lerr
 	}
+	var found *T
 	var ids []string
-	for i := range all {
-		if all[i].Name == idOrName {
-			a, ids = &all[i], append(ids, all[i].ClientID)
+	for i := range list {
+		if id, name := key(&list[i]); name == idOrName {
+			found, ids = &list[i], append(ids, id)
 		}
 	}
 	switch len(ids) {
 	case 0:
-		return nil, fmt.Errorf("no application has the client_id or the name %q", idOrName)
+		return nil, fmt.Errorf(missing, idOrName)
 	case 1:
-		return a, nil
+		return found, nil
 	}
-	return nil, fmt.Errorf("%d applications are named %q (%s): give a client_id", len(ids), idOrName, strings.Join(ids, ", "))
+	return nil, fmt.Errorf(several, len(ids), idOrName, strings.Join(ids, ", "))
 }

@@ -45,8 +45,15 @@ func dispatch(ctx context.Context, io IO, group, about string, verbs []verb, arg
 			return v.run(ctx, io, args[1:])
 		}
 	}
-	fmt.Fprintf(io.Stderr, "credo %s: unknown command %q\n\n", group, args[0])
-	usage(io.Stderr)
+	fmt.Fprintf(io.Stderr, "credo %s: unknown command %q\n", group, args[0])
+	names := make([]string, len(verbs))
+	for i, v := range verbs {
+		names[i] = v.name
+	}
+	if s := closest(args[0], names); s != "" {
+		fmt.Fprintf(io.Stderr, "Did you mean %q?\n", s)
+	}
+	fmt.Fprintf(io.Stderr, "Run 'credo %s --help' for its commands.\n", group)
 	return errUsage
 }
 
@@ -90,13 +97,13 @@ func withDB(ctx context.Context, io IO, fs *flagSet, o *mgmtOpts, args []string,
 }
 
 // positional parses the flags and checks the number of positional
-// arguments (0 or 1, named argName).
+// arguments (0 or 1, named argName; -1: any number).
 func positional(fs *flagSet, args []string, nargs int, argName string) ([]string, error) {
 	pos, err := fs.parse(args)
 	if err != nil {
 		return nil, err
 	}
-	if len(pos) != nargs {
+	if nargs >= 0 && len(pos) != nargs { // nargs < 0: the command checks
 		if nargs == 0 {
 			return nil, fmt.Errorf("unexpected arguments %q", pos)
 		}

@@ -46,6 +46,8 @@ func showGrant(io IO, o *mgmtOpts, g *client.ClientGrant) error {
 		row(w, "scope", strings.Join(g.Scope, " "))
 		row(w, "allow_all_scopes", strconv.FormatBool(allScopes(g)))
 		row(w, "subject_type", g.SubjectType)
+		row(w, "organization_usage", g.OrganizationUsage)
+		row(w, "allow_any_organization", strconv.FormatBool(g.AllowAnyOrganization != nil && *g.AllowAnyOrganization))
 		row(w, "created_at", timeCell(g.CreatedAt))
 		row(w, "updated_at", timeCell(g.UpdatedAt))
 	})
@@ -80,6 +82,10 @@ func grantsCreate(ctx context.Context, io IO, args []string) error {
 	fs.String(&audience, "audience", "", "the API's identifier")
 	fs.String(&scope, "scope", "", "comma-separated scopes granted (the ceiling of every token); each must be one of the API's")
 	fs.Bool(&all, "all-scopes", false, "grant every current and future scope of the API (allow_all_scopes)")
+	var usage string
+	var anyOrg bool
+	fs.String(&usage, "organization-usage", "", "deny (default: no organizations), allow or require (tokens for an organization)")
+	fs.Bool(&anyOrg, "allow-any-organization", false, "the grant may be used with every organization, not only those it is associated with")
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
 		if clientID == "" || audience == "" {
 			return fmt.Errorf("--client and --audience are required")
@@ -95,6 +101,10 @@ func grantsCreate(ctx context.Context, io IO, args []string) error {
 		if all {
 			g.AllowAllScopes = &all
 		}
+		g.OrganizationUsage = usage
+		if anyOrg {
+			g.AllowAnyOrganization = &anyOrg
+		}
 		out, err := c.api.ClientGrants.Create(ctx, g)
 		if err != nil {
 			return err
@@ -104,11 +114,15 @@ func grantsCreate(ctx context.Context, io IO, args []string) error {
 }
 
 func grantsUpdate(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "grants update", "grants update GRANT_ID [--scope a,b] [--all-scopes=true|false] [flags]", `grants update cgr_… --scope read:invoices,write:invoices`)
+	fs, o := mgmtFlags(io, "grants update", "grants update GRANT_ID [--scope a,b] [--all-scopes=true|false] [--organization-usage …] [flags]", `grants update cgr_… --scope read:invoices,write:invoices`)
 	var scope string
 	var all bool
 	fs.String(&scope, "scope", "", `comma-separated scopes (replaces them all; "" revokes all)`)
 	fs.Bool(&all, "all-scopes", false, "allow_all_scopes")
+	var usage string
+	var anyOrg bool
+	fs.String(&usage, "organization-usage", "", "deny, allow or require")
+	fs.Bool(&anyOrg, "allow-any-organization", false, "allow_any_organization")
 	return withConn(ctx, io, fs, o, args, 1, "GRANT_ID", func(c *conn, pos []string) error {
 		set := setFlags(fs)
 		var u client.ClientGrantUpdate
@@ -125,8 +139,14 @@ func grantsUpdate(ctx context.Context, io IO, args []string) error {
 		if set["all-scopes"] {
 			u.AllowAllScopes = &all
 		}
-		if u.Scope == nil && u.AllowAllScopes == nil {
-			return fmt.Errorf("nothing to change: give --scope or --all-scopes")
+		if set["organization-usage"] {
+			u.OrganizationUsage = &usage
+		}
+		if set["allow-any-organization"] {
+			u.AllowAnyOrganization = &anyOrg
+		}
+		if u.Scope == nil && u.AllowAllScopes == nil && u.OrganizationUsage == nil && u.AllowAnyOrganization == nil {
+			return fmt.Errorf("nothing to change: give --scope, --all-scopes, --organization-usage or --allow-any-organization")
 		}
 		g, err := c.api.ClientGrants.Update(ctx, pos[0], u)
 		if err != nil {

@@ -22,6 +22,9 @@ func runKeys(ctx context.Context, io IO, args []string) error {
 }
 
 func keyState(k *client.SigningKey) string {
+	if k.State != "" {
+		return k.State
+	}
 	switch {
 	case k.Current:
 		return string(store.KeyCurrent)
@@ -62,7 +65,7 @@ func keysRotate(ctx context.Context, io IO, args []string) error {
 		}
 		var current []client.SigningKey
 		for _, k := range list {
-			if k.Current {
+			if keyState(&k) == string(store.KeyCurrent) {
 				current = append(current, k)
 			}
 		}

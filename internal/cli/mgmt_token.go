@@ -33,11 +33,12 @@ endpoint; otherwise credo's token endpoint runs in process on --db (the same
 pipeline, and the exchange is logged like one). Without --client and
 --client-secret it reads CREDO_CLIENT_ID and CREDO_CLIENT_SECRET (the
 application's credentials; the admin's are CREDO_ADMIN_CLIENT_ID/SECRET).`, `token --client CLIENT_ID --client-secret "$SECRET" --audience https://api.example.com/invoices -o json`)
-	var clientID, clientSecret, audience, scope string
+	var clientID, clientSecret, audience, scope, org string
 	fs.String(&clientID, "client", "", "the application's client_id (default CREDO_CLIENT_ID)")
 	fs.String(&clientSecret, "client-secret", "", "the application's client secret (default CREDO_CLIENT_SECRET; a variable keeps it out of ps and shell history)")
 	fs.String(&audience, "audience", "", "the API identifier the token is for")
 	fs.String(&scope, "scope", "", "space- or comma-separated scopes to ask for (honoured when the tenant's honor_scope_subset flag is on)")
+	fs.String(&org, "organization", "", "the organization (id or name) the token is for; its org_id is in the token")
 	pos, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ application's credentials; the admin's are CREDO_ADMIN_CLIENT_ID/SECRET).`, `tok
 	defer c.Close()
 	ts := client.TokenSource(ctx, client.ClientCredentials{
 		TokenURL: c.base + "oauth/token", ClientID: clientID, ClientSecret: clientSecret, Audience: audience, Scope: scopes,
-		HTTPClient: c.http, MaxAttempts: 1,
+		Organization: org, HTTPClient: c.http, MaxAttempts: 1,
 	})
 	t, err := ts.Token()
 	if err != nil {

@@ -14,11 +14,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/credo-dev/credo/internal/clientauth"
 	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/dashboard"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/logstream"
 	"github.com/credo-dev/credo/internal/server"
@@ -69,11 +72,15 @@ Example:
 	fs.Duration(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to wait for in-flight requests on SIGINT/SIGTERM")
 	fs.Float(&cfg.TokenReuse, "token-reuse", 0, "return a cached token while more than this fraction of its lifetime remains (0 = off, e.g. 0.5)")
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
+	fs.Bool(&cfg.NoDashboard, "no-dashboard", false, "do not serve the Dashboard (the web console at /dashboard)")
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics. The token log is bounded (newest 10,000) and sheds events under overload (counted in credo_log_events_dropped_total); the audit log of writes is never bounded by it")
 	fs.Int(&cfg.MetricsClientLabel, "metrics-client-label", 0, "label the token counters in /metrics with the client id, for at most this many clients (the rest count as other); 0 = no client label")
 	fs.Duration(&cfg.AuditRetention, "audit-retention", 0, "delete audit log entries (Management API writes, key rotations) older than this, checked hourly (e.g. 2160h for 90 days; 0 = keep forever)")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
+	fs.Duration(&cfg.ActionTimeout, "action-timeout", cfg.ActionTimeout, "time bound of the Actions and Hooks of one token request, together (at most 20s)")
+	fs.Int(&cfg.ActionMaxConcurrent, "action-max-concurrent", cfg.ActionMaxConcurrent, "how many scripts run at once in this process; others wait within their time bound (0 = twice the CPUs)")
+	fs.Int(&cfg.ActionMaxInFlight, "action-max-in-flight", cfg.ActionMaxInFlight, "executions of one Action or Hook in progress at once (stuck ones included) before further requests get 503")
 	fs.String(&cfg.PprofAddr, "pprof-addr", "", "serve net/http/pprof on this loopback address (e.g. 127.0.0.1:6060) for profiling; off by default")
 	rest, err := fs.parse(args)
 	if err != nil {
@@ -169,8 +176,11 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	}
 	metrics := server.NewMetrics(a.holder, events.Dropped, mopts...)
 	a.scripts.Observe = metrics.ScriptRun
+	metrics.BuildInfo(Version, keys.Backend())
+	usage := &dashboard.Usage{Store: a.store, Log: log}
 	ep := a.endpoint(func(ev store.LogEvent) {
 		metrics.TokenEvent(ev)
+		usage.Add(ev)
 		if cfg.TokenLog == "all" || (cfg.TokenLog == "failures" && ev.Type != "seccft") {
 			events.Add(ev)
 		}
@@ -178,11 +188,26 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	if cfg.TokenReuse > 0 {
 		ep.Reuse = &token.ReuseCache{MinRemaining: cfg.TokenReuse, Max: 100000}
 	}
+	management := a.managementAPI(events.Add)
+	var console http.Handler
+	if !cfg.NoDashboard {
+		d, err := dashboard.New(dashboard.Deps{
+			Management: management, Token: ep, Holder: a.holder, Auth: clientauth.New(ep.Secrets), Store: a.store,
+			Issuer: cfg.Issuer, Secure: tlsConfig != nil || strings.HasPrefix(cfg.Issuer, "https://"), Usage: usage, Log: log, TokenLog: cfg.TokenLog,
+		})
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		console = d
+	}
+	usageDone := make(chan struct{})
+	go func() { usage.Run(ctx, 10*time.Second); close(usageDone) }()
 	srv := server.New(server.Deps{
 		Holder:     a.holder,
 		Token:      ep,
 		Tokens:     a.tokens(ep),
-		Management: a.managementAPI(events.Add),
+		Management: management,
+		Dashboard:  console,
 		Metrics:    metrics,
 		Log:        log,
 		Issuer:     cfg.Issuer,
@@ -223,7 +248,8 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 
 	printBanner(io.Stdout, cfg, demo, adminID, adminSecret)
 	c, apis, grants := a.holder.Current().Counts()
-	log.Info("credo serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
+	log.Info("credo serving", "version", Version, "go", runtime.Version(), "crypto_backend", keys.Backend(),
+		"addr", ln.Addr().String(), "issuer", cfg.Issuer, "db", redactDSN(cfg.DB),
 		"clients", c, "apis", apis, "grants", grants, "tls", cfg.TLSCert != "")
 
 	errc := make(chan error, 1)
@@ -240,6 +266,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	cancel()
 	<-events.Done()
 	<-streamed
+	<-usageDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -267,6 +294,9 @@ func applySeedFile(ctx context.Context, svc *tenant.Service, path string) (tenan
 func printBanner(w io.Writer, cfg config.Config, demo *tenant.Demo, adminID, adminSecret string) {
 	fmt.Fprintf(w, "credo %s is listening; issuer %s\n", Version, cfg.Issuer)
 	fmt.Fprintf(w, "  discovery: %s.well-known/openid-configuration\n  jwks:      %s.well-known/jwks.json\n", cfg.Issuer, cfg.Issuer)
+	if !cfg.NoDashboard {
+		fmt.Fprintf(w, "  dashboard: %sdashboard/\n", cfg.Issuer)
+	}
 	if demo != nil {
 		fmt.Fprintf(w, `
 Demo tenant created: API %s and an M2M application with a grant (scopes: %s).

@@ -81,14 +81,34 @@ type Config struct {
 	MemoryLimit int64
 	// PprofAddr serves net/http/pprof on a separate loopback listener when set.
 	PprofAddr string
+	// ActionTimeout bounds the scripts (Actions and Hooks) of one token
+	// request, together (CREDO_ACTION_TIMEOUT). Default 5s, at most
+	// MaxActionTimeout.
+	ActionTimeout time.Duration
+	// ActionMaxConcurrent bounds how many scripts run at once in the process
+	// (CREDO_ACTION_MAX_CONCURRENT); 0 means twice the CPUs (GOMAXPROCS).
+	ActionMaxConcurrent int
+	// ActionMaxInFlight bounds the executions of one Action or Hook in
+	// progress at once, those stuck in a built-in included; more are refused
+	// with 503 (CREDO_ACTION_MAX_IN_FLIGHT). Default 64.
+	ActionMaxInFlight int
 	// NoDemo skips creating the demo tenant on first start.
 	NoDemo bool
+	// NoDashboard leaves /dashboard unserved.
+	NoDashboard bool
 	// TrustedProxies lists, comma-separated, the CIDR blocks or addresses of
 	// the reverse proxies in front of credo (CREDO_TRUSTED_PROXIES); only
 	// their Forwarded / X-Forwarded-For headers name the client's address.
 	// Empty (the default) trusts none: the address is the TCP peer's.
 	TrustedProxies string
 }
+
+// Bounds of the Action settings. MaxActionTimeout is internal/hook's
+// MaxTimeout (a test keeps them equal).
+const (
+	MaxActionTimeout     = 20 * time.Second
+	MaxActionConcurrency = 10000
+)
 
 // Default returns the defaults.
 func Default() Config {
@@ -105,6 +125,8 @@ func Default() Config {
 		JWKSMaxAge:         10 * time.Minute,
 		PollInterval:       2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
+		ActionTimeout:      5 * time.Second,
+		ActionMaxInFlight:  64,
 	}
 }
 
@@ -214,6 +236,15 @@ func (c *Config) Validate() error {
 	}
 	if _, err := realip.ParseList(c.TrustedProxies); err != nil {
 		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
+	}
+	if c.ActionTimeout < 10*time.Millisecond || c.ActionTimeout > MaxActionTimeout {
+		errs = append(errs, fmt.Errorf("--action-timeout %s: want 10ms to %s (Auth0's limit on one trigger execution)", c.ActionTimeout, MaxActionTimeout))
+	}
+	if c.ActionMaxConcurrent < 0 || c.ActionMaxConcurrent > MaxActionConcurrency {
+		errs = append(errs, fmt.Errorf("--action-max-concurrent %d: want 0 (twice the CPUs) to %d", c.ActionMaxConcurrent, MaxActionConcurrency))
+	}
+	if c.ActionMaxInFlight < 1 || c.ActionMaxInFlight > MaxActionConcurrency {
+		errs = append(errs, fmt.Errorf("--action-max-in-flight %d: want 1 to %d", c.ActionMaxInFlight, MaxActionConcurrency))
 	}
 	if c.TokenReuse < 0 || c.TokenReuse >= 1 {
 		errs = append(errs, errors.New("--token-reuse must be 0 (off) or a fraction below 1, e.g. 0.5"))

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidateDefaults(t *testing.T) {
@@ -30,18 +31,24 @@ func TestValidateErrors(t *testing.T) {
 		mut  func(*Config)
 		want string
 	}{
-		"addr":       {func(c *Config) { c.Addr = "nope" }, "--addr"},
-		"issuer":     {func(c *Config) { c.Issuer = "ftp://x" }, "--issuer"},
-		"tls half":   {func(c *Config) { c.TLSCert = "a" }, "--tls-key"},
-		"log":        {func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
-		"bootstrap":  {func(c *Config) { c.BootstrapClientID = "x" }, "BOOTSTRAP"},
-		"rotation":   {func(c *Config) { c.KeyRotationPeriod = 1 }, "rotation"},
-		"reuse":      {func(c *Config) { c.TokenReuse = 1 }, "reuse"},
-		"empty db":   {func(c *Config) { c.DB = "" }, "--db"},
-		"poll":       {func(c *Config) { c.PollInterval = 0 }, "poll"},
-		"max conns":  {func(c *Config) { c.DBMaxConns = 0 }, "max-conns"},
-		"log level":  {func(c *Config) { c.LogLevel = "loud" }, "log-level"},
-		"jwks maxag": {func(c *Config) { c.JWKSMaxAge = -1 }, "jwks"},
+		"addr":                  {func(c *Config) { c.Addr = "nope" }, "--addr"},
+		"issuer":                {func(c *Config) { c.Issuer = "ftp://x" }, "--issuer"},
+		"tls half":              {func(c *Config) { c.TLSCert = "a" }, "--tls-key"},
+		"log":                   {func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
+		"bootstrap":             {func(c *Config) { c.BootstrapClientID = "x" }, "BOOTSTRAP"},
+		"rotation":              {func(c *Config) { c.KeyRotationPeriod = 1 }, "rotation"},
+		"reuse":                 {func(c *Config) { c.TokenReuse = 1 }, "reuse"},
+		"empty db":              {func(c *Config) { c.DB = "" }, "--db"},
+		"poll":                  {func(c *Config) { c.PollInterval = 0 }, "poll"},
+		"max conns":             {func(c *Config) { c.DBMaxConns = 0 }, "max-conns"},
+		"log level":             {func(c *Config) { c.LogLevel = "loud" }, "log-level"},
+		"jwks maxag":            {func(c *Config) { c.JWKSMaxAge = -1 }, "jwks"},
+		"action timeout 0":      {func(c *Config) { c.ActionTimeout = 0 }, "--action-timeout"},
+		"action timeout long":   {func(c *Config) { c.ActionTimeout = 21 * time.Second }, "--action-timeout"},
+		"action concurrent":     {func(c *Config) { c.ActionMaxConcurrent = -1 }, "--action-max-concurrent"},
+		"action concurrent big": {func(c *Config) { c.ActionMaxConcurrent = 10001 }, "--action-max-concurrent"},
+		"action in flight 0":    {func(c *Config) { c.ActionMaxInFlight = 0 }, "--action-max-in-flight"},
+		"action in flight big":  {func(c *Config) { c.ActionMaxInFlight = 10001 }, "--action-max-in-flight"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := Default()

@@ -338,7 +338,16 @@ func DueForRotation(keys []store.SigningKey, period, publishLead time.Duration, 
 }
 
 // Info is the Auth0 signing-key object (/api/v2/keys/signing), plus the key
-// type and algorithms credo adds.
+// type, algorithms and state credo adds.
+//
+// Auth0 has one key type (RSA), so its tenant has exactly one current, one
+// next and at most one previous key, and tools look for "the current key"
+// by current: true. credo keeps one lifecycle per key type (RSA, EC, OKP);
+// the Auth0 booleans current, next and previous are therefore set on the
+// RSA keys only (RSA signs RS256, the default algorithm, and the Management
+// API's own tokens), and State tells every key's place in the lifecycle of
+// its own type. revoked is set on every revoked key (ADR 0004, amendment
+// of 2026-12-07).
 type Info struct {
 	KID          string   `json:"kid"`
 	Cert         string   `json:"cert"`
@@ -354,6 +363,8 @@ type Info struct {
 	RevokedAt    *string  `json:"revoked_at,omitempty"`
 	KeyType      string   `json:"kty"`
 	Algorithms   []string `json:"algs"`
+	// State is current, next, previous or revoked, within the key's type.
+	State string `json:"state"`
 }
 
 // Describe builds the Management API view of a key.
@@ -374,13 +385,14 @@ func Describe(k store.SigningKey) Info {
 		s := t.UTC().Format(time.RFC3339Nano)
 		return &s
 	}
+	auth0 := k.KeyType == TypeRSA // the Auth0 booleans: see Info
 	return Info{
 		KID:          k.KID,
 		Cert:         CertPEM(k),
 		PKCS7:        PKCS7PEM(k),
-		Current:      k.State == store.KeyCurrent,
-		Next:         k.State == store.KeyNext,
-		Previous:     k.State == store.KeyPrevious,
+		Current:      auth0 && k.State == store.KeyCurrent,
+		Next:         auth0 && k.State == store.KeyNext,
+		Previous:     auth0 && k.State == store.KeyPrevious,
 		CurrentSince: ts(k.CurrentSince),
 		CurrentUntil: ts(k.CurrentUntil),
 		Fingerprint:  string(colon),
@@ -389,6 +401,7 @@ func Describe(k store.SigningKey) Info {
 		RevokedAt:    ts(k.RevokedAt),
 		KeyType:      k.KeyType,
 		Algorithms:   algsFor(k.KeyType),
+		State:        string(k.State),
 	}
 }
 

@@ -213,6 +213,7 @@ type ActionBody struct {
 	Secrets           *[]SecretBody       `json:"secrets,omitempty"`
 	// Deploy deploys the action right after creating it (POST only).
 	Deploy *bool `json:"deploy,omitempty"`
+	actionReadOnly
 }
 
 // Fields returns the service's fields.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -52,8 +53,12 @@ type route struct {
 	all          bool
 	kind         kind     // what a 404/409 is about
 	event        string   // sapi description recorded after a successful write
-	params       []string // accepted query parameters
-	h            func(*call) (any, error)
+	params       []string // accepted query parameters (name* may repeat)
+	// via, when set, is the ServeMux pattern that serves this row together
+	// with other rows whose paths ServeMux cannot tell apart (neither is
+	// more specific): the rows are tried in table order by their own path.
+	via string
+	h   func(*call) (any, error)
 }
 
 // call is one request on its way through a route.
@@ -81,8 +86,30 @@ func New(d Deps) http.Handler {
 	}
 	a := &API{d: d, audience: d.Issuer + "api/v2/", mux: http.NewServeMux()}
 	a.auth = newAuthenticator(d.Issuer, a.audience, d.Holder, d.Now)
+	shared := map[string][]route{}
+	var order []string
 	for _, rt := range a.routes() {
+		if rt.via != "" {
+			k := rt.method + " " + prefix + rt.via
+			if shared[k] == nil {
+				order = append(order, k)
+			}
+			shared[k] = append(shared[k], rt)
+			continue
+		}
 		a.mux.HandleFunc(rt.method+" "+prefix+rt.path, func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, &rt) })
+	}
+	for _, k := range order {
+		rows := shared[k]
+		a.mux.HandleFunc(k, func(w http.ResponseWriter, r *http.Request) {
+			for i := range rows {
+				if matchPath(prefix+rows[i].path, r) {
+					a.serve(w, r, &rows[i])
+					return
+				}
+			}
+			writeError(w, errRouteNotFound())
+		})
 	}
 	a.mux.HandleFunc(prefix+"/", a.fallback)
 	return a
@@ -90,12 +117,14 @@ func New(d Deps) http.Handler {
 
 // routes is THE route table of the Management API (scopes: reference §3.1).
 func (a *API) routes() []route {
-	listClients := append(append([]string{"app_type"}, pageParams...), fieldParams...)
-	listGrants := append([]string{"audience", "client_id", "from", "take"}, pageParams...)
+	listClients := append(append([]string{"app_type", "is_global", "is_first_party", "q", "from", "take"}, pageParams...), fieldParams...)
+	listGrants := append([]string{"audience", "client_id", "allow_any_organization", "from", "take", "subject_type", "default_for"}, pageParams...)
 	listLogs := append(append([]string{"from", "take", "q", "search", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
 	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
 	listHooks := append(append([]string{"enabled", "triggerId"}, pageParams...), fieldParams...)
-	return []route{
+	listOrgs := append([]string{"from", "take", "sort"}, pageParams...)
+	listOrgGrants := append([]string{"audience", "client_id", "grant_ids*"}, pageParams...)
+	rts := []route{
 		{method: "GET", path: "/clients", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials", "read:client_summary"}, kind: kindClient, params: listClients, h: a.listClients},
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, kind: kindClient, event: "Create a client", h: a.createClient},
 		{method: "GET", path: "/clients/{id}", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials"}, kind: kindClient, params: fieldParams, h: a.getClient},
@@ -115,6 +144,17 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/client-grants/{id}", scopes: []string{"read:client_grants"}, kind: kindGrant, h: a.getGrant},
 		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, kind: kindGrant, event: "Update a client grant", h: a.updateGrant},
 		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, kind: kindGrant, event: "Delete a client grant", h: a.deleteGrant},
+
+		{method: "GET", path: "/organizations", scopes: []string{"read:organizations", "read:organizations_summary"}, kind: kindOrganization, params: listOrgs, h: a.listOrganizations},
+		{method: "POST", path: "/organizations", scopes: []string{"create:organizations"}, kind: kindOrganization, event: "Create an organization", h: a.createOrganization},
+		{method: "GET", path: "/organizations/{id}", scopes: []string{"read:organizations"}, kind: kindOrganization, h: a.getOrganization},
+		{method: "PATCH", path: "/organizations/{id}", scopes: []string{"update:organizations"}, kind: kindOrganization, event: "Update an organization", h: a.updateOrganization},
+		{method: "DELETE", path: "/organizations/{id}", scopes: []string{"delete:organizations"}, kind: kindOrganization, event: "Delete an organization", h: a.deleteOrganization},
+		// ServeMux cannot tell /organizations/name/{name} from /organizations/{id}/client-grants; ids start with org_.
+		{method: "GET", path: "/organizations/name/{name}", via: "/organizations/{a}/{b}", scopes: []string{"read:organizations"}, kind: kindOrganization, h: a.getOrganizationByName},
+		{method: "GET", path: "/organizations/{id}/client-grants", via: "/organizations/{a}/{b}", scopes: []string{"read:organization_client_grants"}, kind: kindOrganization, params: listOrgGrants, h: a.listOrganizationGrants},
+		{method: "POST", path: "/organizations/{id}/client-grants", scopes: []string{"create:organization_client_grants"}, kind: kindOrgGrant, event: "Associate a client grant with an organization", h: a.addOrganizationGrant},
+		{method: "DELETE", path: "/organizations/{id}/client-grants/{grant_id}", scopes: []string{"delete:organization_client_grants"}, kind: kindOrgGrant, event: "Remove a client grant from an organization", h: a.removeOrganizationGrant},
 
 		{method: "GET", path: "/keys/signing", scopes: []string{"read:signing_keys"}, kind: kindKey, h: a.listKeys},
 		{method: "POST", path: "/keys/signing/rotate", scopes: []string{"create:signing_keys", "update:signing_keys"}, all: true, kind: kindKey, event: "Rotate the signing keys", params: []string{"key_type"}, h: a.rotateKeys},
@@ -155,6 +195,9 @@ func (a *API) routes() []route {
 		{method: "PATCH", path: "/hooks/{id}/secrets", scopes: []string{"update:hooks"}, event: "Update hook secrets", h: a.updateHookSecrets},
 		{method: "DELETE", path: "/hooks/{id}/secrets", scopes: []string{"delete:hooks"}, event: "Delete hook secrets", h: a.deleteHookSecrets},
 	}
+	// What an Auth0 tenant has and a machine-to-machine server does not
+	// (absent.go): empty lists and neutral settings for Auth0's tools.
+	return append(rts, a.absentRoutes()...)
 }
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -169,6 +212,31 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	a.mux.ServeHTTP(w, r)
+}
+
+// matchPath reports whether r's path matches pattern (literal segments and
+// {name} wildcards) and sets the wildcards' path values.
+func matchPath(pattern string, r *http.Request) bool {
+	ps, rs := strings.Split(pattern, "/"), strings.Split(r.URL.EscapedPath(), "/")
+	if len(ps) != len(rs) {
+		return false
+	}
+	vals := map[string]string{}
+	for i, p := range ps {
+		seg, err := url.PathUnescape(rs[i])
+		if err != nil {
+			return false
+		}
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			vals[p[1:len(p)-1]] = seg
+		} else if p != seg {
+			return false
+		}
+	}
+	for k, v := range vals {
+		r.SetPathValue(k, v)
+	}
+	return true
 }
 
 // fallback answers paths no route matches: 405 when another method would

@@ -19,7 +19,7 @@ func TestAuth0FieldsToolingSends(t *testing.T) {
 		{"subject_type_authorization default", "POST", "/api/v2/resource-servers", `{"name":"x","identifier":"https://x.test/","subject_type_authorization":{"client":{"policy":"require_client_grant"}}}`, 201, ""},
 		{"subject_type_authorization deny_all", "POST", "/api/v2/resource-servers", `{"name":"y","identifier":"https://y.test/","subject_type_authorization":{"client":{"policy":"deny_all"}}}`, 400, "require_client_grant"},
 		{"organization_usage deny", "POST", "/api/v2/client-grants", `{"client_id":"CLIENT","audience":"https://x.test/","scope":[],"organization_usage":"deny","allow_any_organization":false}`, 201, ""},
-		{"organization_usage require", "POST", "/api/v2/client-grants", `{"client_id":"CLIENT","audience":"https://x.test/","scope":[],"organization_usage":"require"}`, 400, "organizations"},
+		{"organization_usage required (the docs' misprint)", "POST", "/api/v2/client-grants", `{"client_id":"CLIENT","audience":"https://y.test/","scope":[],"organization_usage":"required"}`, 400, "organization_usage"},
 	}
 	var clientID string
 	for _, tc := range cases {

@@ -24,7 +24,7 @@ func TestBadBodies(t *testing.T) {
 		{"null body", "PATCH", "/clients/admin", `null`, 400, ""},
 		{"malformed JSON", "POST", "/clients", `{"name":`, 400, "error_400_malformed_json"},
 		{"trailing data", "POST", "/clients", `{"name":"x"} {}`, 400, ""},
-		{"grant patch with client_id", "PATCH", "/client-grants/x", `{"client_id":"y"}`, 400, ""},
+		{"grant patch with audience object", "PATCH", "/client-grants/x", `{"audience":{}}`, 400, ""},
 		{"scope object with extra", "POST", "/resource-servers", `{"identifier":"urn:a","scopes":[{"value":"a","x":1}]}`, 400, ""},
 		{"metadata non-string", "POST", "/clients", `{"name":"x","client_metadata":{"a":1}}`, 400, ""},
 		{"too many metadata keys", "POST", "/clients", `{"name":"x","client_metadata":{"a":"","b":"","c":"","d":"","e":"","f":"","g":"","h":"","i":"","j":"","k":""}}`, 400, ""},

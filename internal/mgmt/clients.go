@@ -1,6 +1,11 @@
 package mgmt
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,6 +30,43 @@ type ClientBody struct {
 	OIDCConformant          *bool              `json:"oidc_conformant,omitempty"`
 	JWTConfiguration        *JWTConfigBody     `json:"jwt_configuration,omitempty"`
 	TokenLifetime           *int               `json:"token_lifetime,omitempty"`
+	// DefaultOrganization sets default_organization; null removes it.
+	DefaultOrganization defaultOrgBody `json:"default_organization"`
+	clientReadOnly
+}
+
+// defaultOrgBody is default_organization in a client body: absent, null
+// (remove) or {organization_id, flows}.
+type defaultOrgBody struct {
+	set bool
+	v   *DefaultOrganization
+}
+
+func (d *defaultOrgBody) UnmarshalJSON(b []byte) error {
+	d.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var v struct {
+		OrganizationID *string   `json:"organization_id"`
+		Flows          *[]string `json:"flows"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		if e, ok := jsonError(err).(*apiError); ok && e.Code == "invalid_body" {
+			return errBody(strings.TrimSuffix(strings.TrimPrefix(e.Message, "Payload validation error: '"), "'."), "default_organization")
+		}
+		return errBody("Expected type object", "default_organization")
+	}
+	if v.OrganizationID == nil || *v.OrganizationID == "" {
+		return errBody("Missing required property: organization_id", "default_organization")
+	}
+	if v.Flows == nil {
+		return errBody("Missing required property: flows", "default_organization")
+	}
+	d.v = &DefaultOrganization{OrganizationID: *v.OrganizationID, Flows: *v.Flows}
+	return nil
 }
 
 // JWTConfigBody is jwt_configuration in a client body. lifetime_in_seconds,
@@ -40,6 +82,9 @@ type JWTConfigBody struct {
 // Fields validates what the Management API checks beyond the service
 // (oidc_conformant, empty ids) and returns the service's patch.
 func (b *ClientBody) Fields() (tenant.ClientFields, error) {
+	if err := b.clientReadOnly.check(); err != nil {
+		return tenant.ClientFields{}, err
+	}
 	if b.OIDCConformant != nil && !*b.OIDCConformant {
 		return tenant.ClientFields{}, errBody("credo clients are always OIDC conformant", "oidc_conformant")
 	}
@@ -47,6 +92,12 @@ func (b *ClientBody) Fields() (tenant.ClientFields, error) {
 		Name: b.Name, Description: b.Description, AppType: b.AppType, GrantTypes: b.GrantTypes,
 		TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, IsFirstParty: b.IsFirstParty,
 		Metadata: b.ClientMetadata, TokenLifetime: b.TokenLifetime,
+	}
+	if d := b.DefaultOrganization; d.set {
+		f.DefaultOrganization = &store.DefaultOrganization{}
+		if d.v != nil {
+			f.DefaultOrganization = &store.DefaultOrganization{OrganizationID: d.v.OrganizationID, Flows: d.v.Flows}
+		}
 	}
 	if b.ClientID != nil {
 		f.ClientID = *b.ClientID
@@ -81,10 +132,38 @@ func (a *API) listClients(c *call) (any, error) {
 			types = append(types, t)
 		}
 	}
+	// is_global: credo has no global client (Auth0's legacy per-tenant
+	// client), so is_global=true matches none and false matches all.
+	global, err := c.q.bool("is_global", false)
+	if err != nil {
+		return nil, err
+	}
+	firstParty, err := c.q.bool("is_first_party", false)
+	if err != nil {
+		return nil, err
+	}
+	none, err := clientQuery(c.q.str("q"))
+	if err != nil {
+		return nil, err
+	}
+	checkpoint := c.q.has("from") || c.q.has("take")
+	take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
+	if err != nil {
+		return nil, err
+	}
+	match := func(cl store.Client) bool {
+		return (len(types) == 0 || slices.Contains(types, cl.AppType)) &&
+			(!c.q.has("is_first_party") || cl.IsFirstParty == firstParty)
+	}
 	ctx := c.r.Context()
 	var list []store.Client
 	var total int
-	if len(types) <= 1 {
+	next := ""
+	switch {
+	case none:
+	case global:
+		// The tenant's global client only (below).
+	case !checkpoint && len(types) <= 1 && !c.q.has("is_first_party"):
 		f := store.ClientFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}}
 		if len(types) == 1 {
 			f.AppType = types[0]
@@ -92,36 +171,75 @@ func (a *API) listClients(c *call) (any, error) {
 		if list, total, err = c.st().ListClients(ctx, f); err != nil {
 			return nil, err
 		}
-	} else {
-		// Several app types: the store filters by one, so filter here.
-		var all []store.Client
-		for off := 0; ; {
-			batch, n, err := c.st().ListClients(ctx, store.ClientFilter{Page: store.Page{Offset: off, Limit: maxPerPage}})
-			if err != nil {
-				return nil, err
-			}
-			for _, cl := range batch {
-				if slices.Contains(types, cl.AppType) {
-					all = append(all, cl)
+	default:
+		// Filters the store does not take: filter every client here.
+		all, err := store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.Client, int, error) {
+			return c.st().ListClients(ctx, store.ClientFilter{Page: pg})
+		})
+		if err != nil {
+			return nil, err
+		}
+		all = slices.DeleteFunc(all, func(cl store.Client) bool { return !match(cl) })
+		total = len(all)
+		if checkpoint {
+			// from is the client_id after which the page starts (the
+			// "next" of the previous page), in the store's order.
+			start := 0
+			if from := c.q.str("from"); from != "" {
+				start = len(all)
+				for i, cl := range all {
+					if cl.ClientID == from {
+						start = i + 1
+						break
+					}
 				}
 			}
-			off += len(batch)
-			if len(batch) == 0 || off >= n {
-				break
+			list = all[start:min(start+take, len(all))]
+			if start+take < len(all) && len(list) > 0 {
+				next = list[len(list)-1].ClientID
 			}
+		} else {
+			list = all[min(p.offset(), total):min(p.offset()+p.PerPage, total)]
 		}
-		total = len(all)
-		list = all[min(p.offset(), total):min(p.offset()+p.PerPage, total)]
 	}
 	now := c.now()
 	items := make([]any, len(list))
 	for i, cl := range list {
 		items[i] = ClientView(cl, now)
 	}
+	if global && !none && p.Page == 0 && (len(types) == 0) && (!c.q.has("is_first_party") || firstParty) {
+		items, total = append(items, c.api.globalClient()), 1
+	}
 	if items, err = fl.applyAll(items); err != nil {
 		return nil, err
 	}
+	if checkpoint {
+		// Checkpoint pagination: {"clients": […], "next": client_id}; as on
+		// Auth0, page, per_page and include_totals are ignored then.
+		out := map[string]any{"clients": items}
+		if next != "" {
+			out["next"] = next
+		}
+		return out, nil
+	}
 	return paged(p, "clients", items, total), nil
+}
+
+// clientQuery checks GET /clients' q, Auth0's search over the clients'
+// grants (reference §4): client_grant.organization_id:ID and
+// client_grant.allow_any_organization:true. No credo grant has an
+// organization, so both match no client (none is true); other searches are
+// not Auth0's and are refused.
+func clientQuery(q string) (none bool, err error) {
+	q = strings.TrimSpace(q)
+	switch {
+	case q == "":
+		return false, nil
+	case strings.HasPrefix(q, "client_grant.organization_id:") && len(q) > len("client_grant.organization_id:"),
+		q == "client_grant.allow_any_organization:true":
+		return true, nil
+	}
+	return false, errQuery("q supports client_grant.organization_id:ID and client_grant.allow_any_organization:true", "q")
 }
 
 // paged wraps a page of items as Auth0 does: the bare array, or with
@@ -172,9 +290,11 @@ func (a *API) updateClient(c *call) (any, error) {
 	if err := decodeBody(c.r, &b); err != nil {
 		return nil, err
 	}
-	if b.ClientID != nil {
-		return nil, errBody("Additional properties not allowed: client_id", "")
+	id := c.r.PathValue("id")
+	if err := same("client_id", b.ClientID, id); err != nil {
+		return nil, err
 	}
+	b.ClientID = nil
 	if b.ClientSecret != nil && !slices.Contains(c.who.Scopes, "update:client_keys") {
 		return nil, errScope(false, []string{"update:client_keys"})
 	}
@@ -182,7 +302,6 @@ func (a *API) updateClient(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := c.r.PathValue("id")
 	cl, err := c.svc().UpdateClient(c.r.Context(), id, f)
 	if err != nil {
 		return nil, err
@@ -214,4 +333,20 @@ func (a *API) rotateSecret(c *call) (any, error) {
 	v := ClientView(cl, c.now())
 	v.ClientSecret = plain
 	return v, nil
+}
+
+// globalClient is the tenant's global client as Auth0 lists it for
+// is_global=true ("All Applications", the holder of tenant-wide login
+// settings such as the custom login page, which every Auth0 tenant has and
+// the Deploy CLI looks up on export). It is not a client of credo: it holds
+// no secret, cannot ask for tokens, appears in no other list and cannot be
+// read, patched or deleted by id. Its client_id is derived from the issuer
+// so that it is stable.
+func (a *API) globalClient() Client {
+	sum := sha256.Sum256([]byte("credo global client\x00" + a.d.Issuer))
+	return Client{
+		ClientID: hex.EncodeToString(sum[:16]), Name: "All Applications", IsGlobal: true,
+		GrantTypes: []string{}, ClientMetadata: map[string]string{}, Callbacks: []string{},
+		IsFirstParty: true, OIDCConformant: true, TokenEndpointAuthMethod: "none",
+	}
 }

@@ -121,6 +121,10 @@ const (
 	kindGrant
 	kindKey
 	kindLog
+	kindOrganization
+	// kindOrgGrant is an organization's grant association (a missing
+	// organization is still kindOrganization's 404, see toAPIError).
+	kindOrgGrant
 )
 
 func errNotFound(k kind) *apiError {
@@ -135,6 +139,10 @@ func errNotFound(k kind) *apiError {
 		return &apiError{Status: 404, Message: "The signing key does not exist", Code: "inexistent_key"}
 	case kindLog:
 		return &apiError{Status: 404, Message: "The log event does not exist", Code: "inexistent_log"}
+	case kindOrganization:
+		return &apiError{Status: 404, Message: "No organization found by that id or name", Code: "inexistent_organization"}
+	case kindOrgGrant:
+		return &apiError{Status: 404, Message: "The client grant is not associated with the organization", Code: "inexistent_organization_client_grant"}
 	}
 	return errRouteNotFound()
 }
@@ -147,6 +155,10 @@ func errConflict(k kind) *apiError {
 		return &apiError{Status: 409, Message: "A resource server with the same identifier already exists", Code: "resource_server_conflict"}
 	case kindGrant:
 		return &apiError{Status: 409, Message: "A client grant for this client, audience and subject_type already exists", Code: "client_grant_conflict"}
+	case kindOrganization:
+		return &apiError{Status: 409, Message: "An organization with the same name already exists", Code: "organization_conflict"}
+	case kindOrgGrant:
+		return &apiError{Status: 409, Message: "The client grant is already associated with the organization", Code: "organization_client_grant_conflict"}
 	}
 	return &apiError{Status: 409, Message: "Conflict", Code: "conflict"}
 }
@@ -167,6 +179,10 @@ func toAPIError(err error, k kind) *apiError {
 			return errNotFound(kindClient)
 		case "resource server":
 			return errNotFound(kindResourceServer)
+		case "organization":
+			return errNotFound(kindOrganization)
+		case "client grant":
+			return errNotFound(kindGrant)
 		}
 		return errNotFound(k)
 	case errors.Is(err, tenant.ErrSystem):

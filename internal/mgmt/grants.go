@@ -14,6 +14,8 @@ type GrantBody struct {
 	Scope          *[]string `json:"scope,omitempty"`
 	AllowAllScopes *bool     `json:"allow_all_scopes,omitempty"`
 	SubjectType    *string   `json:"subject_type,omitempty"`
+	ID             *string   `json:"id,omitempty"` // read-only, ignored
+	readOnlyTimes
 	orgFields
 }
 
@@ -21,25 +23,28 @@ type GrantBody struct {
 type GrantPatch struct {
 	Scope          *[]string `json:"scope,omitempty"`
 	AllowAllScopes *bool     `json:"allow_all_scopes,omitempty"`
+	grantReadOnly
 	orgFields
 }
 
-// orgFields are Auth0's organization settings of a grant. credo has no
-// organizations yet, so only the values that mean "no organizations" are
-// accepted (Auth0's defaults, which tooling sends explicitly).
+// orgFields are Auth0's organization settings of a grant: organization_usage
+// (deny, allow or require; PATCH with null leaves it as it is) and
+// allow_any_organization. The service validates them.
 type orgFields struct {
 	OrganizationUsage    *string `json:"organization_usage,omitempty"`
 	AllowAnyOrganization *bool   `json:"allow_any_organization,omitempty"`
 }
 
 func (o orgFields) check() error {
-	if o.OrganizationUsage != nil && *o.OrganizationUsage != "deny" {
-		return errBody("credo does not support organizations yet; organization_usage must be deny", "organization_usage")
-	}
-	if o.AllowAnyOrganization != nil && *o.AllowAnyOrganization {
-		return errBody("credo does not support organizations yet; allow_any_organization must be false", "allow_any_organization")
+	if o.OrganizationUsage != nil && *o.OrganizationUsage == "" {
+		return errBody("No enum match for: \"\"", "organization_usage")
 	}
 	return nil
+}
+
+// apply copies the organization settings into f.
+func (o orgFields) apply(f *tenant.GrantFields) {
+	f.OrganizationUsage, f.AllowAnyOrganization = o.OrganizationUsage, o.AllowAnyOrganization
 }
 
 // Fields checks the required properties and returns the service's fields.
@@ -54,6 +59,7 @@ func (b *GrantBody) Fields() (tenant.GrantFields, error) {
 		return tenant.GrantFields{}, errBody("Missing required property: audience", "")
 	}
 	f := tenant.GrantFields{ClientID: *b.ClientID, Audience: *b.Audience, Scope: b.Scope, AllowAllScopes: b.AllowAllScopes}
+	b.apply(&f)
 	if b.SubjectType != nil {
 		f.SubjectType = *b.SubjectType
 		if f.SubjectType == "" {
@@ -65,20 +71,42 @@ func (b *GrantBody) Fields() (tenant.GrantFields, error) {
 
 func (a *API) listGrants(c *call) (any, error) {
 	ctx := c.r.Context()
-	f := store.GrantFilter{ClientID: c.q.str("client_id"), Audience: c.q.str("audience")}
+	f := store.GrantFilter{ClientID: c.q.str("client_id"), Audience: c.q.str("audience"), SubjectType: c.q.str("subject_type")}
+	if st := f.SubjectType; c.q.has("subject_type") && st != "client" && st != "user" {
+		return nil, errQuery("must be one of client, user", "subject_type")
+	}
+	if c.q.has("allow_any_organization") {
+		v, err := c.q.bool("allow_any_organization", false)
+		if err != nil {
+			return nil, err
+		}
+		f.AllowAnyOrganization = &v
+	}
+	// default_for=third_party_clients lists the default grants of
+	// third-party clients: credo has none (every grant names its client).
+	defaultFor := c.q.has("default_for")
+	if defaultFor && c.q.str("default_for") != "third_party_clients" {
+		return nil, errQuery("must be one of third_party_clients", "default_for")
+	}
+	fetch := func() ([]store.ClientGrant, int, error) {
+		if defaultFor {
+			return nil, 0, nil
+		}
+		return c.st().ListClientGrants(ctx, f)
+	}
 	if c.q.has("from") || c.q.has("take") {
-		// Checkpoint pagination: {"next": id, "client_grants": […]}.
-		for _, n := range pageParams {
-			if c.q.has(n) {
-				return nil, errQuery("from and take cannot be combined with "+n, n)
-			}
+		// Checkpoint pagination: {"next": id, "client_grants": […]}. As on
+		// Auth0, page, per_page and include_totals are ignored then (the
+		// Node SDK and the Deploy CLI send include_totals=true&take=50).
+		if _, err := c.q.page(); err != nil {
+			return nil, err
 		}
 		take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
 		if err != nil {
 			return nil, err
 		}
 		f.From, f.Limit = c.q.str("from"), take
-		list, total, err := c.st().ListClientGrants(ctx, f)
+		list, total, err := fetch()
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +127,7 @@ func (a *API) listGrants(c *call) (any, error) {
 		return nil, err
 	}
 	f.Offset, f.Limit = p.offset(), p.PerPage
-	list, total, err := c.st().ListClientGrants(ctx, f)
+	list, total, err := fetch()
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +172,12 @@ func (a *API) updateGrant(c *call) (any, error) {
 		return nil, err
 	}
 	id := c.r.PathValue("id")
-	g, err := c.svc().UpdateGrant(c.r.Context(), id, tenant.GrantFields{Scope: b.Scope, AllowAllScopes: b.AllowAllScopes})
+	if err := b.grantReadOnly.same(c, id); err != nil {
+		return nil, err
+	}
+	f := tenant.GrantFields{Scope: b.Scope, AllowAllScopes: b.AllowAllScopes}
+	b.apply(&f)
+	g, err := c.svc().UpdateGrant(c.r.Context(), id, f)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package mgmt_test
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"testing"
 )
 
@@ -95,7 +96,16 @@ func TestClientGrants(t *testing.T) {
 		if len(seen) != 6 {
 			t.Errorf("checkpoint pages cover %d grants, want 6", len(seen))
 		}
-		h.do("GET", base+"&page=1", nil).want(400)
+		// As on Auth0 (and as the Node SDK and the Deploy CLI send it),
+		// include_totals, page and per_page are ignored with from/take.
+		for _, q := range []string{"&page=1", "&include_totals=true", "&per_page=1"} {
+			m := h.do("GET", base+q, nil).want(200).json()
+			if !reflect.DeepEqual(m, first) {
+				t.Errorf("%s changed the checkpoint page: %v", q, m)
+			}
+		}
+		h.do("GET", base+"&page=-1", nil).want(400)
+		h.do("GET", base+"&include_totals=yes", nil).want(400)
 		h.do("GET", "/api/v2/client-grants?take=101", nil).want(400)
 	})
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"github.com/credo-dev/credo/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/credo-dev/credo/internal/testkit"
 
 	"github.com/credo-dev/credo/internal/hook"
 	"github.com/credo-dev/credo/internal/keys"

@@ -36,6 +36,8 @@ type HookBody struct {
 	Enabled      *bool             `json:"enabled,omitempty"`
 	Dependencies map[string]string `json:"dependencies,omitempty"`
 	TriggerID    *string           `json:"triggerId,omitempty"` // create only
+	ID           *string           `json:"id,omitempty"`        // read-only, ignored
+	readOnlyTimes
 }
 
 // Fields returns the service's fields.

@@ -10,7 +10,7 @@ func keyByState(t *testing.T, h *harness, kty, state string) map[string]any {
 	t.Helper()
 	for _, k := range h.do("GET", "/api/v2/keys/signing", nil).want(200).list() {
 		k := k.(map[string]any)
-		if k["kty"] == kty && k[state] == true {
+		if k["kty"] == kty && k["state"] == state {
 			return k
 		}
 	}
@@ -29,6 +29,23 @@ func TestSigningKeys(t *testing.T) {
 		t.Fatal("no current/next RSA key")
 	}
 	kid := str(cur["kid"])
+	// Auth0's booleans name one current and one next key: the RSA ones.
+	var current, nexts []string
+	for _, k := range list {
+		k := k.(map[string]any)
+		if k["current"] == true {
+			current = append(current, str(k["kid"]))
+		}
+		if k["next"] == true {
+			nexts = append(nexts, str(k["kid"]))
+		}
+		if k["kty"] != "RSA" && (k["current"] == true || k["next"] == true || k["previous"] == true) {
+			t.Errorf("%s key %v carries an Auth0 lifecycle boolean", k["kty"], k["kid"])
+		}
+	}
+	if len(current) != 1 || current[0] != kid || len(nexts) != 1 || nexts[0] != str(next["kid"]) {
+		t.Errorf("current: true on %v, next: true on %v; want only the RSA keys %s and %v", current, nexts, kid, next["kid"])
+	}
 
 	r := h.do("GET", "/api/v2/keys/signing/"+kid, nil).want(200)
 	golden(t, "signing_key", r.Body.Bytes(), "kid", "cert", "pkcs7", "fingerprint", "thumbprint")
@@ -60,8 +77,11 @@ func TestSigningKeys(t *testing.T) {
 		if k := keyByState(t, h, "RSA", "previous"); k == nil || k["kid"] != kid {
 			t.Errorf("previous RSA key %v, want %s", k, kid)
 		}
-		if k := keyByState(t, h, "EC", "previous"); k == nil {
-			t.Error("EC key not rotated")
+		if k := keyByState(t, h, "EC", "previous"); k == nil || k["previous"] != false {
+			t.Errorf("EC key not rotated, or flagged previous as Auth0's: %v", k)
+		}
+		if k := keyByState(t, h, "RSA", "previous"); k == nil || k["previous"] != true {
+			t.Errorf("the previous RSA key is not previous: true: %v", k)
 		}
 		// The admin token was signed by the now previous key: still valid.
 		h.do("GET", "/api/v2/keys/signing", nil).want(200)

@@ -1,9 +1,14 @@
 package mgmt
 
 import (
+	"bytes"
+	"encoding/json"
+	"maps"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/store"
 )
 
@@ -23,15 +28,20 @@ type Client struct {
 	OIDCConformant          bool              `json:"oidc_conformant"`
 	JWTConfiguration        JWTConfiguration  `json:"jwt_configuration"`
 	Callbacks               []string          `json:"callbacks"`
+	// IsGlobal is set only on the tenant's global client (GET
+	// /clients?is_global=true); every credo client is not global.
+	IsGlobal bool `json:"is_global,omitempty"`
 	// ClientSecret is set only in the answers to create and rotate-secret.
 	ClientSecret string `json:"client_secret,omitempty"`
 	// PreviousSecretExpiresAt is when the secret replaced by a rotation with
 	// a grace period stops working (credo extension).
 	PreviousSecretExpiresAt string `json:"previous_secret_expires_at,omitempty"`
 	// TokenLifetime overrides the API's token_lifetime when > 0 (credo extension).
-	TokenLifetime int    `json:"token_lifetime"`
-	CreatedAt     string `json:"created_at"`
-	UpdatedAt     string `json:"updated_at"`
+	TokenLifetime int `json:"token_lifetime"`
+	// DefaultOrganization is omitted when the client has none.
+	DefaultOrganization *DefaultOrganization `json:"default_organization,omitempty"`
+	CreatedAt           string               `json:"created_at"`
+	UpdatedAt           string               `json:"updated_at"`
 }
 
 // JWTConfiguration is a client's jwt_configuration.
@@ -45,22 +55,24 @@ type Scope struct {
 	Description string `json:"description"`
 }
 
-// ResourceServer is the Auth0 resource server (API) object. signing_secret
-// is write-only in credo and never appears here.
+// ResourceServer is the Auth0 resource server (API) object.
 type ResourceServer struct {
-	ID                 string  `json:"id"`
-	Name               string  `json:"name"`
-	Identifier         string  `json:"identifier"`
-	IsSystem           bool    `json:"is_system"`
-	Scopes             []Scope `json:"scopes"`
-	SigningAlg         string  `json:"signing_alg"`
-	TokenLifetime      int     `json:"token_lifetime"`
-	TokenDialect       string  `json:"token_dialect"`
-	AllowOfflineAccess bool    `json:"allow_offline_access"`
-	SkipConsent        bool    `json:"skip_consent_for_verifiable_first_party_clients"`
-	EnforcePolicies    bool    `json:"enforce_policies"`
-	CreatedAt          string  `json:"created_at"`
-	UpdatedAt          string  `json:"updated_at"`
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	Identifier string  `json:"identifier"`
+	IsSystem   bool    `json:"is_system"`
+	Scopes     []Scope `json:"scopes"`
+	SigningAlg string  `json:"signing_alg"`
+	// SigningSecret is the HS256 secret, set only for an API that has one
+	// (HS256 now or before) and only where the caller may read it.
+	SigningSecret      string `json:"signing_secret,omitempty"`
+	TokenLifetime      int    `json:"token_lifetime"`
+	TokenDialect       string `json:"token_dialect"`
+	AllowOfflineAccess bool   `json:"allow_offline_access"`
+	SkipConsent        bool   `json:"skip_consent_for_verifiable_first_party_clients"`
+	EnforcePolicies    bool   `json:"enforce_policies"`
+	CreatedAt          string `json:"created_at"`
+	UpdatedAt          string `json:"updated_at"`
 }
 
 // ClientGrant is the Auth0 client grant object.
@@ -71,8 +83,38 @@ type ClientGrant struct {
 	Scope          []string `json:"scope"`
 	AllowAllScopes bool     `json:"allow_all_scopes"`
 	SubjectType    string   `json:"subject_type"`
-	CreatedAt      string   `json:"created_at"`
-	UpdatedAt      string   `json:"updated_at"`
+	// OrganizationUsage is deny, allow or require.
+	OrganizationUsage    string `json:"organization_usage"`
+	AllowAnyOrganization bool   `json:"allow_any_organization"`
+	CreatedAt            string `json:"created_at"`
+	UpdatedAt            string `json:"updated_at"`
+}
+
+// Organization is the Auth0 organization object.
+type Organization struct {
+	ID          string                `json:"id"`
+	Name        string                `json:"name"`
+	DisplayName string                `json:"display_name"`
+	Branding    *OrganizationBranding `json:"branding,omitempty"`
+	Metadata    map[string]string     `json:"metadata"`
+}
+
+// OrganizationBranding is an organization's branding (also the body form).
+type OrganizationBranding struct {
+	LogoURL string              `json:"logo_url,omitempty"`
+	Colors  *OrganizationColors `json:"colors,omitempty"`
+}
+
+// OrganizationColors are an organization's branding colors.
+type OrganizationColors struct {
+	Primary        string `json:"primary,omitempty"`
+	PageBackground string `json:"page_background,omitempty"`
+}
+
+// DefaultOrganization is a client's default_organization.
+type DefaultOrganization struct {
+	OrganizationID string   `json:"organization_id"`
+	Flows          []string `json:"flows"`
 }
 
 // Flags are credo's tenant switches (GET/PATCH /tenants/settings "flags").
@@ -84,9 +126,46 @@ type Flags struct {
 	Auth0CompatErrors bool `json:"auth0_compat_errors"`
 }
 
-// Settings is the tenant settings object.
+// Settings is the tenant settings object: default_audience, flags (credo's
+// two, then the Auth0 flags stored) and the other Auth0 settings stored.
 type Settings struct {
-	Flags Flags `json:"flags"`
+	DefaultAudience string
+	Flags           Flags
+	// AllowOrganizationNameInAuthenticationAPI: tokens for an organization
+	// carry org_name as well as org_id.
+	AllowOrganizationNameInAuthenticationAPI bool
+	Auth0Flags                               map[string]bool
+	Other                                    map[string]json.RawMessage
+}
+
+// MarshalJSON writes default_audience, flags and the stored settings by
+// name, in a stable order.
+func (s Settings) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"default_audience":`)
+	v, _ := json.Marshal(s.DefaultAudience)
+	b.Write(v)
+	b.WriteString(`,"flags":{"honor_scope_subset":`)
+	b.WriteString(strconv.FormatBool(s.Flags.HonorScopeSubset))
+	b.WriteString(`,"auth0_compat_errors":`)
+	b.WriteString(strconv.FormatBool(s.Flags.Auth0CompatErrors))
+	for _, k := range slices.Sorted(maps.Keys(s.Auth0Flags)) {
+		v, _ := json.Marshal(k)
+		b.WriteByte(',')
+		b.Write(v)
+		b.WriteString(":" + strconv.FormatBool(s.Auth0Flags[k]))
+	}
+	b.WriteString(`},"allow_organization_name_in_authentication_api":`)
+	b.WriteString(strconv.FormatBool(s.AllowOrganizationNameInAuthenticationAPI))
+	for _, k := range slices.Sorted(maps.Keys(s.Other)) {
+		v, _ := json.Marshal(k)
+		b.WriteByte(',')
+		b.Write(v)
+		b.WriteByte(':')
+		b.Write(s.Other[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // LogEvent is the Auth0 log event object. _id and log_id carry the same
@@ -153,6 +232,9 @@ func ClientView(c store.Client, now time.Time) Client {
 		CreatedAt:               Time(c.CreatedAt),
 		UpdatedAt:               Time(c.UpdatedAt),
 	}
+	if d := c.DefaultOrganization; d != nil {
+		out.DefaultOrganization = &DefaultOrganization{OrganizationID: d.OrganizationID, Flows: orEmpty(slices.Clone(d.Flows))}
+	}
 	for _, s := range c.Secrets[min(1, len(c.Secrets)):] {
 		if !s.ExpiresAt.IsZero() && s.ExpiresAt.After(now) {
 			out.PreviousSecretExpiresAt = Time(s.ExpiresAt)
@@ -188,6 +270,10 @@ func ClientGrantView(g store.ClientGrant) ClientGrant {
 	if st == "" {
 		st = "client"
 	}
+	usage := g.OrganizationUsage
+	if usage == "" {
+		usage = tenant.OrgUsageDeny
+	}
 	return ClientGrant{
 		ID:             g.ID,
 		ClientID:       g.ClientID,
@@ -197,12 +283,36 @@ func ClientGrantView(g store.ClientGrant) ClientGrant {
 		SubjectType:    st,
 		CreatedAt:      Time(g.CreatedAt),
 		UpdatedAt:      Time(g.UpdatedAt),
+
+		OrganizationUsage:    usage,
+		AllowAnyOrganization: g.AllowAnyOrganization,
 	}
+}
+
+// OrganizationView is the API object of a stored organization.
+func OrganizationView(o store.Organization) Organization {
+	meta := map[string]string{}
+	for k, v := range o.Metadata {
+		meta[k] = v
+	}
+	out := Organization{ID: o.ID, Name: o.Name, DisplayName: o.DisplayName, Metadata: meta}
+	if b := o.Branding; b != nil {
+		out.Branding = &OrganizationBranding{LogoURL: b.LogoURL}
+		if b.Colors != (store.OrganizationColors{}) {
+			out.Branding.Colors = &OrganizationColors{Primary: b.Colors.Primary, PageBackground: b.Colors.PageBackground}
+		}
+	}
+	return out
 }
 
 // SettingsView is the API object of the tenant settings.
 func SettingsView(s store.Settings) Settings {
-	return Settings{Flags: Flags{HonorScopeSubset: s.HonorScopeSubset, Auth0CompatErrors: s.Auth0CompatErrors}}
+	return Settings{
+		DefaultAudience: s.DefaultAudience,
+		Flags:           Flags{HonorScopeSubset: s.HonorScopeSubset, Auth0CompatErrors: s.Auth0CompatErrors},
+		Auth0Flags:      s.Auth0Flags, Other: s.Auth0,
+		AllowOrganizationNameInAuthenticationAPI: s.AllowOrganizationNameInAuthenticationAPI,
+	}
 }
 
 // LogEventView is the API object of a stored log event.

@@ -63,6 +63,10 @@ func decodeBody(r *http.Request, dst any) error {
 
 // jsonError turns an encoding/json error into Auth0's validation text.
 func jsonError(err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) { // from a field's UnmarshalJSON
+		return ae
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		found, _, _ := strings.Cut(te.Value, " ") // "number 1.5" → "number"
@@ -115,17 +119,17 @@ func parseQuery(r *http.Request, allowed []string) (query, error) {
 		return query{}, errQuery("Malformed query string", "")
 	}
 	for name, vals := range v {
-		ok := false
+		ok, multi := false, false
 		for _, a := range allowed {
-			if a == name {
-				ok = true
+			if a == name || a == name+"*" {
+				ok, multi = true, a != name
 				break
 			}
 		}
 		if !ok {
 			return query{}, errQuery("Additional properties not allowed: "+name, "")
 		}
-		if len(vals) > 1 {
+		if len(vals) > 1 && !multi {
 			return query{}, errQuery("Expected a single value but found "+strconv.Itoa(len(vals)), name)
 		}
 	}
@@ -133,6 +137,20 @@ func parseQuery(r *http.Request, allowed []string) (query, error) {
 }
 
 func (q query) has(name string) bool { return q.v.Has(name) }
+
+// list is every value of a parameter a route accepts repeated (named with
+// a trailing * in its params), each also split at commas, without empties.
+func (q query) list(name string) []string {
+	var out []string
+	for _, v := range q.v[name] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
 
 func (q query) str(name string) string { return q.v.Get(name) }
 

@@ -13,7 +13,8 @@ type ResourceServerBody struct {
 	Identifier *string  `json:"identifier,omitempty"`
 	Scopes     *[]Scope `json:"scopes,omitempty"`
 	SigningAlg *string  `json:"signing_alg,omitempty"`
-	// SigningSecret is the HS256 secret: write-only, never returned.
+	// SigningSecret is the HS256 secret (generated when an HS256 API is
+	// created without one); sealed at rest, returned as Auth0 does.
 	SigningSecret      *string `json:"signing_secret,omitempty"`
 	TokenLifetime      *int    `json:"token_lifetime,omitempty"`
 	TokenDialect       *string `json:"token_dialect,omitempty"`
@@ -31,11 +32,15 @@ type ResourceServerBody struct {
 			Policy *string `json:"policy,omitempty"`
 		} `json:"client,omitempty"`
 	} `json:"subject_type_authorization,omitempty"`
+	resourceServerReadOnly
 }
 
 // Fields checks the values credo accepts but cannot honour
 // (allow_offline_access, enforce_policies) and returns the service's patch.
 func (b *ResourceServerBody) Fields() (tenant.ResourceServerFields, error) {
+	if b.IsSystem != nil && *b.IsSystem {
+		return tenant.ResourceServerFields{}, errBody("only the Management API is a system API; is_system must be false", "is_system")
+	}
 	if b.AllowOfflineAccess != nil && *b.AllowOfflineAccess {
 		return tenant.ResourceServerFields{}, errBody("credo issues no refresh tokens; allow_offline_access must be false", "allow_offline_access")
 	}
@@ -70,7 +75,9 @@ func (a *API) listResourceServers(c *call) (any, error) {
 	}
 	items := make([]any, len(list))
 	for i, rs := range list {
-		items[i] = ResourceServerView(rs)
+		if items[i], err = c.resourceServer(rs); err != nil {
+			return nil, err
+		}
 	}
 	return paged(p, "resource_servers", items, total), nil
 }
@@ -84,7 +91,11 @@ func (a *API) getResourceServer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fl.apply(ResourceServerView(rs))
+	v, err := c.resourceServer(rs)
+	if err != nil {
+		return nil, err
+	}
+	return fl.apply(v)
 }
 
 func (a *API) createResourceServer(c *call) (any, error) {
@@ -104,7 +115,7 @@ func (a *API) createResourceServer(c *call) (any, error) {
 		return nil, err
 	}
 	c.status, c.target = http.StatusCreated, rs.ID
-	return ResourceServerView(rs), nil
+	return c.resourceServer(rs)
 }
 
 func (a *API) updateResourceServer(c *call) (any, error) {
@@ -116,12 +127,21 @@ func (a *API) updateResourceServer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.ID != nil {
+		cur, err := c.st().GetResourceServer(c.r.Context(), c.r.PathValue("id"))
+		if err != nil {
+			return nil, err
+		}
+		if err := same("id", b.ID, cur.ID); err != nil {
+			return nil, err
+		}
+	}
 	rs, err := c.svc().UpdateResourceServer(c.r.Context(), c.r.PathValue("id"), f)
 	if err != nil {
 		return nil, err
 	}
 	c.target = rs.ID
-	return ResourceServerView(rs), nil
+	return c.resourceServer(rs)
 }
 
 func (a *API) deleteResourceServer(c *call) (any, error) {
@@ -131,4 +151,17 @@ func (a *API) deleteResourceServer(c *call) (any, error) {
 	}
 	c.status, c.target = http.StatusNoContent, id
 	return nil, nil
+}
+
+// resourceServer is the API object of rs with its signing_secret opened
+// (Auth0 returns it to holders of read:resource_servers; HS256 APIs verify
+// tokens with it).
+func (c *call) resourceServer(rs store.ResourceServer) (ResourceServer, error) {
+	v := ResourceServerView(rs)
+	secret, err := c.svc().SigningSecret(rs)
+	if err != nil {
+		return v, err
+	}
+	v.SigningSecret = secret
+	return v, nil
 }

@@ -2,6 +2,7 @@ package mgmt_test
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -30,9 +31,74 @@ func TestSettings(t *testing.T) {
 	if m := h.do("GET", "/api/v2/tenants/settings?fields=flags", nil).want(200).json(); m["flags"].(map[string]any)["honor_scope_subset"] != true {
 		t.Errorf("%v", m)
 	}
-	r = h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"flags": map[string]any{"enable_client_connections": false}}).want(400)
+	r = h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"flags": map[string]any{"enable_colour": false}}).want(400)
 	golden(t, "error_400_unknown_flag", r.Body.Bytes())
-	h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"friendly_name": "x"}).want(400)
+	h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"colour": "x"}).want(400)
+}
+
+// Every setting of Auth0's tenant object is accepted: default_audience is
+// honoured by the token endpoint, the others are stored and returned.
+func TestSettingsAuth0(t *testing.T) {
+	h := newHarness(t)
+	api := "urn:credo:default"
+	h.do("POST", "/api/v2/resource-servers", map[string]any{"identifier": api, "scopes": []map[string]string{{"value": "a"}}}).want(201)
+	h.do("POST", "/api/v2/client-grants", map[string]any{"client_id": adminID, "audience": api, "scope": []string{"a"}}).want(201)
+	if st, tok := h.tokenReq(adminID, adminSecret, ""); st != 400 {
+		t.Fatalf("no audience and no default: %d %v", st, tok)
+	}
+	body := map[string]any{
+		"default_audience": api, "friendly_name": "Acme", "support_email": "ops@acme.test",
+		"session_lifetime": 168, "idle_session_lifetime": 72.5, "enabled_locales": []string{"en", "fr"},
+		"default_token_quota":        map[string]any{"clients": map[string]any{"client_credentials": map[string]any{"per_hour": 10, "enforce": true}}},
+		"flags":                      map[string]any{"enable_client_connections": false, "honor_scope_subset": false},
+		"sandbox_versions_available": []string{"22"}, // read-only: ignored
+	}
+	m := h.do("PATCH", "/api/v2/tenants/settings", body).want(200).json()
+	for k, want := range map[string]any{"default_audience": api, "friendly_name": "Acme", "session_lifetime": 168.0, "idle_session_lifetime": 72.5} {
+		if m[k] != want {
+			t.Errorf("%s = %v, want %v", k, m[k], want)
+		}
+	}
+	if f := m["flags"].(map[string]any); f["enable_client_connections"] != false {
+		t.Errorf("flags %v", f)
+	}
+	if _, ok := m["sandbox_versions_available"]; ok {
+		t.Error("a read-only setting was stored")
+	}
+	got := h.do("GET", "/api/v2/tenants/settings", nil).want(200).json()
+	if !reflect.DeepEqual(got, m) {
+		t.Errorf("GET %v\nPATCH answered %v", got, m)
+	}
+	// What GET returns, PATCH accepts.
+	h.do("PATCH", "/api/v2/tenants/settings", got).want(200)
+
+	// default_audience: a request without audience gets it.
+	st, tok := h.tokenReq(adminID, adminSecret, "")
+	if st != 200 || tok["scope"] != "a" {
+		t.Fatalf("token without audience, default %s: %d %v", api, st, tok)
+	}
+	// null removes a setting.
+	m = h.do("PATCH", "/api/v2/tenants/settings", map[string]any{"friendly_name": nil, "default_audience": nil}).want(200).json()
+	if _, ok := m["friendly_name"]; ok || m["default_audience"] != "" {
+		t.Errorf("after null: %v", m)
+	}
+	if st, _ := h.tokenReq(adminID, adminSecret, ""); st != 400 {
+		t.Errorf("default audience removed: status %d, want 400", st)
+	}
+	for name, b := range map[string]any{
+		"string for number":   map[string]any{"session_lifetime": "long"},
+		"number for string":   map[string]any{"friendly_name": 1},
+		"object for array":    map[string]any{"enabled_locales": map[string]any{}},
+		"array of numbers":    map[string]any{"enabled_locales": []int{1}},
+		"string for object":   map[string]any{"default_token_quota": "x"},
+		"flag not a boolean":  map[string]any{"flags": map[string]any{"enable_sso": "yes"}},
+		"flags not an object": map[string]any{"flags": []bool{true}},
+		"audience not string": map[string]any{"default_audience": 1},
+	} {
+		if r := h.do("PATCH", "/api/v2/tenants/settings", b); r.Code != 400 {
+			t.Errorf("%s: status %d, want 400: %s", name, r.Code, r.Body)
+		}
+	}
 }
 
 func TestLogs(t *testing.T) {

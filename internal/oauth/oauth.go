@@ -99,6 +99,38 @@ func NoClientGrant(aud string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: "access_denied", Description: `Client is not authorized to access "` + aud + `". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`}
 }
 
+// OrganizationNotAllowed: the request names an organization but the client
+// grant for aud has organization_usage deny. (It does not depend on the
+// organization named, which is not looked up.)
+func OrganizationNotAllowed(aud string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_request",
+		Description: `Organizations are not allowed for this client and audience "` + aud + `" (organization_usage is deny); send the request without organization`}
+}
+
+// OrganizationRequired: the client grant for aud has organization_usage
+// require, the request names no organization and the client has no default
+// organization for client_credentials.
+func OrganizationRequired(aud string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_request",
+		Description: `An organization is required for this client and audience "` + aud + `": send organization (an organization id or name)`}
+}
+
+// OrganizationDenied: the organization the request names does not exist, or
+// the client grant for aud may not be used with it. The two are one answer
+// on purpose, and the description does not repeat the name sent.
+func OrganizationDenied(aud string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "access_denied",
+		Description: `Client is not authorized to access "` + aud + `" for the requested organization`}
+}
+
+// DefaultOrganizationDenied: the client's default organization, applied
+// because the grant for aud requires one, no longer exists or is not one
+// the grant may be used with.
+func DefaultOrganizationDenied(aud string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "access_denied",
+		Description: `Client is not authorized to access "` + aud + `" for its default organization`}
+}
+
 // ServiceNotFound is 403 access_denied for an unknown audience.
 func ServiceNotFound(aud string) *Error {
 	return &Error{Status: http.StatusForbidden, Code: "access_denied", Description: "Service not found: " + aud}

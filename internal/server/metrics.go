@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -124,6 +125,16 @@ func NewMetrics(h *tenant.Holder, dropped func() int64, opts ...MetricsOption) *
 			func() float64 { return float64(dropped()) }))
 	}
 	return m
+}
+
+// BuildInfo publishes credo_build_info{version, go_version, crypto_backend} = 1,
+// so a dashboard can tell which build (pure Go or BoringCrypto) serves.
+func (m *Metrics) BuildInfo(version, cryptoBackend string) {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "credo_build_info", Help: "1, labelled with the credo version, the Go toolchain and the crypto backend that signs tokens.",
+	}, []string{"version", "go_version", "crypto_backend"})
+	g.WithLabelValues(version, runtime.Version(), cryptoBackend).Set(1)
+	m.reg.MustRegister(g)
 }
 
 // Handler serves the metrics in the Prometheus text format.

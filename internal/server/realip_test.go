@@ -13,7 +13,7 @@ import (
 )
 
 // TestClientAddressBehindProxies: with --trusted-proxies, the tenant log,
-// Actions' event.request.ip and the Management API's events see the address
+// Actions' event.request.ip and the Management API's audit entries see the address
 // the trusted proxy forwarded; an untrusted sender's headers are ignored.
 func TestClientAddressBehindProxies(t *testing.T) {
 	f := newScriptFixture(t, `
@@ -28,9 +28,9 @@ actions:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mgmtEvents []store.LogEvent
 	ep := f.endpoint(nil)
 	ep.IP = ip
+	var mgmtEvents []store.LogEvent
 	api := mgmt.New(mgmt.Deps{Service: f.svc, Holder: f.holder, Issuer: testIssuer, IP: ip, Events: func(ev store.LogEvent) { mgmtEvents = append(mgmtEvents, ev) }})
 	h := server.New(server.Deps{Holder: f.holder, Token: ep, Management: api, Issuer: testIssuer})
 	for _, tc := range []struct {

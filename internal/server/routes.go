@@ -21,6 +21,10 @@ func (s *Server) routes() http.Handler {
 	if s.deps.Management != nil {
 		handle("/api/v2/", "management", s.deps.Management)
 	}
+	if s.deps.Dashboard != nil { // the web console (internal/dashboard)
+		handle("/dashboard", "dashboard", s.deps.Dashboard)
+		handle("/dashboard/", "dashboard", s.deps.Dashboard)
+	}
 	if m != nil {
 		mux.Handle("GET /metrics", m.Handler())
 	}

@@ -24,6 +24,8 @@ type Deps struct {
 	Tokens *token.Tokens
 	// Management serves /api/v2/ (nil: not mounted).
 	Management http.Handler
+	// Dashboard serves /dashboard (nil: not mounted).
+	Dashboard http.Handler
 	// Metrics instruments every route and serves /metrics (nil: neither).
 	Metrics *Metrics
 	Log     *slog.Logger

@@ -250,7 +250,7 @@ func TestTokenErrors(t *testing.T) {
 		{"client assertion", func() *http.Request {
 			return formReq(form(good("client_secret", "", "client_assertion", "eyJ.x.y", "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")...))
 		}, 400, "invalid_request", false},
-		{"organization parameter", func() *http.Request { return formReq(form(good("organization", "org_abc")...)) }, 400, "invalid_request", false},
+		{"organization for a deny grant", func() *http.Request { return formReq(form(good("organization", "org_abc")...)) }, 400, "invalid_request", false},
 		{"missing audience", func() *http.Request { return formReq(form(good("audience", "")...)) }, 400, "invalid_request", false},
 		{"audience and resource differ", func() *http.Request { return formReq(form(good("resource", "urn:credo:ed")...)) }, 400, "invalid_request", false},
 		{"missing grant_type", func() *http.Request { return formReq(form(good("grant_type", "")...)) }, 400, "invalid_request", false},

@@ -3,10 +3,12 @@ package server_test
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/server"
 )
 
@@ -68,6 +70,7 @@ func TestMetrics(t *testing.T) {
 	f := newFixture(t)
 	f.seed(baseSeed)
 	m := server.NewMetrics(f.holder, func() int64 { return 0 })
+	m.BuildInfo("v9.9.9-test", keys.Backend())
 	h := server.New(server.Deps{Holder: f.holder, Token: f.endpoint(m.TokenEvent), Issuer: testIssuer, Metrics: m})
 	for _, secret := range []string{workerSecret, "wrong"} {
 		h.ServeHTTP(httptest.NewRecorder(), formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", secret, "audience", timesheets)))
@@ -82,6 +85,7 @@ func TestMetrics(t *testing.T) {
 		`credo_http_requests_total{code="401",route="token"} 1`,
 		`credo_store_up 1`,
 		`credo_snapshot_version`,
+		`credo_build_info{crypto_backend="` + keys.Backend() + `",go_version="` + runtime.Version() + `",version="v9.9.9-test"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

@@ -24,10 +24,18 @@ var ManagementScopes = []string{
 	"read:log_streams", "create:log_streams", "update:log_streams", "delete:log_streams",
 	"read:actions", "create:actions", "update:actions", "delete:actions",
 	"read:hooks", "create:hooks", "update:hooks", "delete:hooks",
+	"read:organizations", "read:organizations_summary", "create:organizations", "update:organizations", "delete:organizations",
+	"read:organization_client_grants", "create:organization_client_grants", "delete:organization_client_grants",
 }
 
 // BootstrapMetadataKey marks the client created as bootstrap admin.
 const BootstrapMetadataKey = "credo_role"
+
+// SystemAPIName is the Management API resource server's name, Auth0's: the
+// Deploy CLI recognises the system API by it and leaves it alone (neither
+// exported nor patched nor deleted). Tenants created before it was used get
+// it at the next start (EnsureSystem).
+const SystemAPIName = "Auth0 Management API"
 
 // SystemAPI returns the Management API resource server (IsSystem), looking
 // through every API; found is false when the store has none yet.
@@ -53,11 +61,11 @@ func (s *Service) EnsureSystem(ctx context.Context) error {
 	case err != nil:
 		return err
 	case found && rs.Identifier == aud:
-		if len(rs.Scopes) == len(ManagementScopes) {
+		if len(rs.Scopes) == len(ManagementScopes) && rs.Name == SystemAPIName {
 			return nil
 		}
 		_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
-			r.Scopes = managementScopeObjects()
+			r.Scopes, r.Name = managementScopeObjects(), SystemAPIName
 			return nil
 		})
 		return err
@@ -69,14 +77,14 @@ func (s *Service) EnsureSystem(ctx context.Context) error {
 			s.Log.Warn("moving the Management API audience to the tenant's issuer", "old", rs.Identifier, "new", aud)
 		}
 		_, err := s.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
-			r.Identifier, r.Scopes, r.UpdatedAt = aud, managementScopeObjects(), s.now()
+			r.Identifier, r.Scopes, r.Name, r.UpdatedAt = aud, managementScopeObjects(), SystemAPIName, s.now()
 			return nil
 		})
 		return err
 	}
 	now := s.now()
 	err = s.Store.CreateResourceServer(ctx, store.ResourceServer{
-		ID: randomHex(12), Name: "credo Management API", Identifier: aud, Scopes: managementScopeObjects(),
+		ID: randomHex(12), Name: SystemAPIName, Identifier: aud, Scopes: managementScopeObjects(),
 		SigningAlg: keys.RS256, TokenLifetime: DefaultTokenLifetime, TokenDialect: oauth.DialectAuth0,
 		IsSystem: true, CreatedAt: now, UpdatedAt: now,
 	})

@@ -55,6 +55,13 @@ func (s *Service) ExportSeed(ctx context.Context) (seed *Seed, skipped int, err 
 			if c.TokenLifetime != 0 {
 				e.TokenLifetime = ptr(c.TokenLifetime)
 			}
+			if d := c.DefaultOrganization; d != nil {
+				id := d.OrganizationID // by name, so that the seed applies to another tenant
+				if o, err := s.Store.GetOrganization(ctx, id); err == nil {
+					id = o.Name
+				}
+				e.DefaultOrganization = &SeedDefaultOrganization{OrganizationID: id, Flows: append([]string{}, d.Flows...)}
+			}
 			if c.JWTAlg != "" {
 				e.JWTConfiguration = &struct {
 					Alg string `yaml:"alg"`
@@ -78,11 +85,21 @@ func (s *Service) ExportSeed(ctx context.Context) (seed *Seed, skipped int, err 
 			if g.AllowAllScopes {
 				e.AllowAllScopes = ptr(true)
 			}
+			if g.OrganizationUsage != "" && g.OrganizationUsage != OrgUsageDeny {
+				e.OrganizationUsage = ptr(g.OrganizationUsage)
+			}
+			if g.AllowAnyOrganization {
+				e.AllowAnyOrganization = ptr(true)
+			}
 			seed.ClientGrants = append(seed.ClientGrants, e)
 		}
 		return len(list), total, err
 	})
 	if err != nil {
+		return nil, 0, err
+	}
+
+	if seed.Organizations, err = s.exportOrganizations(ctx); err != nil {
 		return nil, 0, err
 	}
 
@@ -114,3 +131,44 @@ func eachPage(list func(store.Page) (n, total int, err error)) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// exportOrganizations describes every organization and its grant
+// associations (by client id and audience).
+func (s *Service) exportOrganizations(ctx context.Context) ([]SeedOrganization, error) {
+	orgs, err := store.All(ctx, func(ctx context.Context, p store.Page) ([]store.Organization, int, error) {
+		return s.Store.ListOrganizations(ctx, store.OrganizationFilter{Page: p})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []SeedOrganization
+	for _, o := range orgs {
+		e := SeedOrganization{Name: o.Name, ClientGrants: &[]SeedOrgGrant{}}
+		if o.DisplayName != "" {
+			e.DisplayName = ptr(o.DisplayName)
+		}
+		if len(o.Metadata) > 0 {
+			e.Metadata = o.Metadata
+		}
+		if b := o.Branding; b != nil {
+			e.Branding = &SeedBranding{LogoURL: b.LogoURL}
+			if b.Colors != (store.OrganizationColors{}) {
+				e.Branding.Colors = &struct {
+					Primary        string `yaml:"primary,omitempty"`
+					PageBackground string `yaml:"page_background,omitempty"`
+				}{b.Colors.Primary, b.Colors.PageBackground}
+			}
+		}
+		grants, err := store.All(ctx, func(ctx context.Context, p store.Page) ([]store.ClientGrant, int, error) {
+			return s.Store.ListOrganizationGrants(ctx, o.ID, store.OrganizationGrantFilter{Page: p})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range grants {
+			*e.ClientGrants = append(*e.ClientGrants, SeedOrgGrant{ClientID: g.ClientID, Audience: g.Audience})
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -24,6 +24,7 @@ type Seed struct {
 	ClientGrants    []SeedGrant          `yaml:"clientGrants"`
 	Actions         []SeedAction         `yaml:"actions,omitempty"`
 	Hooks           []SeedHook           `yaml:"hooks,omitempty"`
+	Organizations   []SeedOrganization   `yaml:"organizations,omitempty"`
 	// Dir resolves code_file paths (the seed file's directory).
 	Dir string `yaml:"-"`
 }
@@ -43,6 +44,7 @@ type SeedClient struct {
 	JWTConfiguration        *struct {
 		Alg string `yaml:"alg"`
 	} `yaml:"jwt_configuration,omitempty"`
+	DefaultOrganization *SeedDefaultOrganization `yaml:"default_organization,omitempty"`
 }
 
 // SeedScope is a scope of a resource server.
@@ -64,10 +66,12 @@ type SeedResourceServer struct {
 
 // SeedGrant is a clientGrants: entry; ClientID may be the client's id or name.
 type SeedGrant struct {
-	ClientID       string    `yaml:"client_id"`
-	Audience       string    `yaml:"audience"`
-	Scope          *[]string `yaml:"scope,omitempty"`
-	AllowAllScopes *bool     `yaml:"allow_all_scopes,omitempty"`
+	ClientID             string    `yaml:"client_id"`
+	Audience             string    `yaml:"audience"`
+	Scope                *[]string `yaml:"scope,omitempty"`
+	AllowAllScopes       *bool     `yaml:"allow_all_scopes,omitempty"`
+	OrganizationUsage    *string   `yaml:"organization_usage,omitempty"`
+	AllowAnyOrganization *bool     `yaml:"allow_any_organization,omitempty"`
 }
 
 // SeedAction is an actions: entry (applied by the Actions support, see ApplySeedExtensions).
@@ -199,6 +203,14 @@ func (s *Service) applySeed(ctx context.Context, seed *Seed, res *SeedResult) er
 			return &SeedError{"resourceServers", i, rs.Identifier, err}
 		}
 	}
+	orgIDs := make([]string, len(seed.Organizations))
+	for i, o := range seed.Organizations {
+		id, err := s.applyOrganization(ctx, o, res)
+		if err != nil {
+			return &SeedError{"organizations", i, o.Name, err}
+		}
+		orgIDs[i] = id
+	}
 	nameToID := map[string]string{}
 	for i, c := range seed.Clients {
 		id, err := s.applyClient(ctx, c, res)
@@ -214,6 +226,14 @@ func (s *Service) applySeed(ctx context.Context, seed *Seed, res *SeedResult) er
 		}
 		if err := s.applyGrant(ctx, cid, g, res); err != nil {
 			return &SeedError{"clientGrants", i, g.ClientID + " → " + g.Audience, err}
+		}
+	}
+	for i, o := range seed.Organizations {
+		if o.ClientGrants == nil {
+			continue
+		}
+		if err := s.applyOrganizationGrants(ctx, orgIDs[i], *o.ClientGrants, nameToID, res); err != nil {
+			return &SeedError{"organizations", i, o.Name, err}
 		}
 	}
 	if len(seed.Actions) > 0 || len(seed.Hooks) > 0 {
@@ -261,7 +281,13 @@ func (s *Service) validateSeed(seed *Seed) error {
 			return &SeedError{"resourceServers", i, rs.Identifier, err}
 		}
 	}
+	if err := validateOrganizations(seed.Organizations); err != nil {
+		return err
+	}
 	for i, g := range seed.ClientGrants {
+		if g.OrganizationUsage != nil && !slices.Contains(orgUsages, *g.OrganizationUsage) {
+			return &SeedError{"clientGrants", i, g.ClientID + " → " + g.Audience, invalid("organization_usage", "must be deny, allow or require")}
+		}
 		if g.ClientID == "" {
 			return &SeedError{"clientGrants", i, g.Audience, invalid("client_id", "is required (a client id or name)")}
 		}
@@ -352,6 +378,11 @@ func sameRS(a, b store.ResourceServer) bool {
 
 func (s *Service) applyClient(ctx context.Context, c SeedClient, res *SeedResult) (string, error) {
 	f := c.fields()
+	d, err := s.seedDefaultOrganization(ctx, c.DefaultOrganization)
+	if err != nil {
+		return "", err
+	}
+	f.DefaultOrganization = d
 	id := c.ClientID
 	if id == "" { // match by name, as the Deploy CLI does
 		s.snapshot(ctx).EachClient(func(cl *Client) {
@@ -361,7 +392,6 @@ func (s *Service) applyClient(ctx context.Context, c SeedClient, res *SeedResult
 		})
 	}
 	var cur store.Client
-	var err error
 	if id != "" {
 		cur, err = s.Store.GetClient(ctx, id)
 	} else {
@@ -414,7 +444,9 @@ func sameClient(a, b store.Client) bool {
 			return false
 		}
 	}
-	return a.Name == b.Name && a.Description == b.Description && a.AppType == b.AppType && slices.Equal(a.GrantTypes, b.GrantTypes) &&
+	sameDefault := (a.DefaultOrganization == nil) == (b.DefaultOrganization == nil) && (a.DefaultOrganization == nil ||
+		(a.DefaultOrganization.OrganizationID == b.DefaultOrganization.OrganizationID && slices.Equal(a.DefaultOrganization.Flows, b.DefaultOrganization.Flows)))
+	return sameDefault && a.Name == b.Name && a.Description == b.Description && a.AppType == b.AppType && slices.Equal(a.GrantTypes, b.GrantTypes) &&
 		a.TokenEndpointAuthMethod == b.TokenEndpointAuthMethod && a.IsFirstParty == b.IsFirstParty && a.JWTAlg == b.JWTAlg && a.TokenLifetime == b.TokenLifetime
 }
 
@@ -427,18 +459,25 @@ func (s *Service) applyGrant(ctx context.Context, clientID string, g SeedGrant, 
 		if cur.SubjectType != "" && cur.SubjectType != "client" {
 			continue
 		}
-		same := (g.Scope == nil || slices.Equal(dedupe(*g.Scope), cur.Scope)) && (g.AllowAllScopes == nil || *g.AllowAllScopes == cur.AllowAllScopes)
+		usage := cur.OrganizationUsage
+		if usage == "" {
+			usage = OrgUsageDeny
+		}
+		same := (g.Scope == nil || slices.Equal(dedupe(*g.Scope), cur.Scope)) && (g.AllowAllScopes == nil || *g.AllowAllScopes == cur.AllowAllScopes) &&
+			(g.OrganizationUsage == nil || *g.OrganizationUsage == usage) && (g.AllowAnyOrganization == nil || *g.AllowAnyOrganization == cur.AllowAnyOrganization)
 		if same {
 			res.Unchanged++
 			return nil
 		}
-		_, err := s.UpdateGrant(ctx, cur.ID, GrantFields{Scope: g.Scope, AllowAllScopes: g.AllowAllScopes})
+		_, err := s.UpdateGrant(ctx, cur.ID, GrantFields{Scope: g.Scope, AllowAllScopes: g.AllowAllScopes,
+			OrganizationUsage: g.OrganizationUsage, AllowAnyOrganization: g.AllowAnyOrganization})
 		if err == nil {
 			res.Updated++
 		}
 		return err
 	}
-	_, err = s.CreateGrant(ctx, GrantFields{ClientID: clientID, Audience: g.Audience, Scope: g.Scope, AllowAllScopes: g.AllowAllScopes})
+	_, err = s.CreateGrant(ctx, GrantFields{ClientID: clientID, Audience: g.Audience, Scope: g.Scope, AllowAllScopes: g.AllowAllScopes,
+		OrganizationUsage: g.OrganizationUsage, AllowAnyOrganization: g.AllowAnyOrganization})
 	if err == nil {
 		res.Created++
 	}

@@ -122,6 +122,9 @@ type ClientFields struct {
 	Metadata                *map[string]string
 	JWTAlg                  *string
 	TokenLifetime           *int
+	// DefaultOrganization sets default_organization; one with an empty
+	// OrganizationID clears it.
+	DefaultOrganization *store.DefaultOrganization
 }
 
 func checkName(field, v string) error {
@@ -201,6 +204,13 @@ func (f *ClientFields) apply(c *store.Client) error {
 		}
 		c.JWTAlg = *f.JWTAlg
 	}
+	if d := f.DefaultOrganization; d != nil {
+		if d.OrganizationID == "" {
+			c.DefaultOrganization = nil
+		} else {
+			c.DefaultOrganization = &store.DefaultOrganization{OrganizationID: d.OrganizationID, Flows: slices.Clone(d.Flows)}
+		}
+	}
 	if f.TokenLifetime != nil {
 		if v := *f.TokenLifetime; v != 0 && (v < MinTokenLifetime || v > MaxTokenLifetime) {
 			return invalid("token_lifetime", "must be 0 (use the API's) or between %d and %d seconds", MinTokenLifetime, MaxTokenLifetime)
@@ -242,6 +252,11 @@ func (s *Service) CreateClient(ctx context.Context, f ClientFields) (store.Clien
 	if f.Name == nil {
 		return store.Client{}, "", invalid("name", "is required")
 	}
+	if f.DefaultOrganization != nil {
+		if err := s.checkDefaultOrganization(ctx, f.DefaultOrganization); err != nil {
+			return store.Client{}, "", err
+		}
+	}
 	if err := f.apply(&c); err != nil {
 		return store.Client{}, "", err
 	}
@@ -278,6 +293,11 @@ func (s *Service) CreateClient(ctx context.Context, f ClientFields) (store.Clien
 func (s *Service) UpdateClient(ctx context.Context, id string, f ClientFields) (store.Client, error) {
 	if f.ClientID != "" && f.ClientID != id {
 		return store.Client{}, invalid("client_id", "cannot be changed")
+	}
+	if f.DefaultOrganization != nil {
+		if err := s.checkDefaultOrganization(ctx, f.DefaultOrganization); err != nil {
+			return store.Client{}, err
+		}
 	}
 	c, err := s.Store.UpdateClient(ctx, id, func(c *store.Client) error {
 		if err := f.apply(c); err != nil {
@@ -509,6 +529,17 @@ func (s *Service) UpdateResourceServer(ctx context.Context, idOrIdentifier strin
 	return rs, nil
 }
 
+// SigningSecret opens an API's HS256 signing secret ("" when it has none).
+func (s *Service) SigningSecret(rs store.ResourceServer) (string, error) {
+	if rs.SigningSecret == "" {
+		return "", nil
+	}
+	if s.Master == nil {
+		return "", errors.New("tenant: no master key to open the signing secret of " + rs.ID)
+	}
+	return s.Master.OpenString(rs.SigningSecret, "api-signing-secret:"+rs.ID)
+}
+
 // DeleteResourceServer deletes an API (by id or identifier) and its grants.
 func (s *Service) DeleteResourceServer(ctx context.Context, idOrIdentifier string) error {
 	cur, err := s.Store.GetResourceServer(ctx, idOrIdentifier)
@@ -531,6 +562,9 @@ type GrantFields struct {
 	Scope          *[]string
 	AllowAllScopes *bool
 	SubjectType    string // create only; default client
+	// OrganizationUsage is deny, allow or require.
+	OrganizationUsage    *string
+	AllowAnyOrganization *bool
 }
 
 func checkScopes(list []string) error {
@@ -569,10 +603,14 @@ func (s *Service) CreateGrant(ctx context.Context, f GrantFields) (store.ClientG
 	if f.SubjectType != "client" && f.SubjectType != "user" {
 		return store.ClientGrant{}, invalid("subject_type", "must be client or user")
 	}
-	if _, err := s.Store.GetClient(ctx, f.ClientID); err != nil {
+	client, err := s.Store.GetClient(ctx, f.ClientID)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return store.ClientGrant{}, &NotFoundError{"client", f.ClientID}
 		}
+		return store.ClientGrant{}, err
+	}
+	if err := checkOrgFields(&f, &client); err != nil {
 		return store.ClientGrant{}, err
 	}
 	if _, err := s.Store.GetResourceServer(ctx, f.Audience); err != nil {
@@ -582,7 +620,9 @@ func (s *Service) CreateGrant(ctx context.Context, f GrantFields) (store.ClientG
 		return store.ClientGrant{}, err
 	}
 	now := s.now()
-	g := store.ClientGrant{ID: "cgr_" + randomID(16), ClientID: f.ClientID, Audience: f.Audience, SubjectType: f.SubjectType, Scope: []string{}, CreatedAt: now, UpdatedAt: now}
+	g := store.ClientGrant{ID: "cgr_" + randomID(16), ClientID: f.ClientID, Audience: f.Audience, SubjectType: f.SubjectType, Scope: []string{},
+		OrganizationUsage: OrgUsageDeny, CreatedAt: now, UpdatedAt: now}
+	applyOrgFields(&f, &g)
 	if f.Scope != nil {
 		if err := checkScopes(*f.Scope); err != nil {
 			return store.ClientGrant{}, err
@@ -618,10 +658,24 @@ func (s *Service) UpdateGrant(ctx context.Context, id string, f GrantFields) (st
 			return store.ClientGrant{}, err
 		}
 	}
+	if f.OrganizationUsage != nil || f.AllowAnyOrganization != nil {
+		cur, err := s.Store.GetClientGrant(ctx, id)
+		if err != nil {
+			return store.ClientGrant{}, err
+		}
+		client, err := s.Store.GetClient(ctx, cur.ClientID)
+		if err != nil {
+			return store.ClientGrant{}, err
+		}
+		if err := checkOrgFields(&f, &client); err != nil {
+			return store.ClientGrant{}, err
+		}
+	}
 	g, err := s.Store.UpdateClientGrant(ctx, id, func(g *store.ClientGrant) error {
 		if f.Scope != nil {
 			g.Scope = dedupe(*f.Scope)
 		}
+		applyOrgFields(&f, g)
 		if f.AllowAllScopes != nil {
 			g.AllowAllScopes = *f.AllowAllScopes
 		}

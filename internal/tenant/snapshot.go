@@ -32,6 +32,10 @@ type Client struct {
 	Secrets                 []Secret // the current secret first
 	// NotBefore revokes the client's tokens issued before it (zero: none).
 	NotBefore time.Time
+	// DefaultOrganization is the id of the organization a client-credentials
+	// request without organization gets when its grant requires one ("":
+	// none, or a default_organization whose flows lack client_credentials).
+	DefaultOrganization string
 }
 
 // Secret is one hashed client secret and when it stops being accepted (zero:
@@ -63,9 +67,34 @@ type Grant struct {
 	// Scopes are the scopes a token gets: the grant's list, or every scope of
 	// the API when the grant allows all scopes.
 	Scopes []string
+	// ID is the grant's id, by which organizations are associated with it.
+	ID string
+	// OrganizationUsage is deny, allow or require (organization_usage).
+	OrganizationUsage string
+	// AllowAnyOrganization lets every organization use the grant.
+	AllowAnyOrganization bool
 	// all is allow_all_scopes: Scopes follow the API's.
 	all bool
 }
+
+// Organization usages of a grant (Auth0's organization_usage).
+const (
+	OrgUsageDeny    = "deny"
+	OrgUsageAllow   = "allow"
+	OrgUsageRequire = "require"
+)
+
+// Organization is an organization as the token path and its Actions see it.
+type Organization struct {
+	ID          string
+	Name        string
+	DisplayName string
+	Metadata    map[string]string // nil when empty
+	// grants are the ids of the grants associated with it, as last read.
+	grants []string
+}
+
+type orgGrantKey struct{ org, grant string }
 
 // Allows reports whether the grant includes scope s.
 func (g *Grant) Allows(s string) bool { return slices.Contains(g.Scopes, s) }
@@ -86,6 +115,44 @@ type Snapshot struct {
 	grantIx  map[grantKey]int32 // (client, audience) -> index in grants
 	algs     []string
 	revoked  map[string]store.RevokedToken // by jti
+
+	orgs      map[string]*Organization // by id
+	orgNames  map[string]*Organization // by name
+	orgGrants map[orgGrantKey]struct{} // (organization id, grant id) associations
+}
+
+// Organization returns an organization by id or, failing that, by name
+// (a name may look like an id; the id wins).
+func (s *Snapshot) Organization(idOrName string) (*Organization, bool) {
+	if o, ok := s.orgs[idOrName]; ok {
+		return o, true
+	}
+	o, ok := s.orgNames[idOrName]
+	return o, ok
+}
+
+// OrganizationByID returns an organization by id only.
+func (s *Snapshot) OrganizationByID(id string) (*Organization, bool) {
+	o, ok := s.orgs[id]
+	return o, ok
+}
+
+// OrganizationAllows reports whether grant g may be used with organization
+// o: the grant allows any organization, or it is associated with o. (It
+// does not look at the grant's organization_usage.)
+func (s *Snapshot) OrganizationAllows(o *Organization, g *Grant) bool {
+	if g.AllowAnyOrganization {
+		return true
+	}
+	_, ok := s.orgGrants[orgGrantKey{o.ID, g.ID}]
+	return ok
+}
+
+// EachOrganization calls fn for every organization.
+func (s *Snapshot) EachOrganization(fn func(*Organization)) {
+	for _, o := range s.orgs {
+		fn(o)
+	}
 }
 
 // TokenRevoked reports whether a token credo issued to clientID with jti
@@ -192,16 +259,29 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		return nil, err
 	}
 	s := &Snapshot{
-		Version:  d.Version,
-		Settings: d.Settings,
-		Keys:     ks,
-		clients:  make([]Client, 0, len(d.Clients)),
-		clientIx: make(map[string]int32, len(d.Clients)),
-		apis:     make(map[string]*API, len(d.ResourceServers)),
-		grantIx:  make(map[grantKey]int32, len(d.Grants)),
-		revoked:  revokedMap(d.Revoked),
+		Version:   d.Version,
+		Settings:  d.Settings,
+		Keys:      ks,
+		clients:   make([]Client, 0, len(d.Clients)),
+		clientIx:  make(map[string]int32, len(d.Clients)),
+		apis:      make(map[string]*API, len(d.ResourceServers)),
+		grantIx:   make(map[grantKey]int32, len(d.Grants)),
+		orgs:      make(map[string]*Organization, len(d.Organizations)),
+		orgNames:  make(map[string]*Organization, len(d.Organizations)),
+		orgGrants: make(map[orgGrantKey]struct{}, len(d.OrganizationGrants)),
+		revoked:   revokedMap(d.Revoked),
 	}
 	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
+	for i := range d.Organizations {
+		o := newOrganization(&d.Organizations[i])
+		s.orgs[o.ID], s.orgNames[o.Name] = o, o
+	}
+	for _, a := range d.OrganizationGrants {
+		if o, ok := s.orgs[a.OrganizationID]; ok {
+			o.grants = append(o.grants, a.GrantID)
+			s.orgGrants[orgGrantKey{o.ID, a.GrantID}] = struct{}{}
+		}
+	}
 	for i := range d.Clients {
 		c := &d.Clients[i]
 		s.clientIx[c.ClientID] = int32(len(s.clients))
@@ -297,8 +377,59 @@ func (s *Snapshot) addGrant(g *store.ClientGrant, in *interner) {
 	if !g.AllowAllScopes {
 		scopes = in.list(g.Scope)
 	}
+	usage := g.OrganizationUsage
+	if usage == "" {
+		usage = OrgUsageDeny
+	}
 	s.grantIx[k] = int32(len(s.grants))
-	s.grants = append(s.grants, Grant{Scopes: scopes, all: g.AllowAllScopes})
+	s.grants = append(s.grants, Grant{Scopes: scopes, ID: g.ID, OrganizationUsage: in.str(usage),
+		AllowAnyOrganization: g.AllowAnyOrganization, all: g.AllowAllScopes})
+}
+
+// newOrganization is the token path's view of o.
+func newOrganization(o *store.Organization) *Organization {
+	out := &Organization{ID: o.ID, Name: o.Name, DisplayName: o.DisplayName}
+	if len(o.Metadata) > 0 {
+		out.Metadata = o.Metadata
+	}
+	return out
+}
+
+// orgState is one organization's stored record (nil: deleted) and the ids
+// of its associated grants.
+type orgState struct {
+	org    *store.Organization
+	grants []string
+}
+
+// withOrganizations replaces, adds or deletes each organization in states,
+// with its associations, in n, a copy made by patched. (Associations of a
+// deleted grant stay in the index, unreachable: grant ids are never reused,
+// and the organization's next patch or the next full build drops them.)
+func (n *Snapshot) withOrganizations(states map[string]orgState) {
+	n.orgs, n.orgNames, n.orgGrants = maps.Clone(n.orgs), maps.Clone(n.orgNames), maps.Clone(n.orgGrants)
+	for id := range states {
+		if old, ok := n.orgs[id]; ok {
+			for _, g := range old.grants {
+				delete(n.orgGrants, orgGrantKey{id, g})
+			}
+			delete(n.orgs, id)
+			if n.orgNames[old.Name] == old {
+				delete(n.orgNames, old.Name)
+			}
+		}
+	}
+	for id, st := range states {
+		if st.org == nil {
+			continue
+		}
+		o := newOrganization(st.org)
+		o.grants = st.grants
+		n.orgs[id], n.orgNames[o.Name] = o, o
+		for _, g := range st.grants {
+			n.orgGrants[orgGrantKey{id, g}] = struct{}{}
+		}
+	}
 }
 
 // clientState is one client's stored record (nil: deleted) and grants.
@@ -389,8 +520,10 @@ func (n *Snapshot) withAPI(id string, api *API) bool {
 		n.apis[api.Identifier] = api
 		for k, i := range n.grantIx {
 			if k.audience == api.Identifier && n.grants[i].all {
+				g := n.grants[i]
+				g.Scopes = api.AllScope
 				n.grantIx[k] = int32(len(n.grants))
-				n.grants = append(n.grants, Grant{Scopes: api.AllScope, all: true})
+				n.grants = append(n.grants, g)
 			}
 		}
 	}
@@ -423,6 +556,9 @@ func compactClient(c *store.Client, in *interner) Client {
 		GrantTypes:              in.list(c.GrantTypes),
 		TokenLifetime:           c.TokenLifetime,
 		NotBefore:               c.TokensNotBefore,
+	}
+	if d := c.DefaultOrganization; d != nil && slices.Contains(d.Flows, oauth.GrantClientCredentials) {
+		out.DefaultOrganization = d.OrganizationID
 	}
 	if len(c.Metadata) > 0 {
 		out.Metadata = c.Metadata
@@ -613,12 +749,14 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 const (
 	maxPatchClients = 256
 	maxPatchAPIs    = 64
+	maxPatchOrgs    = 256
 )
 
 // pending is what the writes since a snapshot changed.
 type pending struct {
 	clients  map[string]bool // client ids (record or grants)
 	apis     map[string]bool // resource server ids
+	orgs     map[string]bool // organization ids (record or associations)
 	keys     bool
 	settings bool
 	scripts  bool // actions, bindings or hooks
@@ -633,7 +771,7 @@ func (h *Holder) pendingSince(ctx context.Context, prev *Snapshot) (cur int64, p
 	if err != nil || cur <= prev.Version || int64(len(changes)) != cur-prev.Version {
 		return 0, p, false
 	}
-	p = pending{clients: map[string]bool{}, apis: map[string]bool{}}
+	p = pending{clients: map[string]bool{}, apis: map[string]bool{}, orgs: map[string]bool{}}
 	for i, c := range changes {
 		if c.Version != prev.Version+int64(i)+1 {
 			return 0, p, false
@@ -649,6 +787,11 @@ func (h *Holder) pendingSince(ctx context.Context, prev *Snapshot) (cur int64, p
 				return 0, p, false
 			}
 			p.apis[c.ID] = true
+		case store.ChangeOrganization:
+			if c.ID == "" {
+				return 0, p, false
+			}
+			p.orgs[c.ID] = true
 		case store.ChangeSigningKeys:
 			p.keys = true
 		case store.ChangeSettings:
@@ -661,7 +804,7 @@ func (h *Holder) pendingSince(ctx context.Context, prev *Snapshot) (cur int64, p
 		default:
 			return 0, p, false
 		}
-		if len(p.clients) > maxPatchClients || len(p.apis) > maxPatchAPIs {
+		if len(p.clients) > maxPatchClients || len(p.apis) > maxPatchAPIs || len(p.orgs) > maxPatchOrgs {
 			return 0, p, false
 		}
 	}
@@ -712,6 +855,30 @@ func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
 			}
 		}
 	}
+	orgs := map[string]orgState{}
+	for id := range p.orgs {
+		var st orgState
+		o, err := h.store.GetOrganization(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return nil
+		default:
+			st.org = &o
+			grants, err := store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.ClientGrant, int, error) {
+				return h.store.ListOrganizationGrants(ctx, id, store.OrganizationGrantFilter{Page: pg})
+			})
+			if errors.Is(err, store.ErrNotFound) { // deleted between the reads
+				st.org = nil
+			} else if err != nil {
+				return nil
+			}
+			for _, g := range grants {
+				st.grants = append(st.grants, g.ID)
+			}
+		}
+		orgs[id] = st
+	}
 	n := prev.patched(cur)
 	if p.keys {
 		list, err := h.store.ListSigningKeys(ctx)
@@ -757,6 +924,9 @@ func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
 	}
 	if len(states) > 0 {
 		n.withClients(states)
+	}
+	if len(orgs) > 0 {
+		n.withOrganizations(orgs)
 	}
 	return n
 }

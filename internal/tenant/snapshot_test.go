@@ -2,7 +2,9 @@ package tenant_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -221,7 +223,7 @@ func snapshotsEqual(t *testing.T, got, want *tenant.Snapshot) {
 	if gc != wc || ga != wa || gg != wg {
 		t.Fatalf("counts: patched %d clients %d APIs %d grants, rebuilt %d %d %d", gc, ga, gg, wc, wa, wg)
 	}
-	if got.Settings != want.Settings || strings.Join(got.Algorithms(), " ") != strings.Join(want.Algorithms(), " ") ||
+	if !reflect.DeepEqual(got.Settings, want.Settings) || strings.Join(got.Algorithms(), " ") != strings.Join(want.Algorithms(), " ") ||
 		string(got.Keys.JWKS()) != string(want.Keys.JWKS()) || (got.Extensions == nil) != (want.Extensions == nil) {
 		t.Fatalf("settings, algorithms, keys or extensions differ: patched %+v %v, rebuilt %+v %v",
 			got.Settings, got.Algorithms(), want.Settings, want.Algorithms())
@@ -252,11 +254,38 @@ func snapshotsEqual(t *testing.T, got, want *tenant.Snapshot) {
 		want.EachAPI(func(a *tenant.API) {
 			wg, wok := want.Grant(w.ClientID, a.Identifier)
 			gg, gok := got.Grant(w.ClientID, a.Identifier)
-			if wok != gok || (wok && strings.Join(wg.Scopes, " ") != strings.Join(gg.Scopes, " ")) {
+			if wok != gok || (wok && (strings.Join(wg.Scopes, " ") != strings.Join(gg.Scopes, " ") || wg.ID != gg.ID ||
+				wg.OrganizationUsage != gg.OrganizationUsage || wg.AllowAnyOrganization != gg.AllowAnyOrganization)) {
 				t.Fatalf("grant %s → %s: patched %v %v, rebuilt %v %v", w.ClientID, a.Identifier, gg, gok, wg, wok)
 			}
+			if !wok {
+				return
+			}
+			want.EachOrganization(func(wo *tenant.Organization) {
+				if go_, _ := got.OrganizationByID(wo.ID); go_ != nil && got.OrganizationAllows(go_, gg) != want.OrganizationAllows(wo, wg) {
+					t.Fatalf("organization %s and grant %s: patched allows %v, rebuilt %v", wo.ID, wg.ID, !want.OrganizationAllows(wo, wg), want.OrganizationAllows(wo, wg))
+				}
+			})
 		})
+		if g.DefaultOrganization != w.DefaultOrganization {
+			t.Fatalf("client %s default organization: patched %q, rebuilt %q", w.ClientID, g.DefaultOrganization, w.DefaultOrganization)
+		}
 	})
+	n := 0
+	want.EachOrganization(func(w *tenant.Organization) {
+		n++
+		g, ok := got.OrganizationByID(w.ID)
+		if !ok || g.Name != w.Name || g.DisplayName != w.DisplayName || fmt.Sprint(g.Metadata) != fmt.Sprint(w.Metadata) {
+			t.Fatalf("organization %s: patched %+v %v, rebuilt %+v", w.ID, g, ok, w)
+		}
+		if byName, ok := got.Organization(w.Name); !ok || byName.ID != w.ID {
+			t.Fatalf("organization %s by name %s: %+v %v", w.ID, w.Name, byName, ok)
+		}
+	})
+	got.EachOrganization(func(*tenant.Organization) { n-- })
+	if n != 0 {
+		t.Fatalf("patched snapshot has %d organizations more than the rebuilt one", -n)
+	}
 }
 
 // TestClientWritesPatchTheSnapshot: client and grant writes, this process's
@@ -485,8 +514,58 @@ func TestEveryWritePatchesTheSnapshot(t *testing.T) {
 	})
 	step("delete action (unbinds it)", func() error { return svc.DeleteAction(ctx, actionID) })
 	step("tenant identity", func() error { return svc.EnsureIdentity(ctx) })
+	var orgID, grantID string
+	step("create organization", func() error {
+		o, err := svc.CreateOrganization(ctx, tenant.OrganizationFields{Name: ptr("acme"), DisplayName: ptr("Acme"),
+			Metadata: &map[string]string{"tier": "gold"}})
+		orgID = o.ID
+		return err
+	})
+	step("grant requires an organization", func() error {
+		g, _ := h.Current().Grant("c", "urn:a")
+		grantID = g.ID
+		_, err := svc.UpdateGrant(ctx, grantID, tenant.GrantFields{OrganizationUsage: ptr("require")})
+		return err
+	})
+	step("associate the grant", func() error { _, err := svc.AddOrganizationGrant(ctx, orgID, grantID); return err })
+	if o, ok := h.Current().Organization("acme"); !ok || !h.Current().OrganizationAllows(o, mustGrant(t, h, "c", "urn:a")) {
+		t.Fatal("associated grant not allowed for the organization")
+	}
+	step("client default organization", func() error {
+		_, err := svc.UpdateClient(ctx, "c", tenant.ClientFields{DefaultOrganization: &store.DefaultOrganization{OrganizationID: orgID, Flows: []string{"client_credentials"}}})
+		return err
+	})
+	step("rename organization", func() error {
+		_, err := svc.UpdateOrganization(ctx, orgID, tenant.OrganizationFields{Name: ptr("acme-eu")})
+		return err
+	})
+	if _, ok := h.Current().Organization("acme"); ok {
+		t.Fatal("old organization name still resolves")
+	}
+	step("remove the association", func() error { return svc.RemoveOrganizationGrant(ctx, orgID, grantID) })
+	if o, ok := h.Current().Organization("acme-eu"); !ok || h.Current().OrganizationAllows(o, mustGrant(t, h, "c", "urn:a")) {
+		t.Fatal("removed association still allowed")
+	}
+	step("associate again", func() error { _, err := svc.AddOrganizationGrant(ctx, orgID, grantID); return err })
+	step("allow any organization", func() error {
+		_, err := svc.UpdateGrant(ctx, grantID, tenant.GrantFields{AllowAnyOrganization: ptr(true)})
+		return err
+	})
+	step("delete organization (and its associations)", func() error { return svc.DeleteOrganization(ctx, orgID) })
+	if _, ok := h.Current().OrganizationByID(orgID); ok {
+		t.Fatal("deleted organization still served")
+	}
 	step("delete API (and its grants)", func() error { return svc.DeleteResourceServer(ctx, apiID) })
 	if _, ok := h.Current().Grant("c", "urn:a"); ok {
 		t.Fatal("a deleted API's grant is still served")
 	}
+}
+
+func mustGrant(t *testing.T, h *tenant.Holder, client, aud string) *tenant.Grant {
+	t.Helper()
+	g, ok := h.Current().Grant(client, aud)
+	if !ok {
+		t.Fatalf("no grant %s → %s", client, aud)
+	}
+	return g
 }

@@ -276,6 +276,29 @@ func TestIssuerChangeKeepsAdminGrants(t *testing.T) {
 	}
 }
 
+// The system API carries Auth0's name, by which the Deploy CLI leaves it
+// alone; a tenant created under the former name gets it at the next start.
+func TestSystemAPIName(t *testing.T) {
+	svc := newService(t)
+	ctx := t.Context()
+	rs, found, err := tenant.SystemAPI(ctx, svc.Store)
+	if err != nil || !found || rs.Name != "Auth0 Management API" {
+		t.Fatalf("system API %q (found %v, err %v), want Auth0 Management API", rs.Name, found, err)
+	}
+	if _, err := svc.Store.UpdateResourceServer(ctx, rs.ID, func(r *store.ResourceServer) error {
+		r.Name = "credo Management API"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.EnsureSystem(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _, _ := tenant.SystemAPI(ctx, svc.Store); rs.Name != tenant.SystemAPIName {
+		t.Errorf("after EnsureSystem the system API is named %q", rs.Name)
+	}
+}
+
 func TestSeedEnvValuesArriveIntact(t *testing.T) {
 	for _, v := range []string{"0123456789abcdefghij #0123456789abcdefghij", "a: b", "@at", "*star", "'quoted\"", "!bang", "line1\nline2"} {
 		s, err := tenant.ParseSeed([]byte("clients:\n  - name: x\n    client_secret: ${S}\n"), env(map[string]string{"S": v}))

@@ -30,6 +30,8 @@ type Exchange struct {
 	AuthMethod string
 	API        *tenant.API
 	Grant      *tenant.Grant
+	// Organization is the organization the token is for (nil: none).
+	Organization *tenant.Organization
 	// Requested are the scopes the request asked for.
 	Requested    []string
 	Scopes       []string
@@ -141,6 +143,9 @@ func (e *Endpoint) record(ex *Exchange, oerr *oauth.Error) {
 	if oerr == nil {
 		ev.Type, ev.Description = "seccft", "Client Credentials for Access Token"
 		ev.Scope = ex.Token.Scope // already joined for the token
+		if o := ex.Organization; o != nil {
+			ev.Details = map[string]any{"organization_id": o.ID, "organization_name": o.Name}
+		}
 	} else {
 		ev.Type, ev.Description = "feccft", oerr.Description
 		ev.Details = map[string]any{"error": oerr.Code, "status": oerr.Status, "step": ex.Failed}

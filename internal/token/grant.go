@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/credo-dev/credo/internal/oauth"
+	"github.com/credo-dev/credo/internal/tenant"
 )
 
 // GrantType is one grant_type the endpoint serves (client_credentials now;
@@ -38,7 +39,8 @@ func (e *Endpoint) grant(ctx context.Context, ex *Exchange) *oauth.Error {
 	return ex.GrantType.Grant(ctx, ex)
 }
 
-// resolveAudience finds the API from audience or its RFC 8707 alias resource.
+// resolveAudience finds the API from audience or its RFC 8707 alias resource,
+// else the tenant's default audience.
 func resolveAudience(ex *Exchange) *oauth.Error {
 	req := ex.Request
 	aud := req.Audience
@@ -47,6 +49,10 @@ func resolveAudience(ex *Exchange) *oauth.Error {
 			return oauth.InvalidRequest("audience and resource name different APIs; send one")
 		}
 		aud = req.Resource
+	}
+	if aud == "" {
+		// Auth0's tenant default_audience (GET/PATCH /tenants/settings).
+		aud = ex.Snapshot.Settings.DefaultAudience
 	}
 	if aud == "" {
 		return oauth.MissingParameter("audience")
@@ -59,12 +65,48 @@ func resolveAudience(ex *Exchange) *oauth.Error {
 	return nil
 }
 
-// organization is the pipeline's organization step. credo has no
-// organizations yet, so a request that names one is refused rather than
-// answered with a token that silently lacks org_id.
+// organization is the pipeline's organization step: which organization,
+// if any, the token is for (Auth0's Organizations for M2M). The client
+// grant for the audience decides, by its organization_usage:
+//
+//   - deny (the default): the request must not name an organization;
+//   - allow: the token is for the organization the request names, if any;
+//   - require: the request names one, or the client's default_organization
+//     (flows client_credentials) applies; without either it is refused.
+//
+// A named organization (by id, or by name) must exist and the grant must
+// allow it: allow_any_organization, or the grant associated with it. An
+// organization that does not exist and one the grant may not use are
+// refused alike, so the answer says nothing about which organizations exist.
+// Without a client grant the policy step refuses as it would without
+// organizations.
 func (e *Endpoint) organization(_ context.Context, ex *Exchange) *oauth.Error {
-	if ex.Request.Organization != "" {
-		return oauth.InvalidRequest("Parameter organization is not supported: this credo has no organizations; send the request without it")
+	snap := ex.Snapshot
+	g, ok := snap.Grant(ex.Client.ClientID, ex.API.Identifier)
+	if !ok {
+		return nil // no client grant: the policy step refuses it, under its own name
+	}
+	ex.Grant = g
+	named := ex.Request.Organization
+	switch {
+	case g.OrganizationUsage == tenant.OrgUsageDeny && named != "":
+		return oauth.OrganizationNotAllowed(ex.API.Identifier)
+	case named != "":
+		o, ok := snap.Organization(named)
+		if !ok || !snap.OrganizationAllows(o, g) {
+			return oauth.OrganizationDenied(ex.API.Identifier)
+		}
+		ex.Organization = o
+	case g.OrganizationUsage == tenant.OrgUsageRequire:
+		id := ex.Client.DefaultOrganization
+		if id == "" {
+			return oauth.OrganizationRequired(ex.API.Identifier)
+		}
+		o, ok := snap.OrganizationByID(id)
+		if !ok || !snap.OrganizationAllows(o, g) {
+			return oauth.DefaultOrganizationDenied(ex.API.Identifier)
+		}
+		ex.Organization = o
 	}
 	return nil
 }

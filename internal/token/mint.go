@@ -50,6 +50,12 @@ func (e *Endpoint) mint(_ context.Context, ex *Exchange) *oauth.Error {
 		Issuer: e.Issuer, Subject: cid + "@clients", Audience: ex.API.Identifier,
 		IssuedAt: iat, Expiry: iat + ex.Lifetime, Scope: scope, ClientID: cid, Custom: ex.CustomClaims,
 	}
+	if o := ex.Organization; o != nil {
+		c.OrgID = o.ID
+		if ex.Snapshot.Settings.AllowOrganizationNameInAuthenticationAPI {
+			c.OrgName = o.Name
+		}
+	}
 	if rfc9068 {
 		c.Profile, c.JTI = oauth.ProfileRFC9068, newJTI()
 	} else {

@@ -119,7 +119,7 @@ func TestReuseKeyCoversWhatChangesTheToken(t *testing.T) {
 		"client":       func(ex *Exchange) { ex.Client = &tenant.Client{ClientID: "d"} },
 		"audience":     func(ex *Exchange) { ex.API = &tenant.API{ResourceServer: store.ResourceServer{Identifier: "urn:b"}} },
 		"scopes":       func(ex *Exchange) { ex.Scopes = []string{"r"} },
-		"organization": func(ex *Exchange) { ex.Request.Organization = "org_1" },
+		"organization": func(ex *Exchange) { ex.Organization = &tenant.Organization{ID: "org_1"} },
 		"grant type":   func(ex *Exchange) { ex.GrantType = otherGrant{} },
 	} {
 		ex := base()
@@ -130,6 +130,13 @@ func TestReuseKeyCoversWhatChangesTheToken(t *testing.T) {
 	}
 	if reuseKey(base()) != k {
 		t.Fatal("the same exchange has another key")
+	}
+	// The organization counts once decided: named by id or by name, the token is the same.
+	byID, byName := base(), base()
+	byID.Request.Organization, byID.Organization = "org_1", &tenant.Organization{ID: "org_1", Name: "acme"}
+	byName.Request.Organization, byName.Organization = "acme", &tenant.Organization{ID: "org_1", Name: "acme"}
+	if reuseKey(byID) != reuseKey(byName) || reuseKey(byID) == k {
+		t.Fatal("the organization by id and by name: different keys, or the key of no organization")
 	}
 }
 

@@ -14,11 +14,14 @@ import (
 // the scopes to issue and the token's lifetime.
 func (e *Endpoint) policy(_ context.Context, ex *Exchange) *oauth.Error {
 	snap := ex.Snapshot
-	g, ok := snap.Grant(ex.Client.ClientID, ex.API.Identifier)
-	if !ok {
-		return oauth.NoClientGrant(ex.API.Identifier)
+	g := ex.Grant // found by the organization step
+	if g == nil {
+		var ok bool
+		if g, ok = snap.Grant(ex.Client.ClientID, ex.API.Identifier); !ok {
+			return oauth.NoClientGrant(ex.API.Identifier)
+		}
+		ex.Grant = g
 	}
-	ex.Grant = g
 	var oerr *oauth.Error
 	if ex.Requested, oerr = splitScope(ex.Request.Scope); oerr != nil {
 		return oerr

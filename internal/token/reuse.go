@@ -31,13 +31,14 @@ type reuseEntry struct {
 }
 
 // reuseKey is derived from everything in an exchange that changes the
-// token: the grant type, the client, the audience, the organization and
-// the scopes. (What the tenant decides, such as lifetimes, algorithms and
+// token: the grant type, the client, the audience, the organization (the
+// one decided, by id: named by id, by name or the client's default, it is
+// the same token) and the scopes. (What the tenant decides, such as lifetimes, algorithms and
 // keys, moves the snapshot version, which empties the cache.) A step that
 // adds something to the token (an organization, a key binding) adds it here.
 func reuseKey(ex *Exchange) string {
 	return ex.GrantType.Name() + "\x00" + ex.Client.ClientID + "\x00" + ex.API.Identifier + "\x00" +
-		ex.Request.Organization + "\x00" + strings.Join(ex.Scopes, " ")
+		ex.orgID() + "\x00" + strings.Join(ex.Scopes, " ")
 }
 
 // Get returns a cached token with its expires_in reduced to the time left.
@@ -69,4 +70,12 @@ func (c *ReuseCache) Put(version int64, key string, issued time.Time, t oauth.To
 		c.version = version
 	}
 	c.m[key] = reuseEntry{tok: t, issued: issued}
+}
+
+// orgID is the id of the exchange's organization, or "".
+func (ex *Exchange) orgID() string {
+	if ex.Organization == nil {
+		return ""
+	}
+	return ex.Organization.ID
 }

@@ -146,6 +146,9 @@ func (s *Scripts) Run(ctx context.Context, ex *Exchange) *oauth.Error {
 		Request:         hook.Request{Method: http.MethodPost, Body: ex.Request.Body},
 	}
 	ev.Request.IP = ex.IP
+	if o := ex.Organization; o != nil {
+		ev.Organization = &hook.Organization{ID: o.ID, Name: o.Name, DisplayName: o.DisplayName, Metadata: o.Metadata}
+	}
 	if ex.HTTP != nil {
 		ev.Request.Hostname, ev.Request.UserAgent = ex.HTTP.Host, ex.HTTP.UserAgent()
 	}

@@ -69,6 +69,8 @@ var clientGrantKind = kind[store.ClientGrant]{
 	change: func(g *store.ClientGrant) {
 		g.Scope = g.Scope[:1]
 		g.AllowAllScopes = true
+		g.OrganizationUsage = "require"
+		g.AllowAnyOrganization = true
 		g.UpdatedAt = ts(5)
 	},
 	create: store.Store.CreateClientGrant,
@@ -78,6 +80,25 @@ var clientGrantKind = kind[store.ClientGrant]{
 	},
 	update: store.Store.UpdateClientGrant,
 	delete: store.Store.DeleteClientGrant,
+}
+
+var organizationKind = kind[store.Organization]{
+	sample: sampleOrganization,
+	id:     func(o *store.Organization) *string { return &o.ID },
+	change: func(o *store.Organization) {
+		o.Name = o.Name + "-renamed"
+		o.DisplayName = "Renamed"
+		o.Metadata["extra"] = "yes"
+		o.Branding = nil
+		o.UpdatedAt = ts(5)
+	},
+	create: store.Store.CreateOrganization,
+	get:    store.Store.GetOrganization,
+	list: func(s store.Store, ctx context.Context, p store.Page) ([]store.Organization, int, error) {
+		return s.ListOrganizations(ctx, store.OrganizationFilter{Page: p})
+	},
+	update: store.Store.UpdateOrganization,
+	delete: store.Store.DeleteOrganization,
 }
 
 var actionKind = kind[store.Action]{

@@ -141,6 +141,29 @@ func testClientGrantList(t *testing.T, s store.Store) {
 			t.Errorf("%s: total = %d, want %d", tc.name, total, tc.total)
 		}
 	}
+
+	// A user-subject grant beside c1's client grant to a.
+	user := sampleGrant("g07", "c1", audience("a"))
+	user.SubjectType = "user"
+	must(t, s.CreateClientGrant(ctx, user))
+	for _, tc := range []struct {
+		name  string
+		f     store.GrantFilter
+		want  []store.ClientGrant
+		total int
+	}{
+		{"by subject type user", store.GrantFilter{SubjectType: "user"}, []store.ClientGrant{user}, 1},
+		{"by subject type client", store.GrantFilter{SubjectType: "client", Page: store.Page{Limit: 2}}, all[:2], 6},
+		{"by subject type, client and audience", store.GrantFilter{SubjectType: "client", ClientID: "c1", Audience: audience("a")}, all[:1], 1},
+		{"by subject type with checkpoint", store.GrantFilter{SubjectType: "user", From: "g01"}, []store.ClientGrant{user}, 1},
+	} {
+		got, total, err := s.ListClientGrants(ctx, tc.f)
+		must(t, err)
+		equal(t, tc.name, got, tc.want)
+		if total != tc.total {
+			t.Errorf("%s: total = %d, want %d", tc.name, total, tc.total)
+		}
+	}
 }
 
 func testGrantCascades(t *testing.T, s store.Store) {

@@ -24,6 +24,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Actions", func(t *testing.T, s store.Store) { testCRUD(t, s, actionKind) }},
 		{"Hooks", func(t *testing.T, s store.Store) { testCRUD(t, s, hookKind) }},
 		{"LogStreams", func(t *testing.T, s store.Store) { testCRUD(t, s, logStreamKind) }},
+		{"Organizations", func(t *testing.T, s store.Store) { testCRUD(t, s, organizationKind) }},
+		{"OrganizationNames", testOrganizationNames},
+		{"OrganizationGrants", testOrganizationGrants},
+		{"OrganizationCascades", testOrganizationCascades},
 		{"ResourceServerIdentifier", testResourceServerIdentifier},
 		{"ClientGrantRules", testClientGrantRules},
 		{"ClientGrantList", testClientGrantList},
@@ -38,6 +42,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"LogQuery", testLogQuery},
 		{"Revocation", testRevocation},
+		{"Usage", testUsage},
+		{"UsageConcurrent", testUsageConcurrent},
+		{"LoginLinks", testLoginLinks},
 		{"Pagination", testPagination},
 		{"Version", testVersion},
 		{"Changes", testChanges},
@@ -163,6 +170,7 @@ func sampleClient(id string) store.Client {
 		Metadata:                map[string]string{"team": "payments", "id": id},
 		JWTAlg:                  "RS256",
 		TokenLifetime:           600,
+		DefaultOrganization:     &store.DefaultOrganization{OrganizationID: "org_default", Flows: []string{"client_credentials"}},
 		Secrets: []store.Secret{
 			{Hash: "$sha256$salt1$digest1-" + id, CreatedAt: ts(0)},
 			{Hash: "$sha256$salt0$digest0-" + id, CreatedAt: ts(-48), ExpiresAt: ts(24)},
@@ -191,13 +199,14 @@ func sampleResourceServer(id string) store.ResourceServer {
 
 func sampleGrant(id, clientID, aud string) store.ClientGrant {
 	return store.ClientGrant{
-		ID:          id,
-		ClientID:    clientID,
-		Audience:    aud,
-		Scope:       []string{"read:things", "write:things"},
-		SubjectType: "client",
-		CreatedAt:   ts(-3),
-		UpdatedAt:   ts(-2),
+		ID:                id,
+		ClientID:          clientID,
+		Audience:          aud,
+		Scope:             []string{"read:things", "write:things"},
+		SubjectType:       "client",
+		OrganizationUsage: "allow",
+		CreatedAt:         ts(-3),
+		UpdatedAt:         ts(-2),
 	}
 }
 
@@ -264,5 +273,18 @@ func sampleLog(id string, n int) store.LogEvent {
 		Audience:    audience("a"),
 		Scope:       "read:things",
 		Details:     map[string]any{"n": float64(n), "ok": true, "nested": map[string]any{"list": []any{"x", 1.5}}},
+	}
+}
+
+func sampleOrganization(id string) store.Organization {
+	return store.Organization{
+		ID:          id,
+		Name:        "org-" + id,
+		DisplayName: "Organization " + id,
+		Metadata:    map[string]string{"plan": "gold", "id": id},
+		Branding: &store.OrganizationBranding{LogoURL: "https://" + id + ".example/logo.png",
+			Colors: store.OrganizationColors{Primary: "#0050ff", PageBackground: "#ffffff"}},
+		CreatedAt: ts(-3),
+		UpdatedAt: ts(-2),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/credo-dev/credo/store"
@@ -32,14 +33,17 @@ var resourceServers = &table[store.ResourceServer]{
 }
 
 var clientGrants = &table[store.ClientGrant]{
-	name:    "client_grants",
-	what:    "client grant",
-	cols:    []string{"id", "client_id", "audience", "subject_type"},
-	kind:    store.ChangeClientGrant,
-	key:     func(g *store.ClientGrant) *string { return &g.ID },
-	columns: func(g *store.ClientGrant) []any { return []any{g.ClientID, g.Audience, g.SubjectType} },
+	name: "client_grants",
+	what: "client grant",
+	cols: []string{"id", "client_id", "audience", "subject_type", "allow_any_organization"},
+	kind: store.ChangeClientGrant,
+	key:  func(g *store.ClientGrant) *string { return &g.ID },
+	columns: func(g *store.ClientGrant) []any {
+		return []any{g.ClientID, g.Audience, g.SubjectType, boolInt(g.AllowAnyOrganization)}
+	},
 	restore: func(g *store.ClientGrant, c []string) {
 		g.ID, g.ClientID, g.Audience, g.SubjectType = c[0], c[1], c[2], c[3]
+		g.AllowAnyOrganization = c[4] == "1"
 	},
 	client: func(g *store.ClientGrant) string { return g.ClientID },
 }
@@ -179,6 +183,12 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.GrantFilter) ([]st
 	if f.Audience != "" {
 		add("audience =", f.Audience)
 	}
+	if f.SubjectType != "" {
+		add("subject_type =", f.SubjectType)
+	}
+	if f.AllowAnyOrganization != nil {
+		where = append(where, "allow_any_organization = "+strconv.Itoa(boolInt(*f.AllowAnyOrganization)))
+	}
 	p := f.Page
 	if f.From != "" {
 		add("id >", f.From)
@@ -213,7 +223,8 @@ func checkGrant(ctx context.Context) func(Querier, *store.ClientGrant) error {
 	}
 }
 
-// DeleteClientGrant removes the grant with id.
+// DeleteClientGrant removes the grant with id and (by the foreign key's
+// cascade, in the same transaction) its organization associations.
 func (s *Store) DeleteClientGrant(ctx context.Context, id string) error {
 	return clientGrants.remove(ctx, s, id)
 }

@@ -206,6 +206,12 @@ func (s *Store) Load(ctx context.Context) (*store.Data, error) {
 		if d.Settings, err = settings(ctx, q, ""); err != nil {
 			return err
 		}
+		if d.Organizations, err = organizations.all(ctx, q, ""); err != nil {
+			return err
+		}
+		if d.OrganizationGrants, err = loadOrganizationGrants(ctx, q); err != nil {
+			return err
+		}
 		if d.Revoked, err = revokedTokens.all(ctx, q, ""); err != nil {
 			return err
 		}

@@ -26,8 +26,9 @@ func TestStoredForm(t *testing.T) {
 			ClientID: "cid", Name: "Worker", Description: "d", AppType: "non_interactive",
 			GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: "client_secret_post",
 			IsFirstParty: true, Metadata: map[string]string{"team": "payroll"}, JWTAlg: "RS256", TokenLifetime: 3600,
-			Secrets:   []store.Secret{{Hash: "$sha256$x$y", CreatedAt: at, ExpiresAt: later}},
-			CreatedAt: at, UpdatedAt: later,
+			DefaultOrganization: &store.DefaultOrganization{OrganizationID: "org_1", Flows: []string{"client_credentials"}},
+			Secrets:             []store.Secret{{Hash: "$sha256$x$y", CreatedAt: at, ExpiresAt: later}},
+			CreatedAt:           at, UpdatedAt: later,
 		}),
 		"resource_server": docOf(t, resourceServers, store.ResourceServer{
 			ID: "rs1", Name: "API", Identifier: "https://api.example.com/", Scopes: []store.Scope{{Value: "read:x", Description: "Read"}},
@@ -36,7 +37,13 @@ func TestStoredForm(t *testing.T) {
 		}),
 		"client_grant": docOf(t, clientGrants, store.ClientGrant{
 			ID: "cgr_1", ClientID: "cid", Audience: "https://api.example.com/", Scope: []string{"read:x"},
-			AllowAllScopes: true, SubjectType: "client", CreatedAt: at, UpdatedAt: later,
+			AllowAllScopes: true, SubjectType: "client", OrganizationUsage: "require", AllowAnyOrganization: true,
+			CreatedAt: at, UpdatedAt: later,
+		}),
+		"organization": docOf(t, organizations, store.Organization{
+			ID: "org_1", Name: "acme", DisplayName: "Acme Corp", Metadata: map[string]string{"plan": "gold"},
+			Branding:  &store.OrganizationBranding{LogoURL: "https://acme.example/logo.png", Colors: store.OrganizationColors{Primary: "#0050ff", PageBackground: "#ffffff"}},
+			CreatedAt: at, UpdatedAt: later,
 		}),
 		"signing_key": docOf(t, signingKeys, store.SigningKey{
 			KID: "kid1", KeyType: "RSA", State: store.KeyPrevious, SealedPrivateKey: []byte{1, 2}, CertDER: []byte{3},
@@ -55,7 +62,7 @@ func TestStoredForm(t *testing.T) {
 			ID: "l1", Date: at, Type: "seccft", Description: "d", ClientID: "cid", ClientName: "n", IP: "192.0.2.1",
 			UserAgent: "ua", Hostname: "h", Audience: "https://api.example.com/", Scope: "read:x", Details: map[string]any{"k": "v"},
 		}),
-		"settings": marshal(t, store.Settings{HonorScopeSubset: true, Auth0CompatErrors: true}),
+		"settings": marshal(t, store.Settings{HonorScopeSubset: true, Auth0CompatErrors: true, AllowOrganizationNameInAuthenticationAPI: true}),
 		"tenant":   marshal(t, store.Tenant{Issuer: "https://a/", ManagementAudience: "https://a/api/v2/", CreatedAt: at, UpdatedAt: later}),
 	}
 	for name, doc := range docs {
@@ -122,10 +129,10 @@ func TestStoredFieldsNamed(t *testing.T) {
 		}
 	}
 	for _, v := range []any{store.Client{}, store.ResourceServer{}, store.ClientGrant{}, store.SigningKey{},
-		store.Action{}, store.Hook{}, store.LogEvent{}, store.Settings{}, store.Tenant{}} {
+		store.Action{}, store.Hook{}, store.LogEvent{}, store.Settings{}, store.Tenant{}, store.Organization{}} {
 		check(reflect.TypeOf(v))
 	}
-	if len(seen) < 9 {
+	if len(seen) < 13 {
 		t.Fatalf("checked only %d types", len(seen))
 	}
 }

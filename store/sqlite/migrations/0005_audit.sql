@@ -1,4 +1,4 @@
--- credo schema, version 5: the durable audit log, searchable log columns, revoked tokens, log streams.
+-- credo schema, version 5: the durable audit log, searchable log columns, revoked tokens.
 --
 -- audit_log holds one entry per audited write (every Management API write,
 -- automatic key rotation), inserted by the write's own transaction, so an
@@ -57,10 +57,3 @@ CREATE TABLE revoked_tokens (
 	doc        TEXT NOT NULL
 );
 CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_ms);
-
--- log_streams holds the log streams (/api/v2/log-streams) with their
--- delivery cursor.
-CREATE TABLE log_streams (
-	id  TEXT PRIMARY KEY,
-	doc TEXT NOT NULL
-);

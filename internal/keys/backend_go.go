@@ -1,0 +1,5 @@
+//go:build !goexperiment.boringcrypto
+
+package keys
+
+func boringEnabled() bool { return false }

@@ -1,0 +1,219 @@
+package mgmt
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/store"
+)
+
+// OrganizationBody is the JSON body of POST and PATCH /organizations.
+// enabled_connections and token_quota are accepted and ignored: credo has
+// no connections (no user logins), and per-organization token quotas are
+// not implemented; Terraform and the Deploy CLI send both.
+type OrganizationBody struct {
+	ID          *string               `json:"id,omitempty"` // PATCH only, and only the organization's own (what GET returns)
+	Name        *string               `json:"name,omitempty"`
+	DisplayName *string               `json:"display_name,omitempty"`
+	Branding    *OrganizationBranding `json:"branding,omitempty"`
+	// Metadata values may be null: on PATCH the key is removed.
+	Metadata           *map[string]*string `json:"metadata,omitempty"`
+	EnabledConnections *[]json.RawMessage  `json:"enabled_connections,omitempty"`
+	TokenQuota         *json.RawMessage    `json:"token_quota,omitempty"`
+}
+
+// fields returns the service's fields; patch selects PATCH semantics
+// (metadata merged, null removing a key).
+func (b *OrganizationBody) fields(patch bool) tenant.OrganizationFields {
+	f := tenant.OrganizationFields{Name: b.Name, DisplayName: b.DisplayName}
+	if b.Metadata != nil {
+		if patch {
+			f.MetadataPatch = map[string]*string{}
+			for k, v := range *b.Metadata {
+				f.MetadataPatch[k] = v
+			}
+		} else {
+			m := map[string]string{}
+			for k, v := range *b.Metadata {
+				if v != nil {
+					m[k] = *v
+				}
+			}
+			f.Metadata = &m
+		}
+	}
+	if br := b.Branding; br != nil {
+		f.Branding = &store.OrganizationBranding{LogoURL: br.LogoURL}
+		if br.Colors != nil {
+			f.Branding.Colors = store.OrganizationColors{Primary: br.Colors.Primary, PageBackground: br.Colors.PageBackground}
+		}
+	}
+	return f
+}
+
+func (a *API) listOrganizations(c *call) (any, error) {
+	ctx := c.r.Context()
+	// sort (e.g. name:1) is accepted and ignored: credo lists organizations
+	// by id, the order from/take checkpoints need.
+	if c.q.has("from") || c.q.has("take") {
+		for _, n := range pageParams {
+			if c.q.has(n) {
+				return nil, errQuery("from and take cannot be combined with "+n, n)
+			}
+		}
+		take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
+		if err != nil {
+			return nil, err
+		}
+		list, total, err := c.st().ListOrganizations(ctx, store.OrganizationFilter{From: c.q.str("from"), Page: store.Page{Limit: take}})
+		if err != nil {
+			return nil, err
+		}
+		out := struct {
+			Next          string         `json:"next,omitempty"`
+			Organizations []Organization `json:"organizations"`
+		}{Organizations: make([]Organization, len(list))}
+		for i, o := range list {
+			out.Organizations[i] = OrganizationView(o)
+		}
+		if total > len(list) && len(list) > 0 {
+			out.Next = list[len(list)-1].ID
+		}
+		return out, nil
+	}
+	p, err := c.q.page()
+	if err != nil {
+		return nil, err
+	}
+	list, total, err := c.st().ListOrganizations(ctx, store.OrganizationFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}})
+	if err != nil {
+		return nil, err
+	}
+	items := make([]any, len(list))
+	for i, o := range list {
+		items[i] = OrganizationView(o)
+	}
+	return paged(p, "organizations", items, total), nil
+}
+
+func (a *API) createOrganization(c *call) (any, error) {
+	var b OrganizationBody
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	if b.ID != nil {
+		return nil, errBody("Additional properties not allowed: id", "")
+	}
+	if b.Name == nil {
+		return nil, errBody("Missing required property: name", "")
+	}
+	o, err := c.svc().CreateOrganization(c.r.Context(), b.fields(false))
+	if err != nil {
+		return nil, err
+	}
+	c.status, c.target = http.StatusCreated, o.ID
+	return OrganizationView(o), nil
+}
+
+func (a *API) getOrganization(c *call) (any, error) {
+	o, err := c.st().GetOrganization(c.r.Context(), c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return OrganizationView(o), nil
+}
+
+func (a *API) getOrganizationByName(c *call) (any, error) {
+	o, err := c.st().GetOrganizationByName(c.r.Context(), c.r.PathValue("name"))
+	if err != nil {
+		return nil, err
+	}
+	return OrganizationView(o), nil
+}
+
+func (a *API) updateOrganization(c *call) (any, error) {
+	var b OrganizationBody
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	id := c.r.PathValue("id")
+	if b.ID != nil && *b.ID != id {
+		return nil, errBody("id cannot be changed", "id")
+	}
+	o, err := c.svc().UpdateOrganization(c.r.Context(), id, b.fields(true))
+	if err != nil {
+		return nil, err
+	}
+	c.target = id
+	return OrganizationView(o), nil
+}
+
+func (a *API) deleteOrganization(c *call) (any, error) {
+	id := c.r.PathValue("id")
+	if err := c.svc().DeleteOrganization(c.r.Context(), id); err != nil {
+		return nil, err
+	}
+	c.status, c.target = http.StatusNoContent, id
+	return nil, nil
+}
+
+// maxGrantIDs bounds grant_ids (Auth0: at most 10).
+const maxGrantIDs = 10
+
+func (a *API) listOrganizationGrants(c *call) (any, error) {
+	p, err := c.q.page()
+	if err != nil {
+		return nil, err
+	}
+	ids := c.q.list("grant_ids")
+	if len(ids) > maxGrantIDs {
+		return nil, errQuery("Array is too long (max 10)", "grant_ids")
+	}
+	f := store.OrganizationGrantFilter{Audience: c.q.str("audience"), ClientID: c.q.str("client_id"), GrantIDs: ids,
+		Page: store.Page{Offset: p.offset(), Limit: p.PerPage}}
+	list, total, err := c.st().ListOrganizationGrants(c.r.Context(), c.r.PathValue("id"), f)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]any, len(list))
+	for i, g := range list {
+		items[i] = ClientGrantView(g)
+	}
+	return paged(p, "client_grants", items, total), nil
+}
+
+// OrganizationGrantBody is the JSON body of POST /organizations/{id}/client-grants.
+type OrganizationGrantBody struct {
+	GrantID *string `json:"grant_id,omitempty"`
+}
+
+func (a *API) addOrganizationGrant(c *call) (any, error) {
+	var b OrganizationGrantBody
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	if b.GrantID == nil {
+		return nil, errBody("Missing required property: grant_id", "")
+	}
+	id := c.r.PathValue("id")
+	g, err := c.svc().AddOrganizationGrant(c.r.Context(), id, *b.GrantID)
+	if err != nil {
+		return nil, err
+	}
+	c.status, c.target = http.StatusCreated, id
+	return ClientGrantView(g), nil
+}
+
+func (a *API) removeOrganizationGrant(c *call) (any, error) {
+	id, gid := c.r.PathValue("id"), c.r.PathValue("grant_id")
+	if err := c.svc().RemoveOrganizationGrant(c.r.Context(), id, gid); err != nil {
+		if _, gerr := c.st().GetOrganization(c.r.Context(), id); errors.Is(gerr, store.ErrNotFound) {
+			return nil, errNotFound(kindOrganization)
+		}
+		return nil, err
+	}
+	c.status, c.target = http.StatusNoContent, id
+	return nil, nil
+}
