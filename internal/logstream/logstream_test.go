@@ -165,7 +165,15 @@ func TestWebhookAfterOutage(t *testing.T) {
 		}
 	}
 	rc.mu.Unlock()
-	if l, _ := svc.Store.GetLogStream(ctx, ls.ID); l.LastError != "" || l.Cursor != want[len(want)-1] {
+	// The cursor moves once the receiver has answered.
+	var l store.LogStream
+	for time.Now().Before(deadline) {
+		if l, _ = svc.Store.GetLogStream(ctx, ls.ID); l.Cursor == want[len(want)-1] {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if l.LastError != "" || l.Cursor != want[len(want)-1] {
 		t.Errorf("after recovery: cursor %s, last error %q", l.Cursor, l.LastError)
 	}
 }
