@@ -258,3 +258,30 @@ func TestStdoutStream(t *testing.T) {
 		t.Fatalf("stdout:\n%s", out.String())
 	}
 }
+
+// TestOneReplicaDelivers: two replicas' streamers on one store deliver each
+// event once, by the lease in the stream's record.
+func TestOneReplicaDelivers(t *testing.T) {
+	svc := newService(t)
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	ctx := context.Background()
+	endpoint := srv.URL
+	if _, err := svc.CreateLogStream(ctx, tenant.LogStreamFields{Type: tenant.StreamHTTP, HTTPEndpoint: &endpoint}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	a := &logstream.Streamer{Service: svc, Owner: "replica-a", Settle: time.Millisecond, Batch: 3}
+	b := &logstream.Streamer{Service: svc, Owner: "replica-b", Settle: time.Millisecond, Batch: 3}
+	var want []string
+	for range 5 {
+		appendEvents(t, svc.Store, 4, &want)
+		time.Sleep(3 * time.Millisecond)
+		b.Tick(ctx)
+		a.Tick(ctx)
+	}
+	if got := rc.got(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("delivered %v\nwant %v", got, want)
+	}
+}
