@@ -30,8 +30,10 @@ type Metrics struct {
 	lag      *prometheus.GaugeVec
 
 	// counters caches resolved label sets of issued and denied, so that an
-	// exchange costs a map lookup rather than hashing its labels.
-	counters sync.Map // string → prometheus.Counter
+	// exchange costs a map lookup (no allocation) rather than hashing its
+	// labels.
+	countersMu sync.RWMutex
+	counters   map[counterKey]prometheus.Counter
 
 	// clientLimit > 0 adds a client label to the token counters, for at
 	// most that many distinct clients; later ones count as "other".
@@ -155,7 +157,7 @@ func (m *Metrics) TokenEvent(ev store.LogEvent) {
 	client := m.clientLabel(snap, ev.ClientID)
 	if ev.Type == "seccft" {
 		m.tokenOK.Inc()
-		m.counter("i\x00"+aud+"\x00"+client, func() prometheus.Counter {
+		m.counter(counterKey{issued: true, aud: aud, client: client}, func() prometheus.Counter {
 			if m.clientLimit > 0 {
 				return m.issued.WithLabelValues(aud, client)
 			}
@@ -169,7 +171,7 @@ func (m *Metrics) TokenEvent(ev store.LogEvent) {
 	}
 	m.tokens.WithLabelValues(outcome).Inc()
 	step, _ := ev.Details["step"].(string)
-	m.counter("d\x00"+aud+"\x00"+client+"\x00"+step+"\x00"+outcome, func() prometheus.Counter {
+	m.counter(counterKey{aud: aud, client: client, step: step, err: outcome}, func() prometheus.Counter {
 		if m.clientLimit > 0 {
 			return m.denied.WithLabelValues(aud, client, step, outcome)
 		}
@@ -177,12 +179,30 @@ func (m *Metrics) TokenEvent(ev store.LogEvent) {
 	}).Inc()
 }
 
-func (m *Metrics) counter(key string, make func() prometheus.Counter) prometheus.Counter {
-	if c, ok := m.counters.Load(key); ok {
-		return c.(prometheus.Counter)
+// counterKey names one series of issued (issued set) or denied.
+type counterKey struct {
+	issued                 bool
+	aud, client, step, err string
+}
+
+func (m *Metrics) counter(key counterKey, make func() prometheus.Counter) prometheus.Counter {
+	m.countersMu.RLock()
+	c, ok := m.counters[key]
+	m.countersMu.RUnlock()
+	if ok {
+		return c
 	}
-	c, _ := m.counters.LoadOrStore(key, make())
-	return c.(prometheus.Counter)
+	m.countersMu.Lock()
+	defer m.countersMu.Unlock()
+	if c, ok := m.counters[key]; ok {
+		return c
+	}
+	if m.counters == nil {
+		m.counters = map[counterKey]prometheus.Counter{}
+	}
+	c = make()
+	m.counters[key] = c
+	return c
 }
 
 // clientLabel is the client label of id: "" when the label is off, the id
