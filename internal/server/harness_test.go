@@ -82,7 +82,7 @@ func newFixtureWith(t *testing.T, path string, scripts *token.Scripts) *fixture 
 	f.svc.Holder = f.holder
 	ep := f.endpoint(nil)
 	f.h = server.New(server.Deps{Holder: f.holder, Token: ep, Issuer: testIssuer, JWKSMaxAge: 10 * time.Minute, Now: clock,
-		Tokens: &token.Tokens{Holder: f.holder, Service: f.svc, Secrets: ep.Secrets, Issuer: testIssuer, Now: clock}})
+		Tokens: &token.Tokens{Holder: f.holder, Service: f.svc, Secrets: ep.Secrets, Issuer: testIssuer, Now: clock, MaxRevoked: 3}})
 	return f
 }
 

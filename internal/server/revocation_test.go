@@ -170,6 +170,21 @@ func TestRevokeAndIntrospect(t *testing.T) {
 		t.Errorf("another client's token: %v", err)
 	}
 
+	// One by one, a client revokes at most MaxRevoked (3 here) unexpired tokens.
+	for i := range 4 {
+		f.now = f.now.Add(time.Second) // a new token each time (no jti: a new second)
+		tok := f.tokenFor("legacy", "short-secret", timesheets)
+		rec := f.post("/oauth/revoke", form("token", tok), "legacy", "short-secret")
+		if want := 200; i == 3 {
+			want = 400
+			if rec.Code != want || !strings.Contains(rec.Body.String(), "revoke-tokens") {
+				t.Fatalf("revocation past the bound: %d %s", rec.Code, rec.Body)
+			}
+		} else if rec.Code != want {
+			t.Fatalf("revocation %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+
 	// A list that cannot be fetched: refused as unavailable, not as invalid.
 	broken, _ := verify.New(verify.Config{Issuer: testIssuer, Audience: []string{timesheets}, Algorithms: []string{"RS256"},
 		HTTPClient: &http.Client{Transport: inProcess{f.h}}, RevocationListURL: testIssuer + "no-such-list",

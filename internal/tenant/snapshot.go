@@ -180,6 +180,18 @@ func (s *Snapshot) JTIRevoked(id string) bool {
 	return ok
 }
 
+// RevokedCount reports how many tokens of clientID that have not expired at
+// now are revoked one by one.
+func (s *Snapshot) RevokedCount(clientID string, now time.Time) int {
+	n := 0
+	for _, t := range s.revoked {
+		if t.ClientID == clientID && t.ExpiresAt.After(now) {
+			n++
+		}
+	}
+	return n
+}
+
 // HasRevokedTokens reports whether any token is revoked one by one.
 func (s *Snapshot) HasRevokedTokens() bool { return len(s.revoked) > 0 }
 

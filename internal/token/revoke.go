@@ -41,6 +41,11 @@ type Tokens struct {
 	Log    *slog.Logger
 	// IP finds the client's address for the audit entry (nil: the TCP peer).
 	IP *realip.Resolver
+	// MaxRevoked bounds the tokens of one client revoked one by one and not
+	// yet expired (default DefaultMaxRevoked), so that no client can grow
+	// the revocation list every API polls without bound; past it, the
+	// client's tokens are revoked all at once instead.
+	MaxRevoked int
 
 	authOnce sync.Once
 	auth     *clientauth.Authenticator
@@ -174,6 +179,16 @@ func (t *Tokens) request(w http.ResponseWriter, r *http.Request, snap *tenant.Sn
 	return req, c, nil
 }
 
+// DefaultMaxRevoked is Tokens.MaxRevoked's default.
+const DefaultMaxRevoked = 1000
+
+func (t *Tokens) maxRevoked() int {
+	if t.MaxRevoked > 0 {
+		return t.MaxRevoked
+	}
+	return DefaultMaxRevoked
+}
+
 // Revoke serves POST /oauth/revoke (RFC 7009): the authenticated client
 // revokes one of its own tokens until it expires. An invalid, expired or
 // unknown token is answered 200 as the RFC says (§2.2); a token issued to
@@ -196,6 +211,12 @@ func (t *Tokens) Revoke(w http.ResponseWriter, r *http.Request) {
 		}
 		id := verify.TokenID(raw, c.JTI)
 		if !snap.TokenRevoked(c.client(), id, time.Unix(c.IssuedAt, 0)) {
+			if snap.RevokedCount(client.ClientID, now) >= t.maxRevoked() {
+				// Each revocation grows the list every API polls: a client
+				// revoking its tokens in bulk revokes them all at once.
+				oauth.WriteError(w, oauth.InvalidRequest("This client has too many revoked tokens that have not expired; revoke all of its tokens with the Management API (POST /api/v2/clients/{id}/revoke-tokens)"))
+				return
+			}
 			ctx := store.WithAudit(r.Context(), &store.Audit{Event: store.LogEvent{
 				ID: tenant.NewLogID(now), Date: now.UTC(), Type: "sapi", Description: "Revoke a token (RFC 7009)",
 				ClientID: client.ClientID, ClientName: client.Name, IP: t.IP.IP(r), UserAgent: r.UserAgent(), Hostname: r.Host,
