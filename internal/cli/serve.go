@@ -176,6 +176,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	}
 	metrics := server.NewMetrics(a.holder, events.Dropped, mopts...)
 	a.scripts.Observe = metrics.ScriptRun
+	a.scripts.Runtime.Observe(metrics.ActionRun)
 	metrics.BuildInfo(Version, keys.Backend())
 	usage := &dashboard.Usage{Store: a.store, Log: log}
 	ep := a.endpoint(func(ev store.LogEvent) {

@@ -26,6 +26,7 @@ type Metrics struct {
 	denied   *prometheus.CounterVec
 	scripts  *prometheus.HistogramVec
 	scriptKO *prometheus.CounterVec
+	action   *prometheus.HistogramVec
 	streamed *prometheus.CounterVec
 	lag      *prometheus.GaugeVec
 
@@ -90,13 +91,17 @@ func NewMetrics(h *tenant.Holder, dropped func() int64, opts ...MetricsOption) *
 	m.scriptKO = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "credo_action_failures_total", Help: "Exchanges an Action or Hook denied or failed, by its name and outcome (denied, busy, error).",
 	}, []string{"action", "outcome"})
+	m.action = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "credo_action_duration_seconds", Help: "Time each Action or Hook ran, by its name (at most 100 names; the rest are other).",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 20},
+	}, []string{"action"})
 	m.streamed = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "credo_log_stream_events_total", Help: "Log events delivered by each log stream.",
 	}, []string{"stream"})
 	m.lag = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "credo_log_stream_lag_seconds", Help: "Age of the newest event of each log stream's last delivery.",
 	}, []string{"stream"})
-	m.reg.MustRegister(m.requests, m.duration, m.tokens, m.issued, m.denied, m.scripts, m.scriptKO, m.streamed, m.lag,
+	m.reg.MustRegister(m.requests, m.duration, m.tokens, m.issued, m.denied, m.scripts, m.scriptKO, m.action, m.streamed, m.lag,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "credo_snapshot_age_seconds", Help: "Seconds since the snapshot was last confirmed up to date with the store."},
 			func() float64 {
 				ok, _ := h.Health()
@@ -236,6 +241,14 @@ func (m *Metrics) ScriptRun(took time.Duration, outcome, script string) {
 		}
 		m.scriptKO.WithLabelValues(script, outcome).Inc()
 	}
+}
+
+// ActionRun records one Action's or Hook's run (hook.Runtime.Observe).
+func (m *Metrics) ActionRun(script string, took time.Duration, _ error) {
+	if _, ok := m.scriptNames(script); !ok {
+		script = "other"
+	}
+	m.action.WithLabelValues(script).Observe(took.Seconds())
 }
 
 // scriptNames bounds the action label: at most maxActionLabels names.

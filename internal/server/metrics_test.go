@@ -31,6 +31,7 @@ func TestTokenMetrics(t *testing.T) {
 	tok("nobody", "x", "")                                             // no audience
 	m.ScriptRun(3*time.Millisecond, "ok", "")
 	m.ScriptRun(40*time.Millisecond, "denied", "Block interns")
+	m.ActionRun("Block interns", 2*time.Millisecond, nil)
 
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -46,6 +47,7 @@ func TestTokenMetrics(t *testing.T) {
 		`credo_actions_duration_seconds_count{outcome="ok"} 1`,
 		`credo_actions_duration_seconds_count{outcome="denied"} 1`,
 		`credo_action_failures_total{action="Block interns",outcome="denied"} 1`,
+		`credo_action_duration_seconds_count{action="Block interns"} 1`,
 		`credo_log_events_dropped_total 7`,
 		`credo_snapshot_rebuilds_total 1`,
 		`credo_snapshot_patches_total`,
