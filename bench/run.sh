@@ -16,6 +16,7 @@
 #   bench/run.sh -B a356229 -r 3      # also credo built at another revision, alternating with both (before/after)
 #   bench/run.sh -X boringcrypto -B HEAD -r 3   # credo built with GOEXPERIMENT=boringcrypto (cgo) beside
 #                                     # the pure-Go build of the same revision (base) and the pure-Go floor
+#   bench/run.sh -T credo_openssl -B HEAD -r 3  # the same with the OpenSSL backend (build tags)
 #
 # Needs: go, wrk (apt-get install wrk). Results: stdout and bench/out/<timestamp>.md.
 set -euo pipefail
@@ -34,7 +35,8 @@ pgdsn=""
 only=()
 base_rev=""
 experiment=""
-while getopts "d:w:c:p:s:t:r:B:X:Ph" opt; do
+tags=""
+while getopts "d:w:c:p:s:t:r:B:X:T:Ph" opt; do
   case $opt in
     d) duration=$OPTARG ;;
     w) warmup=$OPTARG ;;
@@ -46,7 +48,8 @@ while getopts "d:w:c:p:s:t:r:B:X:Ph" opt; do
     r) rounds=$OPTARG ;;
     B) base_rev=$OPTARG ;;
     X) experiment=$OPTARG ;;
-    h) sed -n '2,21p' "$0"; exit 0 ;;
+    T) tags=$OPTARG ;;
+    h) sed -n '2,22p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -77,8 +80,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building credo and floor..." >&2
-if [ -n "$experiment" ]; then
-  (cd "$root" && GOEXPERIMENT=$experiment CGO_ENABLED=1 go build -o "$work/credo" ./cmd/credo)
+if [ -n "$experiment$tags" ]; then
+  (cd "$root" && GOEXPERIMENT=$experiment CGO_ENABLED=1 go build -tags "$tags" -o "$work/credo" ./cmd/credo)
 else
   (cd "$root" && go build -o "$work/credo" ./cmd/credo)
 fi
@@ -188,7 +191,7 @@ report="$here/out/$(date -u +%Y%m%dT%H%M%SZ).md"
   echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet || echo '+dirty')"
   echo "credo build: $("$work/credo" version)${base_rev:+; base build: $("$work/credo-base" version 2>/dev/null || echo "(no crypto report at $base_rev)")}"
-  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${experiment:+ -X $experiment}${base_rev:+ -B $base_rev}${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
+  echo "command: bench/run.sh -d $duration -w $warmup -c \"$concs\" -t $threads -r $rounds${experiment:+ -X $experiment}${tags:+ -T $tags}${base_rev:+ -B $base_rev}${pin_srv[*]:+ -P}${pgdsn:+ -p <dsn>}$(for o in "${only[@]:-}"; do [ -n "$o" ] && printf ' -s %s' "$o"; done); wrk -t$threads${pin_srv[*]:+ on CPU 1, servers on CPU 0}, ${duration}s after ${warmup}s warm-up, $rounds alternating round(s) per row"
   echo
   if [ -n "$base_rev" ]; then
     echo "base: credo at $base_rev ($(cd "$root" && git rev-parse --short "$base_rev")), beside this build, on the same seed; rounds alternate floor, base, credo"

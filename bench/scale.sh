@@ -3,10 +3,14 @@
 #
 # Measures, in one run: time from process start to /readyz 200, resident
 # memory, token throughput (ES256, Basic, c=32) beside the same credo on a
-# 10-client tenant, and Management API list latency per page.
+# 10-client tenant, and Management API list latency per page. With -o N the
+# big tenant also has N organizations, each associated with -g grants (10),
+# and its tokens are requested for an organization (organization=…): the
+# throughput beside the 10-client tenant without organizations.
 #
 #   bench/scale.sh                 # 100k clients, 1k APIs, 10 s wrk runs
 #   bench/scale.sh -n 20000 -a 200 -d 5
+#   bench/scale.sh -o 10000        # + 10,000 organizations × 10 grants
 #
 # Needs go, wrk, curl. Targets only 127.0.0.1; stops everything it started.
 set -euo pipefail
@@ -15,12 +19,16 @@ root=$(cd "$here/.." && pwd)
 n=100000
 apis=1000
 duration=10
-while getopts "n:a:d:h" opt; do
+orgs=0
+org_grants=10
+while getopts "n:a:d:o:g:h" opt; do
   case $opt in
     n) n=$OPTARG ;;
     a) apis=$OPTARG ;;
     d) duration=$OPTARG ;;
-    h) sed -n '2,12p' "$0"; exit 0 ;;
+    o) orgs=$OPTARG ;;
+    g) org_grants=$OPTARG ;;
+    h) sed -n '2,16p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -44,7 +52,7 @@ issuer="http://$host:$port/"
 (cd "$root" && go build -o "$work/credo" ./cmd/credo && go build -o "$work/populate" ./bench/populate)
 echo "populating $n clients and $apis APIs..." >&2
 t0=$(date +%s.%N)
-"$work/populate" -db "$work/big.db" -clients "$n" -apis "$apis" -secret "$secret" -issuer "$issuer" 2>"$work/populate.log"
+"$work/populate" -db "$work/big.db" -clients "$n" -apis "$apis" -orgs "$orgs" -org-grants "$org_grants" -secret "$secret" -issuer "$issuer" 2>"$work/populate.log"
 t1=$(date +%s.%N)
 "$work/populate" -db "$work/small.db" -clients 10 -apis 10 -secret "$secret" -issuer "$issuer" 2>/dev/null
 
@@ -62,8 +70,11 @@ start() { # db -> sets pid and ready (seconds from exec to /readyz 200)
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status"; }
-tput() { # client audience: sets rps and bad; exits unless every response was a token
-  first_token "http://$host:$port/oauth/token" basic "$1" "$secret" "$2"
+tput() { # client audience [organization]: sets rps and bad; exits unless every response was a token
+  local aud=$2
+  [ -n "${3:-}" ] && aud="$2&organization=$3" # sent as is by curl -d and by post.lua's EXTRA
+  first_token "http://$host:$port/oauth/token" basic "$1" "$secret" "$aud"
+  set -- "$1" "$aud"
   CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d2s -s "$shared/bench/post.lua" "http://$host:$port/oauth/token" >/dev/null 2>&1 || true
   read -r rps bad <<<"$(CLIENT_ID=$1 CLIENT_SECRET=$secret AUTH=basic EXTRA="&audience=$2" wrk -t2 -c32 -d"${duration}s" -s "$shared/bench/post.lua" "http://$host:$port/oauth/token" 2>&1 \
     | awk '/^Requests\/sec/ {r=$2} /Non-2xx/ {bad=$NF} END {printf "%s %s", r, (bad==""?0:bad)}')"
@@ -72,21 +83,28 @@ tput() { # client audience: sets rps and bad; exits unless every response was a 
 
 # Two rounds, small then big, so that drift of this shared machine's speed
 # falls on both sides; the ratio is of the sums.
-mid=$(printf 'scale-%06d' $((n / 2)))
-mid_api=$(printf 'urn:scale:api:%04d' $(((n / 2) % apis)))
+mid_i=$((n / 2))
+mid_org=""
+if [ "$orgs" -gt 0 ]; then # a client whose grant organization mid_i / org_grants is associated with
+  assoc=$((orgs * org_grants < n ? orgs * org_grants : n))
+  mid_i=$((assoc / 2))
+  mid_org=$(printf 'scale-org-%05d' $((mid_i / org_grants)))
+fi
+mid=$(printf 'scale-%06d' "$mid_i")
+mid_api=$(printf 'urn:scale:api:%04d' $((mid_i % apis)))
 start "$work/small.db"; small_ready=$ready
 tput scale-000003 urn:scale:api:0003; small_rps1=$rps small_bad1=$bad
 stop
 start "$work/big.db"; big_ready=$ready
 big_rss_ready=$(rss_mb)
-tput "$mid" "$mid_api"; big_rps1=$rps big_bad1=$bad
+tput "$mid" "$mid_api" "$mid_org"; big_rps1=$rps big_bad1=$bad
 big_rss_load=$(rss_mb)
 stop
 start "$work/small.db"
 tput scale-000003 urn:scale:api:0003; small_rps2=$rps small_bad2=$bad
 stop
 start "$work/big.db"; restart_ready=$ready
-tput "$mid" "$mid_api"; big_rps2=$rps big_bad2=$bad
+tput "$mid" "$mid_api" "$mid_org"; big_rps2=$rps big_bad2=$bad
 
 admin=$(curl -fsS "http://$host:$port/oauth/token" -d grant_type=client_credentials -d client_id=scale-admin \
   -d client_secret="$CREDO_BOOTSTRAP_CLIENT_SECRET" -d audience="${issuer}api/v2/" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
@@ -111,11 +129,16 @@ lists=(
   "client-grants?client_id=$mid"
   "resource-servers?per_page=100&page=$(( (apis - 1) / 100 ))"
 )
+if [ "$orgs" -gt 0 ]; then
+  lists+=("organizations?take=100" "organizations/name/$mid_org")
+fi
 
 echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo); date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(cd "$root" && git rev-parse --short HEAD)"
-echo "command: bench/scale.sh -n $n -a $apis -d $duration"
+echo "command: bench/scale.sh -n $n -a $apis -d $duration -o $orgs -g $org_grants"
 echo
-echo "| measure | $n clients, $apis APIs | 10 clients, 10 APIs |"
+big_label="$n clients, $apis APIs"
+[ "$orgs" -gt 0 ] && big_label="$big_label, $orgs organizations × $org_grants grants (tokens for $mid_org)"
+echo "| measure | $big_label | 10 clients, 10 APIs |"
 echo "|---|---|---|"
 echo "| populate (service layer, one transaction per write) | $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f s", b-a}') | |"
 echo "| first start to ready (creates the bootstrap admin) | ${big_ready} s | ${small_ready} s |"

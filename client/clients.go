@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
@@ -70,9 +71,27 @@ type ApplicationUpdate struct {
 	ClientMetadata          map[string]string `json:"client_metadata,omitzero"`
 	JWTConfiguration        *JWTConfiguration `json:"jwt_configuration,omitempty"`
 	TokenLifetime           *int              `json:"token_lifetime,omitempty"`
-	// DefaultOrganization sets the default organization (removing it needs
-	// {"default_organization": null}, which this struct cannot send).
-	DefaultOrganization *DefaultOrganization `json:"default_organization,omitempty"`
+	// DefaultOrganization sets the default organization;
+	// RemoveDefaultOrganization removes it (sent as null). Not both.
+	DefaultOrganization       *DefaultOrganization `json:"default_organization,omitempty"`
+	RemoveDefaultOrganization bool                 `json:"-"`
+}
+
+// MarshalJSON encodes the non-nil fields, and default_organization null
+// when RemoveDefaultOrganization is set.
+func (u ApplicationUpdate) MarshalJSON() ([]byte, error) {
+	type plain ApplicationUpdate
+	b, err := json.Marshal(plain(u))
+	if err != nil || !u.RemoveDefaultOrganization {
+		return b, err
+	}
+	if u.DefaultOrganization != nil {
+		return nil, errors.New("client: ApplicationUpdate sets and removes the default organization")
+	}
+	if string(b) == "{}" {
+		return []byte(`{"default_organization":null}`), nil
+	}
+	return append(b[:len(b)-1], `,"default_organization":null}`...), nil
 }
 
 // DefaultOrganization is an application's default_organization; Flows is

@@ -217,6 +217,18 @@ func integrationExtensibility(t *testing.T, bin string) {
 	if st, err := mgmt.Settings.Get(ctx); err != nil || !*st.Flags.HonorScopeSubset {
 		t.Errorf("settings after update: %+v, %v", st, err)
 	}
+	all, err := mgmt.Settings.Patch(ctx, map[string]any{"friendly_name": "Acme", "session_lifetime": 72})
+	if err != nil || all["friendly_name"] != "Acme" || all["session_lifetime"] != 72.0 || all["flags"].(map[string]any)["honor_scope_subset"] != true {
+		t.Errorf("patch settings: %v, %v", all, err)
+	}
+	if all, err = mgmt.Settings.Patch(ctx, map[string]any{"friendly_name": nil}); err != nil || all["friendly_name"] != nil {
+		t.Errorf("remove a setting: %v, %v", all, err)
+	}
+	if all, err := mgmt.Settings.GetAll(ctx); err != nil || all["session_lifetime"] != 72.0 {
+		t.Errorf("all settings: %v, %v", all, err)
+	}
+	_, err = mgmt.Settings.Patch(ctx, map[string]any{"friendly_nmae": "x"})
+	apiErr(t, "an unknown setting", err, http.StatusBadRequest)
 
 	// Logs: every write above is a sapi event (written in batches, within
 	// a second), newest first; checkpoint pagination reads forward from one.

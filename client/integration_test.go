@@ -766,6 +766,9 @@ func integrationOrganizations(t *testing.T, bin string) {
 	if l, err := mgmt.Organizations.ListGrants(ctx, org.ID, client.OrganizationGrantListOptions{GrantIDs: []string{g.ID}}); err != nil || len(l.ClientGrants) != 1 {
 		t.Fatalf("list grants: %+v %v", l, err)
 	}
+	if l, err := mgmt.ClientGrants.Organizations(ctx, g.ID, client.OrganizationListOptions{Take: 10}); err != nil || len(l.Organizations) != 1 || l.Organizations[0].ID != org.ID {
+		t.Fatalf("organizations of the grant: %+v %v", l, err)
+	}
 	ts := client.TokenSource(ctx, client.ClientCredentials{Issuer: s.issuer, ClientID: app.ClientID, ClientSecret: app.ClientSecret, Audience: aud, Organization: "acme", MaxAttempts: 1})
 	tok, err := ts.Token()
 	if err != nil {

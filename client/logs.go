@@ -37,6 +37,12 @@ type LogListOptions struct {
 	From string
 	// Take is the checkpoint page size.
 	Take int
+	// Query is a log search in Auth0's Lucene syntax (sent as q), e.g.
+	// `type:feccft AND client_id:"abc"` or `date:[2026-12-01 TO *]`.
+	Query string
+	// Sort is "date:1" (oldest first) or "date:-1" (newest first, the
+	// default) for offset pages.
+	Sort string
 	// Fields, when set, asks for only these fields (include them, or, with
 	// ExcludeFields, leave them out).
 	Fields        []string
@@ -56,6 +62,12 @@ func (o LogListOptions) values() url.Values {
 		}
 	} else {
 		q = o.ListOptions.values()
+	}
+	if o.Query != "" {
+		q.Set("q", o.Query)
+	}
+	if o.Sort != "" {
+		q.Set("sort", o.Sort)
 	}
 	if len(o.Fields) > 0 {
 		q.Set("fields", strings.Join(o.Fields, ","))

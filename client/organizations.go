@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -190,4 +191,22 @@ func (s *OrganizationsService) AddGrant(ctx context.Context, id, grantID string)
 // delete:organization_client_grants.
 func (s *OrganizationsService) RemoveGrant(ctx context.Context, id, grantID string) error {
 	return s.c.do(ctx, http.MethodDelete, path("organizations", id, "client-grants", grantID), nil, nil, nil)
+}
+
+// Organizations returns the organizations a grant is associated with (GET
+// /api/v2/client-grants/{id}/organizations), a checkpoint page (opts' From
+// and Take). Scope read:organization_client_grants.
+func (s *ClientGrantsService) Organizations(ctx context.Context, id string, opts OrganizationListOptions) (*OrganizationList, error) {
+	q := url.Values{}
+	if opts.From != "" {
+		q.Set("from", opts.From)
+	}
+	if opts.Take > 0 {
+		q.Set("take", strconv.Itoa(opts.Take))
+	}
+	var out OrganizationList
+	if err := s.c.list(ctx, path("client-grants", id, "organizations"), q, &out, &out.Organizations); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -306,18 +306,22 @@ type Settings struct {
 // LogEvent is one tenant log entry in Auth0's shape (type codes such as
 // seccft, feccft, sapi).
 type LogEvent struct {
-	ID          string         `json:"ID"`
-	Date        time.Time      `json:"Date"`
-	Type        string         `json:"Type"`
-	Description string         `json:"Description"`
-	ClientID    string         `json:"ClientID"`
-	ClientName  string         `json:"ClientName"`
-	IP          string         `json:"IP"`
-	UserAgent   string         `json:"UserAgent"`
-	Hostname    string         `json:"Hostname"`
-	Audience    string         `json:"Audience"`
-	Scope       string         `json:"Scope"`
-	Details     map[string]any `json:"Details"`
+	ID          string    `json:"ID"`
+	Date        time.Time `json:"Date"`
+	Type        string    `json:"Type"`
+	Description string    `json:"Description"`
+	ClientID    string    `json:"ClientID"`
+	ClientName  string    `json:"ClientName"`
+	IP          string    `json:"IP"`
+	UserAgent   string    `json:"UserAgent"`
+	Hostname    string    `json:"Hostname"`
+	Audience    string    `json:"Audience"`
+	Scope       string    `json:"Scope"`
+	// OrganizationID and OrganizationName name the organization a token
+	// exchange was for ("" for none).
+	OrganizationID   string         `json:"OrganizationID"`
+	OrganizationName string         `json:"OrganizationName"`
+	Details          map[string]any `json:"Details"`
 }
 
 // Audit describes who makes a write, for the durable audit log. A write
@@ -563,6 +567,10 @@ type Store interface {
 	// ListOrganizationGrants returns a page of the grants associated with an
 	// organization (ErrNotFound when it does not exist), ordered by grant id.
 	ListOrganizationGrants(ctx context.Context, orgID string, f OrganizationGrantFilter) ([]ClientGrant, int, error)
+	// ListGrantOrganizations returns a page of the organizations a grant is
+	// associated with (ErrNotFound when the grant does not exist), ordered
+	// by id; f.From is a checkpoint as in ListOrganizations.
+	ListGrantOrganizations(ctx context.Context, grantID string, f OrganizationFilter) ([]Organization, int, error)
 
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// UpdateSigningKeys runs fn on all keys under an exclusive lock and

@@ -39,6 +39,10 @@ var (
 	ErrIssuedInFuture = newTokenError("token issued in the future")
 	// ErrInvalidType: Config.RequireTyp is set and the header typ differs.
 	ErrInvalidType = newTokenError("invalid token type")
+	// ErrInvalidOrganization: Config.RequireOrganization or
+	// Config.Organizations is set and the token has no org_id, or one not in
+	// Config.Organizations.
+	ErrInvalidOrganization = newTokenError("organization not allowed")
 )
 
 // ErrKeysUnavailable means the issuer's JWKS has never been fetched

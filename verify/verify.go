@@ -64,6 +64,14 @@ type Config struct {
 	// side: "at+jwt" accepts "at+jwt" and "application/at+jwt" (RFC 9068 §4,
 	// RFC 7515 §4.1.9).
 	RequireTyp string
+	// RequireOrganization requires an org_id claim: only tokens issued for
+	// an organization (Auth0 Organizations for M2M) are accepted.
+	RequireOrganization bool
+	// Organizations, when not empty, is the allow-list of organization ids
+	// (org_…): a token must carry an org_id that is one of them. A token
+	// without org_id is refused too, so an API that partitions data by
+	// organization cannot be reached without one.
+	Organizations []string
 	// CacheTTL is how long fetched keys count as fresh. A refresh starts in
 	// the background once 80% of it has passed; a token verified after it has
 	// fully passed waits for a refetch (unless the last fetch failed, in which
@@ -108,6 +116,8 @@ type Verifier struct {
 	hmacSecret []byte
 	leeway     time.Duration
 	requireTyp string
+	requireOrg bool
+	orgs       map[string]bool // nil: any organization
 	now        func() time.Time
 	keys       *jwksCache   // nil when only HMAC algorithms are allowed
 	revoked    *revocations // nil unless Config.RevocationListURL is set
@@ -145,9 +155,19 @@ func New(cfg Config) (*Verifier, error) {
 		issuer:     cfg.Issuer,
 		audiences:  append([]string(nil), cfg.Audience...),
 		requireTyp: normalizeTyp(cfg.RequireTyp),
+		requireOrg: cfg.RequireOrganization || len(cfg.Organizations) > 0,
 		leeway:     cfg.Leeway,
 		now:        cfg.Now,
 		configured: true,
+	}
+	for _, o := range cfg.Organizations {
+		if o == "" {
+			return nil, errors.New("verify: Config.Organizations contains an empty string")
+		}
+		if v.orgs == nil {
+			v.orgs = make(map[string]bool, len(cfg.Organizations))
+		}
+		v.orgs[o] = true
 	}
 	needJWKS := false
 	for _, a := range cfg.Algorithms {
@@ -238,7 +258,8 @@ func New(cfg Config) (*Verifier, error) {
 // algorithms or else with the JWKS key named by kid, whose kty (and alg, when
 // the key declares one) must fit the header alg; then iss (exact), aud
 // (contains), exp (required), nbf and iat (not in the future), the time
-// checks allowing Config.Leeway.
+// checks allowing Config.Leeway; then org_id, when Config.RequireOrganization
+// or Config.Organizations asks for one.
 //
 // Errors that mean the token is bad wrap [ErrInvalidToken] and one of the
 // specific sentinels (ErrExpired, ErrInvalidAudience, …). A verifier that
@@ -356,6 +377,12 @@ func (v *Verifier) validate(c *Claims) error {
 	}
 	if !c.IssuedAt.IsZero() && now.Add(v.leeway).Before(c.IssuedAt) {
 		return fmt.Errorf("%w: at %s", ErrIssuedInFuture, c.IssuedAt.UTC().Format(time.RFC3339))
+	}
+	if v.requireOrg && c.OrgID == "" {
+		return fmt.Errorf("%w: the token has no org_id", ErrInvalidOrganization)
+	}
+	if v.orgs != nil && !v.orgs[c.OrgID] {
+		return fmt.Errorf("%w: %q", ErrInvalidOrganization, c.OrgID)
 	}
 	return nil
 }

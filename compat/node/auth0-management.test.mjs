@@ -6,22 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ManagementClient, ManagementError } from 'auth0';
-import { issuer, admin, requestToken } from './env.mjs';
+import { issuer, admin, requestToken, loopbackFetch } from './env.mjs';
 
 const { host: domain } = new URL(issuer); // 127.0.0.1:PORT
-
-/** fetch for the SDK: https://<credo host>/… → http://<credo host>/…, nothing else. */
-function loopbackFetch(input, init) {
-  const from = `https://${domain}/`;
-  const to = `http://${domain}/`;
-  if (input instanceof Request) {
-    if (!input.url.startsWith(from)) throw new Error(`unexpected request to ${input.url}`);
-    return fetch(new Request(to + input.url.slice(from.length), input), init);
-  }
-  const url = String(input);
-  if (!url.startsWith(from)) throw new Error(`unexpected request to ${url}`);
-  return fetch(to + url.slice(from.length), init);
-}
 
 function management() {
   return new ManagementClient({

@@ -26,6 +26,20 @@ export function api(alg, dialect) {
   return a;
 }
 
+/** fetch for the SDKs: https://<credo host>/… → http://<credo host>/…, nothing else. */
+export function loopbackFetch(input, init) {
+  const { host } = new URL(issuer);
+  const from = `https://${host}/`;
+  const to = `http://${host}/`;
+  if (input instanceof Request) {
+    if (!input.url.startsWith(from)) throw new Error(`unexpected request to ${input.url}`);
+    return fetch(new Request(to + input.url.slice(from.length), input), init);
+  }
+  const url = String(input);
+  if (!url.startsWith(from)) throw new Error(`unexpected request to ${url}`);
+  return fetch(to + url.slice(from.length), init);
+}
+
 /**
  * POSTs a client-credentials request with plain fetch (client_secret_post)
  * and returns {status, body}.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -252,7 +253,10 @@ func (a *app) tokens(ep *token.Endpoint) *token.Tokens {
 // managementAPI serves the Management API (/api/v2/) on the tenant;
 // successful writes are recorded as sapi events in events (nil: none).
 func (a *app) managementAPI(events func(store.LogEvent)) http.Handler {
-	return mgmt.New(mgmt.Deps{Service: a.svc, Holder: a.holder, Events: events, Log: a.log, Issuer: a.cfg.Issuer, IP: a.ip})
+	return mgmt.New(mgmt.Deps{Service: a.svc, Holder: a.holder, Events: events, Log: a.log, Issuer: a.cfg.Issuer, IP: a.ip,
+		TestAction: func(ctx context.Context, x store.Action, payload json.RawMessage) (any, error) {
+			return a.scripts.Test(ctx, a.master, x, payload)
+		}})
 }
 
 // handler is credo's whole HTTP surface on the tenant, as the CLI mounts it

@@ -149,6 +149,13 @@ func TestBreakGlass(t *testing.T) {
 	}
 	eventually("after unbinding with --db", 200)
 	credo(0, remote, "actions", "list") // the admin is back too
+	if out := credo(0, remote, "settings", "show"); !strings.Contains(out, "flags.honor_scope_subset") {
+		t.Errorf("settings show --server: %s", out)
+	}
+	credo(0, remote, "hooks", "list")
+	if out := credo(0, remote, "logs", "list", "--type", "feccft", "--client", "worker", "-o", "json"); !strings.Contains(out, "closed for everyone") {
+		t.Errorf("the denials are not in the tenant log: %s", out)
+	}
 
 	// Bound again, then deleted with --db.
 	credo(0, local, "actions", "bindings", "set", "deny-all")

@@ -157,7 +157,9 @@ func TestHelpThatHelps(t *testing.T) {
 		{"actions", "list"}, {"actions", "get"}, {"actions", "create"}, {"actions", "update"}, {"actions", "deploy"}, {"actions", "delete"},
 		{"actions", "triggers"}, {"actions", "bindings", "get"}, {"actions", "bindings", "set"},
 		{"hooks", "list"}, {"hooks", "get"}, {"hooks", "create"}, {"hooks", "update"}, {"hooks", "enable"}, {"hooks", "disable"}, {"hooks", "delete"},
+		{"hooks", "secrets", "list"}, {"hooks", "secrets", "set"}, {"hooks", "secrets", "delete"},
 		{"logs", "list"}, {"logs", "get"}, {"settings", "show"}, {"settings", "set"},
+		{"dashboard", "login-link"},
 	} {
 		code, out, _ := run(t, nil, append(args, "--help")...)
 		name := strings.Join(args, " ")

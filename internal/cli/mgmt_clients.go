@@ -46,6 +46,7 @@ func clientsList(ctx context.Context, io IO, args []string) error {
 type clientFieldFlags struct {
 	name, description, appType, authMethod, grantTypes, metadata, jwtAlg string
 	tokenLifetime                                                        int
+	defaultOrg                                                           string
 }
 
 func (f *clientFieldFlags) register(fs *flagSet) {
@@ -57,6 +58,24 @@ func (f *clientFieldFlags) register(fs *flagSet) {
 	fs.String(&f.metadata, "metadata", "", "client_metadata as key=value,key=value (replaces all keys; \"\" clears)")
 	fs.String(&f.jwtAlg, "jwt-alg", "", "jwt_configuration.alg: RS256, PS256 or HS256")
 	fs.Int(&f.tokenLifetime, "token-lifetime", 0, "token lifetime in seconds for this application (0 = the API's)")
+	fs.String(&f.defaultOrg, "default-organization", "", `the organization (id or name) of requests without one when the grant requires one ("" removes it)`)
+}
+
+// defaultOrganization resolves --default-organization into u, when given.
+func (f *clientFieldFlags) defaultOrganization(ctx context.Context, c *conn, set map[string]bool, u *client.ApplicationUpdate) error {
+	if !set["default-organization"] {
+		return nil
+	}
+	if f.defaultOrg == "" {
+		u.RemoveDefaultOrganization = true
+		return nil
+	}
+	org, err := findOrg(ctx, c, f.defaultOrg)
+	if err != nil {
+		return err
+	}
+	u.DefaultOrganization = &client.DefaultOrganization{OrganizationID: org.ID, Flows: []string{"client_credentials"}}
+	return nil
 }
 
 // update builds the patch from the flags in set (all given flags on update).
@@ -118,6 +137,9 @@ func showClient(io IO, o *mgmtOpts, a *client.Application) error {
 		if a.TokenLifetime > 0 {
 			row(w, "token_lifetime", strconv.Itoa(a.TokenLifetime))
 		}
+		if d := a.DefaultOrganization; d != nil {
+			row(w, "default_organization", d.OrganizationID+" ("+strings.Join(d.Flows, ",")+")")
+		}
 		row(w, "created_at", timeCell(a.CreatedAt))
 		row(w, "updated_at", timeCell(a.UpdatedAt))
 		if a.PreviousSecretExpiresAt != nil {
@@ -153,10 +175,13 @@ func clientsCreate(ctx context.Context, io IO, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := f.defaultOrganization(ctx, c, set, &u); err != nil {
+			return err
+		}
 		app := &client.Application{
 			ClientID: id, ClientSecret: imported, Name: deref(u.Name), Description: deref(u.Description), AppType: deref(u.AppType),
 			GrantTypes: u.GrantTypes, TokenEndpointAuthMethod: deref(u.TokenEndpointAuthMethod), ClientMetadata: u.ClientMetadata,
-			JWTConfiguration: u.JWTConfiguration, TokenLifetime: deref(u.TokenLifetime),
+			JWTConfiguration: u.JWTConfiguration, TokenLifetime: deref(u.TokenLifetime), DefaultOrganization: u.DefaultOrganization,
 		}
 		a, err := c.api.Clients.Create(ctx, app)
 		if err != nil {
@@ -185,8 +210,12 @@ func clientsUpdate(ctx context.Context, io IO, args []string) error {
 	var f clientFieldFlags
 	f.register(fs)
 	return withConn(ctx, io, fs, o, args, 1, "CLIENT_ID", func(c *conn, pos []string) error {
-		u, err := f.update(setFlags(fs))
+		set := setFlags(fs)
+		u, err := f.update(set)
 		if err != nil {
+			return err
+		}
+		if err := f.defaultOrganization(ctx, c, set, &u); err != nil {
 			return err
 		}
 		a, err := c.api.Clients.Update(ctx, pos[0], u)

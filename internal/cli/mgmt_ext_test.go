@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/credo-dev/credo/internal/config"
+	"github.com/credo-dev/credo/internal/tenant"
+	"github.com/credo-dev/credo/store"
 )
 
 // runIn is run with stdin (and ctx).
@@ -36,6 +41,16 @@ func tokenClaims(t *testing.T, env map[string]string, args ...string) map[string
 		t.Fatal(err)
 	}
 	return m
+}
+
+func cliStrings(t *testing.T, env map[string]string, args ...string) []string {
+	t.Helper()
+	out := cli(t, env, 0, append(args, "-o", "json")...)
+	var l []string
+	if err := json.Unmarshal([]byte(out), &l); err != nil {
+		t.Fatalf("credo %s -o json: %q: %v", strings.Join(args, " "), out, err)
+	}
+	return l
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -257,7 +272,43 @@ func TestHooksCLI(t *testing.T) {
 	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "h2" {
 		t.Errorf("claims after update %v", claims)
 	}
-	if out := cli(t, env, 0, "hooks", "get", "legacy"); !regexpMatch(out, `enabled +true`) || !strings.Contains(out, "'h2'") {
+	// Secrets: added, changed, deleted; their values never shown.
+	withSecret := writeFile(t, dir, "secret.js", `module.exports = function(client, scope, audience, context, cb) {
+  var t = {}; t['https://x.test/hook'] = context.webtask.secrets.K || 'none'; t.scope = scope; cb(null, t);
+};`)
+	cli(t, env, 0, "hooks", "update", "legacy", "--script", withSecret)
+	if l := cliStrings(t, env, "hooks", "secrets", "set", "legacy", "K=hook-secret-value-1", "J=other"); len(l) != 2 || l[0] != "J" || l[1] != "K" {
+		t.Errorf("secrets set: %v", l)
+	}
+	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "hook-secret-value-1" {
+		t.Errorf("claims with the secret %v", claims)
+	}
+	cli(t, env, 0, "hooks", "secrets", "set", "legacy", "K=hook-secret-value-2")
+	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "hook-secret-value-2" {
+		t.Errorf("claims with the changed secret %v", claims)
+	}
+	if out := cli(t, env, 0, "hooks", "secrets", "list", "legacy"); !strings.Contains(out, "K") || strings.Contains(out, "hook-secret-value") {
+		t.Errorf("secrets list:\n%s", out)
+	}
+	if errOut := cli(t, env, 1, "hooks", "secrets", "delete", "legacy", "K"); !strings.Contains(errOut, "Delete the secret K of hook legacy?") {
+		t.Errorf("secrets delete without --yes: %s", errOut)
+	}
+	if l := cliStrings(t, env, "hooks", "secrets", "delete", "legacy", "K", "--yes"); len(l) != 1 || l[0] != "J" {
+		t.Errorf("secrets delete: %v", l)
+	}
+	if claims := tokenClaims(t, env, workerToken...); claims["https://x.test/hook"] != "none" {
+		t.Errorf("claims after deleting the secret %v", claims)
+	}
+	if errOut := cli(t, env, 1, "hooks", "secrets", "delete", "legacy", "NOPE", "--yes"); !strings.Contains(errOut, "inexistent_hook_secret") {
+		t.Errorf("delete a missing secret: %s", errOut)
+	}
+	if errOut := cli(t, env, 1, "hooks", "secrets", "set", "legacy", "K"); !strings.Contains(errOut, "want NAME=VALUE") {
+		t.Errorf("set without a value: %s", errOut)
+	}
+	if b, err := os.ReadFile(env["CREDO_DB"]); err != nil || bytes.Contains(b, []byte("hook-secret-value")) {
+		t.Errorf("a hook secret in clear in the database (%v)", err)
+	}
+	if out := cli(t, env, 0, "hooks", "get", "legacy"); !regexpMatch(out, `enabled +true`) || !strings.Contains(out, "secrets.K") || strings.Contains(out, "hook-secret-value") {
 		t.Errorf("get:\n%s", out)
 	}
 	if errOut := cli(t, env, 1, "hooks", "create", "--name", "other", "--script", script, "--enabled"); !strings.Contains(errOut, "HTTP 409") {
@@ -309,7 +360,7 @@ func TestHooksCLI(t *testing.T) {
 
 func TestSettingsCLI(t *testing.T) {
 	_, env := extTenant(t)
-	if out := cli(t, env, 0, "settings", "show"); !regexpMatch(out, `flags.honor_scope_subset +false`) || !regexpMatch(out, `flags.auth0_compat_errors +false`) {
+	if out := cli(t, env, 0, "settings", "show"); !regexpMatch(out, `flags.honor_scope_subset +false +issue only`) || !regexpMatch(out, `flags.auth0_compat_errors +false`) {
 		t.Errorf("show:\n%s", out)
 	}
 	narrow := append(append([]string{}, workerToken...), "--scope", "a")
@@ -323,9 +374,21 @@ func TestSettingsCLI(t *testing.T) {
 	if claims := tokenClaims(t, env, narrow...); claims["scope"] != "a" {
 		t.Errorf("scope %v with honor_scope_subset", claims["scope"])
 	}
-	cli(t, env, 0, "settings", "set", "flags.honor_scope_subset=false", "flags.auth0_compat_errors=true")
-	if m := cliJSON(t, env, "settings", "show"); m["flags"].(map[string]any)["auth0_compat_errors"] != true || m["flags"].(map[string]any)["honor_scope_subset"] != false {
+	cli(t, env, 0, "settings", "set", "flags.honor_scope_subset=false", "flags.auth0_compat_errors=true", "default_audience="+extAPI)
+	if out := cli(t, env, 0, "settings", "show"); !regexpMatch(out, `default_audience +`+regexp.QuoteMeta(extAPI)+` +the API a token request`) {
+		t.Errorf("show:\n%s", out)
+	}
+	if m := cliJSON(t, env, "settings", "show"); m["flags"].(map[string]any)["auth0_compat_errors"] != true || m["flags"].(map[string]any)["honor_scope_subset"] != false || m["default_audience"] != extAPI {
 		t.Errorf("show: %v", m)
+	}
+	// Auth0 settings credo only stores: JSON values or strings; null removes.
+	cli(t, env, 0, "settings", "set", "friendly_name=Acme Payroll", "session_lifetime=72", `enabled_locales=["en","fr"]`)
+	out := cli(t, env, 0, "settings", "show")
+	if !regexpMatch(out, `friendly_name +Acme Payroll +stored and returned`) || !regexpMatch(out, `session_lifetime +72 `) || !strings.Contains(out, `["en","fr"]`) {
+		t.Errorf("show:\n%s", out)
+	}
+	if m := cliJSON(t, env, "settings", "set", "friendly_name=null"); m["friendly_name"] != nil || m["session_lifetime"] != 72.0 {
+		t.Errorf("remove: %v", m)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -334,8 +397,11 @@ func TestSettingsCLI(t *testing.T) {
 		{[]string{"settings", "set"}, "at least one KEY=VALUE"},
 		{[]string{"settings", "set", "honor_scope_subset"}, "want KEY=VALUE"},
 		{[]string{"settings", "set", "honor_scope_subst=true"}, "did you mean flags.honor_scope_subset?"},
-		{[]string{"settings", "set", "friendly_name=x"}, `no setting "flags.friendly_name"`},
-		{[]string{"settings", "set", "honor_scope_subset=maybe"}, "want true or false"},
+		{[]string{"settings", "set", "flags.honor_scope_subst=true"}, "did you mean flags.honor_scope_subset?"},
+		{[]string{"settings", "set", "frendly_name=x"}, "Additional properties not allowed: frendly_name"},
+		{[]string{"settings", "set", "honor_scope_subset=maybe"}, "Expected type boolean but found type string"},
+		{[]string{"settings", "set", "session_lifetime=long"}, "Expected type number"},
+		{[]string{"settings", "set", "change_password.enabled=true"}, "give an object setting whole"},
 	} {
 		if errOut := cli(t, env, 1, tc.args...); !strings.Contains(errOut, tc.want) {
 			t.Errorf("credo %s: stderr %q lacks %q", strings.Join(tc.args, " "), errOut, tc.want)
@@ -360,8 +426,11 @@ func TestLogsCLI(t *testing.T) {
 	if len(f) != 2 || f[0]["type"] != "feccft" || f[1]["type"] != "seccft" || f[0]["client_id"] != "worker" {
 		t.Fatalf("token events: %v", f)
 	}
-	if l := cliList(t, env, "logs", "list", "--client", "Worker", "--type", "seccft"); len(l) != 1 {
-		t.Errorf("by client name: %v", l)
+	if l := cliList(t, env, "logs", "list", "--client", "Worker", "--type", "feccft,seccft"); len(l) != 2 {
+		t.Errorf("by client name (the failed authentication's event names the client_id only): %v", l)
+	}
+	if l := cliList(t, env, "logs", "list", "--client", "deleted-or-never-was"); len(l) != 0 {
+		t.Errorf("by an unknown client: %v", l)
 	}
 	out := cli(t, env, 0, "logs", "list")
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 5 || !strings.Contains(lines[3], "feccft") || !strings.Contains(lines[4], "worker (Worker)") {
@@ -423,4 +492,47 @@ func TestLogsCLI(t *testing.T) {
 
 func regexpMatch(s, pattern string) bool {
 	return regexp.MustCompile(pattern).MatchString(s)
+}
+
+// TestLogsCLISearchesTheServer: the filters are the Management API's log
+// search, so the matches among more events than its 1000-event page window
+// are found, and --query adds a search of one's own.
+func TestLogsCLISearchesTheServer(t *testing.T) {
+	cfg, a := testApp(t, func(c *config.Config) { c.NoDemo = true })
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var evs []store.LogEvent
+	for i := range 1500 {
+		typ, cid := "seccft", "busy"
+		if i < 3 {
+			typ, cid = "feccft", "rare" // the oldest three
+		}
+		d := start.Add(time.Duration(i) * time.Second)
+		evs = append(evs, store.LogEvent{ID: tenant.NewLogID(d), Date: d, Type: typ, ClientID: cid, ClientName: cid + " app", Description: fmt.Sprintf("event %d", i)})
+	}
+	if err := a.store.AppendLogs(t.Context(), evs); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	env := map[string]string{"CREDO_DB": cfg.DB, "CREDO_MASTER_KEY": testMasterKey}
+	if l := cliList(t, env, "logs", "list", "--type", "feccft"); len(l) != 3 || l[0]["description"] != "event 0" || l[2]["description"] != "event 2" {
+		t.Errorf("the oldest three, behind 1497 newer: %v", l)
+	}
+	if l := cliList(t, env, "logs", "list", "--client", "rare app"); len(l) != 3 { // a client name, no such application
+		t.Errorf("by the name of a client that is no application: %d", len(l))
+	}
+	if l := cliList(t, env, "logs", "list", "--client", "busy", "--from", "2026-01-01T00:24:00Z"); len(l) != 50 || l[49]["description"] != "event 1499" || l[0]["description"] != "event 1450" {
+		t.Errorf("--from and --limit 50: %d, %v … %v", len(l), l[0]["description"], l[len(l)-1]["description"])
+	}
+	if l := cliList(t, env, "logs", "list", "--from", "2026-01-01T00:24:00Z", "--limit", "1000"); len(l) != 60 {
+		t.Errorf("the last 60 seconds: %d events", len(l))
+	}
+	if l := cliList(t, env, "logs", "list", "--limit", "1000"); len(l) != 1000 || l[999]["description"] != "event 1499" {
+		t.Errorf("--limit 1000: %d", len(l))
+	}
+	if l := cliList(t, env, "logs", "list", "--query", `description:"event 1"`, "--type", "feccft"); len(l) != 1 {
+		t.Errorf("--query: %v", l)
+	}
+	if errOut := cli(t, env, 1, "logs", "list", "--query", "type:(a OR"); !strings.Contains(errOut, "HTTP 400") {
+		t.Errorf("a bad --query: %s", errOut)
+	}
 }

@@ -3,13 +3,16 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/credo-dev/credo/client"
 )
 
 func init() {
-	register(command{name: "hooks", summary: "manage legacy Hooks: list, get, create, update, enable, disable, delete", run: runHooks})
+	register(command{name: "hooks", summary: "manage legacy Hooks: list, get, create, update, enable, disable, delete, secrets", run: runHooks})
 }
 
 func runHooks(ctx context.Context, io IO, args []string) error {
@@ -21,6 +24,7 @@ func runHooks(ctx context.Context, io IO, args []string) error {
 		{"enable", "enable a hook: it runs from the next token request", hooksEnable},
 		{"disable", "disable a hook", hooksDisable},
 		{"delete", "delete a hook", hooksDelete},
+		{"secrets", "list, set or delete a hook's secrets (context.webtask.secrets)", hooksSecrets},
 	}, args)
 }
 
@@ -186,5 +190,107 @@ func hooksDelete(ctx context.Context, io IO, args []string) error {
 			return err
 		}
 		return deleted(io, o, "hook", h.ID, -1)
+	})
+}
+
+func hooksSecrets(ctx context.Context, io IO, args []string) error {
+	return dispatch(ctx, io, "hooks secrets", "A hook's script reads its secrets as context.webtask.secrets.NAME. Values are stored encrypted and never shown.", []verb{
+		{"list", "list the names of a hook's secrets", hookSecretsList},
+		{"set", "add secrets or change their values: NAME=VALUE …", hookSecretsSet},
+		{"delete", "delete secrets by name", hookSecretsDelete},
+	}, args)
+}
+
+func showSecretNames(io IO, o *mgmtOpts, secrets map[string]string) error {
+	names := slices.Sorted(maps.Keys(secrets))
+	return o.show(io, orEmpty(names), func(w writer) {
+		row(w, "NAME")
+		for _, n := range names {
+			row(w, n)
+		}
+	})
+}
+
+func hookSecretsList(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "hooks secrets list", "hooks secrets list HOOK [flags]", `hooks secrets list legacy-claims`)
+	return withConn(ctx, io, fs, o, args, 1, "HOOK", func(c *conn, pos []string) error {
+		h, err := findHook(ctx, c, pos[0])
+		if err != nil {
+			return err
+		}
+		secrets, err := c.api.Hooks.Secrets(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		return showSecretNames(io, o, secrets)
+	})
+}
+
+func hookSecretsSet(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "hooks secrets set", "hooks secrets set HOOK NAME=VALUE … [flags]\n\nAdds the secrets the hook does not have and changes the values of those it has.", `hooks secrets set legacy-claims API_KEY=s3cr3t`)
+	return withConn(ctx, io, fs, o, args, -1, "", func(c *conn, pos []string) error {
+		if len(pos) < 2 {
+			return fmt.Errorf("want HOOK NAME=VALUE …")
+		}
+		h, err := findHook(ctx, c, pos[0])
+		if err != nil {
+			return err
+		}
+		current, err := c.api.Hooks.Secrets(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		add, change := map[string]string{}, map[string]string{}
+		for _, kv := range pos[1:] {
+			name, val, ok := strings.Cut(kv, "=")
+			if !ok || name == "" || val == "" {
+				return fmt.Errorf("%q: want NAME=VALUE", kv)
+			}
+			if _, has := current[name]; has {
+				change[name] = val
+			} else {
+				add[name] = val
+			}
+		}
+		if len(add) > 0 {
+			if err := c.api.Hooks.AddSecrets(ctx, h.ID, add); err != nil {
+				return err
+			}
+		}
+		if len(change) > 0 {
+			if err := c.api.Hooks.UpdateSecrets(ctx, h.ID, change); err != nil {
+				return err
+			}
+		}
+		if current, err = c.api.Hooks.Secrets(ctx, h.ID); err != nil {
+			return err
+		}
+		return showSecretNames(io, o, current)
+	})
+}
+
+func hookSecretsDelete(ctx context.Context, io IO, args []string) error {
+	fs, o := mgmtFlags(io, "hooks secrets delete", "hooks secrets delete HOOK NAME … [flags]\n\nAsks first unless --yes.", `hooks secrets delete legacy-claims API_KEY --yes`)
+	yes := yesFlag(fs)
+	return withConn(ctx, io, fs, o, args, -1, "", func(c *conn, pos []string) error {
+		if len(pos) < 2 {
+			return fmt.Errorf("want HOOK NAME …")
+		}
+		h, err := findHook(ctx, c, pos[0])
+		if err != nil {
+			return err
+		}
+		if err := confirmUnless(io, *yes, fmt.Sprintf("Delete the secret%s %s of hook %s? Its script no longer sees %s.",
+			plural(len(pos)-1), strings.Join(pos[1:], ", "), h.Name, map[bool]string{true: "it", false: "them"}[len(pos) == 2])); err != nil {
+			return err
+		}
+		if err := c.api.Hooks.DeleteSecrets(ctx, h.ID, pos[1:]); err != nil {
+			return err
+		}
+		current, err := c.api.Hooks.Secrets(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		return showSecretNames(io, o, current)
 	})
 }

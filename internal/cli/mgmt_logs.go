@@ -22,24 +22,6 @@ func runLogs(ctx context.Context, io IO, args []string) error {
 	}, args)
 }
 
-// logFilter selects events on the CLI's side: the Management API's list
-// takes no filter other than pagination.
-type logFilter struct {
-	types  []string
-	client string
-	from   time.Time
-}
-
-func (f *logFilter) match(e *client.LogEvent) bool {
-	if len(f.types) > 0 && !slices.Contains(f.types, e.Type) {
-		return false
-	}
-	if f.client != "" && e.ClientID != f.client && e.ClientName != f.client {
-		return false
-	}
-	return f.from.IsZero() || (e.Date != nil && !e.Date.Before(f.from))
-}
-
 // parseSince reads --from: a date, an RFC 3339 time, or a duration before now.
 func parseSince(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil && d > 0 {
@@ -53,8 +35,37 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--from %q: want a date (2026-12-07), a time (2026-12-07T15:04:05Z) or a duration before now (2h)", s)
 }
 
-// maxLogScan bounds how many events one logs list reads to find its matches.
-const maxLogScan = 10000
+// quoted is a search value in double quotes.
+func quoted(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+// logSearch is the log search (q) of the filters, ANDed with query: the
+// types, the client's client_id (or also its name, byName, for a client
+// that is not an application, e.g. a deleted one) and the date.
+func logSearch(types []string, clientID string, byName bool, from time.Time, query string) string {
+	var parts []string
+	if query != "" {
+		parts = append(parts, "("+query+")")
+	}
+	if len(types) > 0 {
+		q := make([]string, len(types))
+		for i, t := range types {
+			q[i] = quoted(t)
+		}
+		parts = append(parts, "type:("+strings.Join(q, " OR ")+")")
+	}
+	switch {
+	case clientID != "" && byName:
+		parts = append(parts, "(client_id:"+quoted(clientID)+" OR client_name:"+quoted(clientID)+")")
+	case clientID != "":
+		parts = append(parts, "client_id:"+quoted(clientID))
+	}
+	if !from.IsZero() {
+		parts = append(parts, "date:["+from.UTC().Format(time.RFC3339Nano)+" TO *]")
+	}
+	return strings.Join(parts, " AND ")
+}
 
 // printLog writes one event as a line (table) or a JSON object.
 func printLog(io IO, o *mgmtOpts, e *client.LogEvent) error {
@@ -82,18 +93,20 @@ func printLog(io IO, o *mgmtOpts, e *client.LogEvent) error {
 }
 
 func logsList(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "logs list", `logs list [--type feccft] [--client CLIENT] [--from DATE] [--limit 50] [-f] [flags]
+	fs, o := mgmtFlags(io, "logs list", `logs list [--type feccft] [--client CLIENT] [--from DATE] [--query Q] [--limit 50] [-f] [flags]
 
 Prints the latest matching events, oldest first. With -f it then polls for new
-events and prints them as they come, until interrupted (Ctrl-C). With -o json
-each event is one JSON object per line.`, `logs list --type feccft --client billing --from 2h -f`)
-	var types, clientID, from string
+events and prints them as they come, until interrupted (Ctrl-C); then, with
+-o json, each event is one JSON object per line. The filters become the
+Management API's log search (q); --query adds one in Auth0's syntax.`, `logs list --type feccft --client billing --from 2h -f`)
+	var types, clientID, from, query string
 	var limit int
 	var follow bool
 	var interval time.Duration
 	fs.String(&types, "type", "", "only events of these types, comma-separated (sapi, feccft, seccft, …)")
 	fs.String(&clientID, "client", "", "only events of this application (client_id or name)")
 	fs.String(&from, "from", "", "only events since: a date, an RFC 3339 time or a duration before now (2h)")
+	fs.String(&query, "query", "", `a log search in Auth0's syntax, e.g. 'description:"Unauthorized" AND NOT ip:10.*'`)
 	fs.Int(&limit, "limit", 50, "at most this many events before following (1-1000)")
 	fs.Bool(&follow, "follow", false, "keep printing new events until interrupted")
 	fs.alias("f", "follow")
@@ -105,49 +118,44 @@ each event is one JSON object per line.`, `logs list --type feccft --client bill
 		if interval < 100*time.Millisecond {
 			return fmt.Errorf("--interval %s: want at least 100ms", interval)
 		}
-		f := logFilter{types: splitList(types), client: clientID}
+		var since time.Time
 		if from != "" {
 			var err error
-			if f.from, err = parseSince(from, time.Now()); err != nil {
+			if since, err = parseSince(from, time.Now()); err != nil {
 				return err
 			}
 		}
-		// Newest first, page by page, until enough match, the events get
-		// older than --from, or the scan bound.
+		byName := clientID != ""
+		if clientID != "" {
+			if a, err := findClient(ctx, c, clientID); err == nil {
+				clientID, byName = a.ClientID, false
+			}
+		}
+		q := logSearch(splitList(types), clientID, byName, since, query)
+
+		// The newest matching events, page by page (an event written
+		// meanwhile shifts the pages: seen drops the repeat).
+		per := min(limit, 100)
 		var found []client.LogEvent
 		seen := map[string]bool{}
-		last, scanned := "", 0
-	scan:
-		for page := 0; scanned < maxLogScan; page++ {
-			l, err := c.api.Logs.List(ctx, client.LogListOptions{ListOptions: client.ListOptions{Page: page, PerPage: 100}})
+		for page := 0; len(found) < limit; page++ {
+			l, err := c.api.Logs.List(ctx, client.LogListOptions{ListOptions: client.ListOptions{Page: page, PerPage: per}, Query: q})
 			if err != nil {
 				return err
 			}
-			for i := range l.Logs {
-				e := &l.Logs[i]
-				if last == "" {
-					last = e.LogID
-				}
-				if seen[e.LogID] { // an event written meanwhile shifted the pages
-					continue
-				}
-				seen[e.LogID] = true
-				scanned++
-				if !f.from.IsZero() && e.Date != nil && e.Date.Before(f.from) {
-					break scan
-				}
-				if f.match(e) {
-					if found = append(found, *e); len(found) == limit {
-						break scan
-					}
+			for _, e := range l.Logs {
+				if !seen[e.LogID] && len(found) < limit {
+					seen[e.LogID] = true
+					found = append(found, e)
 				}
 			}
-			if len(l.Logs) < 100 {
+			if len(l.Logs) < per {
 				break
 			}
 		}
-		if scanned >= maxLogScan && len(found) < limit {
-			fmt.Fprintf(io.Stderr, "credo logs list: read the latest %d events; narrow the search with --from for older ones\n", maxLogScan)
+		last := ""
+		if len(found) > 0 {
+			last = found[0].LogID
 		}
 		slices.Reverse(found)
 		if o.output == "json" && !follow {
@@ -164,26 +172,23 @@ each event is one JSON object per line.`, `logs list --type feccft --client bill
 			}
 			return nil
 		}
-		return followLogs(ctx, io, o, c, &f, last, interval)
+		return followLogs(ctx, io, o, c, q, last, interval)
 	})
 }
 
-// followLogs polls for the events after last (checkpoint pagination) and
-// prints the matching ones, until ctx ends.
-func followLogs(ctx context.Context, io IO, o *mgmtOpts, c *conn, f *logFilter, last string, interval time.Duration) error {
+// followLogs polls for the matching events after last (checkpoint
+// pagination) and prints them, until ctx ends.
+func followLogs(ctx context.Context, io IO, o *mgmtOpts, c *conn, q, last string, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		for {
 			var l *client.LogList
 			var err error
-			if last == "" { // an empty log: wait for its first events
-				l, err = c.api.Logs.List(ctx, client.LogListOptions{ListOptions: client.ListOptions{PerPage: 100}})
-				if err == nil {
-					slices.Reverse(l.Logs)
-				}
+			if last == "" { // nothing matched yet: wait for the first events
+				l, err = c.api.Logs.List(ctx, client.LogListOptions{ListOptions: client.ListOptions{PerPage: 100}, Query: q, Sort: "date:1"})
 			} else {
-				l, err = c.api.Logs.List(ctx, client.LogListOptions{From: last, Take: 100})
+				l, err = c.api.Logs.List(ctx, client.LogListOptions{From: last, Take: 100, Query: q})
 			}
 			if ctx.Err() != nil {
 				return nil
@@ -192,10 +197,8 @@ func followLogs(ctx context.Context, io IO, o *mgmtOpts, c *conn, f *logFilter, 
 				return err
 			}
 			for i := range l.Logs {
-				if f.match(&l.Logs[i]) {
-					if err := printLog(io, o, &l.Logs[i]); err != nil {
-						return err
-					}
+				if err := printLog(io, o, &l.Logs[i]); err != nil {
+					return err
 				}
 				last = l.Logs[i].LogID
 			}

@@ -55,6 +55,17 @@ func TestOrgsCLI(t *testing.T) {
 	if err := json.Unmarshal(b, &claims); err != nil || claims["org_id"] != id {
 		t.Fatalf("claims %s %v", b, err)
 	}
+	// --default-organization: a token without organization gets it (the grant requires one).
+	c := cliJSON(t, env, "clients", "update", "acme-backend", "--default-organization", "acme")
+	if c["default_organization"].(map[string]any)["organization_id"] != id {
+		t.Fatalf("default organization %v", c["default_organization"])
+	}
+	cliJSON(t, env, "token", "--client", "acme-backend", "--client-secret", sec, "--audience", api)
+	if c := cliJSON(t, env, "clients", "update", "acme-backend", "--default-organization", ""); c["default_organization"] != nil {
+		t.Fatalf("not removed: %v", c["default_organization"])
+	}
+	cli(t, env, 1, "token", "--client", "acme-backend", "--client-secret", sec, "--audience", api)
+
 	cli(t, env, 0, "orgs", "grants", "remove", "acme", g["id"].(string))
 	if l := cliList(t, env, "orgs", "grants", "list", id); len(l) != 0 {
 		t.Fatalf("after remove %v", l)

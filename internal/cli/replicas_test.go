@@ -78,8 +78,12 @@ func startReplica(t *testing.T, bin, dsn, schema, issuer string) *replica {
 
 func (r *replica) alive() bool { return r.cmd.ProcessState == nil }
 
-func (r *replica) token(clientID, secret, aud string) (int, map[string]any) {
-	resp, err := http.PostForm(r.base+"oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}, "audience": {aud}})
+func (r *replica) token(clientID, secret, aud string, extra ...string) (int, map[string]any) {
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}, "audience": {aud}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		form.Set(extra[i], extra[i+1])
+	}
+	resp, err := http.PostForm(r.base+"oauth/token", form)
 	if err != nil {
 		return 0, nil
 	}
@@ -205,6 +209,46 @@ func TestReplicasOnPostgres(t *testing.T) {
 	}
 	if _, err := jws.Verify(a.jwks(t)); err != nil {
 		t.Fatalf("B's token does not verify with A's JWKS: %v", err)
+	}
+	// Organizations: an organization and an association made on A are honoured
+	// by B within a second; deleting the organization on B reaches A as fast.
+	c, org := a.api("POST", "organizations", adminA, map[string]any{"name": "acme"})
+	if c != 201 {
+		t.Fatalf("create organization on A: %d %v", c, org)
+	}
+	gid := grant["id"].(string)
+	if c, m := a.api("PATCH", "client-grants/"+gid, adminA, map[string]any{"organization_usage": "require"}); c != 200 {
+		t.Fatalf("grant requires an organization: %d %v", c, m)
+	}
+	if c, m := a.api("POST", "organizations/"+org["id"].(string)+"/client-grants", adminA, map[string]any{"grant_id": gid}); c != 201 {
+		t.Fatalf("associate on A: %d %v", c, m)
+	}
+	if !within(time.Second, func() bool {
+		code, m := b.token(cid, csec, aud, "organization", "acme")
+		if code != 200 {
+			return false
+		}
+		jws, err := jose.ParseSignedCompact(m["access_token"].(string), []jose.SignatureAlgorithm{jose.RS256})
+		if err != nil {
+			return false
+		}
+		var claims map[string]any
+		json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claims)
+		return claims["org_id"] == org["id"]
+	}) {
+		t.Fatal("replica B did not issue a token for A's new organization within 1 s")
+	}
+	if c, m := b.api("DELETE", "organizations/"+org["id"].(string), adminB, nil); c != 204 {
+		t.Fatalf("delete organization on B: %d %v", c, m)
+	}
+	if !within(time.Second, func() bool { code, _ := a.token(cid, csec, aud, "organization", "acme"); return code == 403 }) {
+		t.Fatal("replica A still issues tokens for an organization deleted on B 1 s before")
+	}
+	if c, m := a.api("PATCH", "client-grants/"+gid, adminA, map[string]any{"organization_usage": "deny"}); c != 200 {
+		t.Fatalf("grant back to deny: %d %v", c, m)
+	}
+	if !within(time.Second, func() bool { code, _ := b.token(cid, csec, aud); return code == 200 }) {
+		t.Fatal("replica B did not see the grant back to deny within 1 s")
 	}
 	// Delete the grant on B: A refuses within a second.
 	if c, m := b.api("DELETE", "client-grants/"+grant["id"].(string), adminB, nil); c != 204 {

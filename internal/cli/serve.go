@@ -103,6 +103,9 @@ Example:
 // that a start that fails (a bad or busy address, a certificate that does
 // not load, another issuer than the tenant's) changes nothing.
 func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
+	if err := keys.BackendError(); err != nil {
+		return err // a build for OpenSSL without it: refuse rather than sign with another backend unnoticed
+	}
 	log := newLogger(cfg, io.Stderr)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -146,6 +146,7 @@ func (db *Dashboard) routes() {
 	auth("GET "+Prefix+"/actions/{id}", db.actionPage)
 	auth("POST "+Prefix+"/actions/{id}", db.updateAction)
 	auth("POST "+Prefix+"/actions/{id}/deploy", db.deployAction)
+	auth("POST "+Prefix+"/actions/{id}/test", db.testAction)
 	auth("POST "+Prefix+"/actions/{id}/delete", db.deleteAction)
 
 	auth("GET "+Prefix+"/keys", db.keysPage)
@@ -184,6 +185,10 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 	"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func (db *Dashboard) serveStatic(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+		db.notFound(w, r)
+		return
+	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	db.static.ServeHTTP(w, r)
 }

@@ -466,6 +466,12 @@ func TestFlow(t *testing.T) {
 	mustContain(t, "failures today", r.body, "<code>feccft</code>")
 	r = b.get("/dashboard/logs?type=seccft&from=2000-01-01&to=2000-01-02")
 	mustContain(t, "no events then", r.body, "No events match.")
+	r = b.get("/dashboard/logs?q=" + url.QueryEscape(`description:"Rotate a client secret"`))
+	mustContain(t, "search", r.body, "Rotate a client secret", "1 event(s) match")
+	r = b.get("/dashboard/logs?q=" + url.QueryEscape(`nosuchfield:x`))
+	if r.status != 400 || !strings.Contains(html.UnescapeString(r.body), "unknown field 'nosuchfield'") {
+		t.Fatalf("bad search: %d", r.status)
+	}
 	r = b.get("/dashboard/logs?from=yesterday")
 	if r.status != 400 {
 		t.Fatalf("bad date: %d", r.status)
@@ -535,4 +541,17 @@ func (s *failingStore) AddUsage(ctx context.Context, c []store.UsageCount) error
 		return store.ErrUnavailable
 	}
 	return s.Store.AddUsage(ctx, c)
+}
+
+// BenchmarkUsageAdd is what the token path pays per exchange for the usage
+// counters (an in-memory increment; no database).
+func BenchmarkUsageAdd(b *testing.B) {
+	u := &dashboard.Usage{}
+	ev := store.LogEvent{Type: "seccft", ClientID: "client-0123456789", Date: time.Now()}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			u.Add(ev)
+		}
+	})
 }

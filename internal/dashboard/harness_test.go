@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/credo-dev/credo/internal/clientauth"
 	"github.com/credo-dev/credo/internal/dashboard"
+	"github.com/credo-dev/credo/internal/hook"
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/mgmt"
 	"github.com/credo-dev/credo/internal/secret"
@@ -79,7 +81,9 @@ func newFixture(t *testing.T, secure bool) *fixture {
 	if err := f.svc.EnsureSystem(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if f.holder, err = tenant.NewHolder(ctx, st, mk, nil, nil, f.clock); err != nil {
+	scripts := &token.Scripts{Runtime: hook.New(hook.Options{}), TenantID: "credo.test"}
+	f.svc.ValidateScript = scripts.Validate
+	if f.holder, err = tenant.NewHolder(ctx, st, mk, scripts.Compiler(mk), nil, f.clock); err != nil {
 		t.Fatal(err)
 	}
 	f.svc.Holder = f.holder
@@ -91,9 +95,12 @@ func newFixture(t *testing.T, secure bool) *fixture {
 	}
 	f.usage = &dashboard.Usage{Store: st}
 	verifier := secret.NewVerifier(time.Minute, f.clock)
-	ep := &token.Endpoint{Holder: f.holder, Secrets: verifier, Issuer: f.issuer, Now: f.clock,
+	ep := &token.Endpoint{Holder: f.holder, Secrets: verifier, Issuer: f.issuer, Now: f.clock, Extensions: scripts.Run,
 		Events: func(ev store.LogEvent) { f.usage.Add(ev); events(ev) }}
-	api := mgmt.New(mgmt.Deps{Service: f.svc, Holder: f.holder, Events: events, Issuer: f.issuer, Now: f.clock})
+	api := mgmt.New(mgmt.Deps{Service: f.svc, Holder: f.holder, Events: events, Issuer: f.issuer, Now: f.clock,
+		TestAction: func(ctx context.Context, a store.Action, payload json.RawMessage) (any, error) {
+			return scripts.Test(ctx, mk, a, payload)
+		}})
 	d, err := dashboard.New(dashboard.Deps{
 		Management: api, Token: ep, Holder: f.holder, Auth: clientauth.New(verifier), Store: st,
 		Issuer: f.issuer, Secure: secure, IdleTimeout: defaultTimeout, Usage: f.usage, Now: f.clock,

@@ -89,13 +89,80 @@ func (db *Dashboard) createAction(w http.ResponseWriter, r *http.Request, s *ses
 	db.done(w, r, s, Prefix+"/actions/"+url.PathEscape(a.ID), "Action "+a.Name+" created. Edit its code, then deploy it.", nil)
 }
 
+type actionData struct {
+	Action mgmt.Action
+	// Test run: the event sent and what the action did.
+	Event  string
+	Result string
+	Ran    bool
+}
+
 func (db *Dashboard) actionPage(w http.ResponseWriter, r *http.Request, s *session) {
 	var a mgmt.Action
 	if e := db.call(r, s, "GET", "/actions/actions/"+url.PathEscape(r.PathValue("id")), nil, &a); e != nil {
 		db.fail(w, r, s, "actions", e)
 		return
 	}
-	db.render(w, r, s, http.StatusOK, "action", &page{Title: a.Name, Nav: "actions", Data: a})
+	db.render(w, r, s, http.StatusOK, "action", &page{Title: a.Name, Nav: "actions", Data: actionData{Action: a, Event: db.sampleEvent(r, s)}})
+}
+
+// sampleEvent is a credentials-exchange event for the test run, with the
+// tenant's first authorized application and its API where the session may
+// read them.
+func (db *Dashboard) sampleEvent(r *http.Request, s *session) string {
+	ev := map[string]any{
+		"client":          map[string]any{"client_id": "YOUR_CLIENT_ID", "name": "My M2M Application", "metadata": map[string]string{}},
+		"resource_server": map[string]any{"identifier": "https://my-api.example.com"},
+		"accessToken":     map[string]any{"scope": []string{"read:reports"}},
+		"transaction":     map[string]any{"requested_scopes": []string{}},
+		"request":         map[string]any{"ip": "203.0.113.7", "hostname": strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(db.d.Issuer, "https://"), "http://"), "/"), "user_agent": "curl/8.5.0", "body": map[string]string{"grant_type": "client_credentials"}},
+	}
+	if grants, e := listAll[mgmt.ClientGrant](db, r, s, "/client-grants", "client_grants"); e == nil {
+		for _, g := range grants {
+			if g.Audience == db.audience {
+				continue
+			}
+			var c mgmt.Client
+			if db.call(r, s, "GET", "/clients/"+url.PathEscape(g.ClientID), nil, &c) != nil {
+				break
+			}
+			ev["client"] = map[string]any{"client_id": c.ClientID, "name": c.Name, "metadata": c.ClientMetadata}
+			ev["resource_server"] = map[string]any{"identifier": g.Audience}
+			ev["accessToken"] = map[string]any{"scope": g.Scope}
+			break
+		}
+	}
+	b, _ := json.MarshalIndent(ev, "", "  ")
+	return string(b)
+}
+
+// testAction runs the action's current code on the event given, through
+// the Management API's test endpoint, and shows what it did.
+func (db *Dashboard) testAction(w http.ResponseWriter, r *http.Request, s *session) {
+	id := url.PathEscape(r.PathValue("id"))
+	var a mgmt.Action
+	if e := db.call(r, s, "GET", "/actions/actions/"+id, nil, &a); e != nil {
+		db.fail(w, r, s, "actions", e)
+		return
+	}
+	d := actionData{Action: a, Event: r.PostForm.Get("payload"), Ran: true}
+	if !json.Valid([]byte(d.Event)) {
+		db.render(w, r, s, http.StatusBadRequest, "action", &page{Title: a.Name, Nav: "actions", Data: d,
+			Error: &apiErr{Status: 400, Message: "The event is not valid JSON."}})
+		return
+	}
+	var out struct {
+		Payload json.RawMessage `json:"payload"`
+	}
+	if e := db.call(r, s, "POST", "/actions/actions/"+id+"/test", map[string]any{"payload": json.RawMessage(d.Event)}, &out); e != nil {
+		db.render(w, r, s, e.Status, "action", &page{Title: a.Name, Nav: "actions", Data: d, Error: e})
+		return
+	}
+	var pretty any
+	json.Unmarshal(out.Payload, &pretty)
+	b, _ := json.MarshalIndent(pretty, "", "  ")
+	d.Result = string(b)
+	db.render(w, r, s, http.StatusOK, "action", &page{Title: a.Name, Nav: "actions", Data: d})
 }
 
 func (db *Dashboard) actionLoc(r *http.Request) string {
@@ -179,74 +246,80 @@ func (db *Dashboard) revokeKey(w http.ResponseWriter, r *http.Request, s *sessio
 
 // --- Logs ------------------------------------------------------------------
 
-// logScan is how many of the newest events the Logs page filters.
-const logScan = 1000
-
 type logsData struct {
-	Events                  []mgmt.LogEvent
-	Type, Client, From, To  string
-	Scanned, Matched, Shown int
-	Types                   []string
-	Clients                 []mgmt.Client
-	TokenLog                string
+	Events                 []mgmt.LogEvent
+	Type, Client, From, To string
+	Search                 string // the free search (Auth0's log search syntax)
+	Query                  string // the q sent to GET /api/v2/logs
+	Total, Shown           int
+	Types                  []string
+	Clients                []mgmt.Client
+	TokenLog               string
 }
 
 var logTypes = []string{"seccft", "feccft", "sapi", "fapi"}
 
+// logPageSize is how many events the Logs page shows.
+const logPageSize = 100
+
+// quoteTerm quotes a value for the log search syntax.
+func quoteTerm(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+// logQuery builds GET /api/v2/logs's q from the page's filters.
+func (d *logsData) logQuery() (string, *apiErr) {
+	var terms []string
+	if d.Type != "" {
+		terms = append(terms, "type:"+quoteTerm(d.Type))
+	}
+	if d.Client != "" {
+		terms = append(terms, "client_id:"+quoteTerm(d.Client))
+	}
+	for _, x := range []struct{ name, v string }{{"From", d.From}, {"To", d.To}} {
+		if _, err := time.Parse("2006-01-02", x.v); x.v != "" && err != nil {
+			return "", &apiErr{Status: 400, Message: x.name + " must be a date (YYYY-MM-DD)."}
+		}
+	}
+	if d.From != "" || d.To != "" {
+		from, to := d.From, d.To
+		if from == "" {
+			from = "*"
+		}
+		if to == "" {
+			to = "*"
+		}
+		terms = append(terms, "date:["+from+" TO "+to+"]")
+	}
+	if d.Search != "" {
+		terms = append(terms, "("+d.Search+")")
+	}
+	return strings.Join(terms, " AND "), nil
+}
+
+// logsPage filters the tenant log with the Management API's log search.
 func (db *Dashboard) logsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
-	d := logsData{Type: q.Get("type"), Client: q.Get("client_id"), From: q.Get("from"), To: q.Get("to"), Types: logTypes, TokenLog: db.d.TokenLog}
-	var from, to time.Time
-	if d.From != "" {
-		t, err := time.Parse("2006-01-02", d.From)
-		if err != nil {
-			db.render(w, r, s, http.StatusBadRequest, "logs", &page{Title: "Logs", Nav: "logs", Error: &apiErr{Status: 400, Message: "From must be a date (YYYY-MM-DD)."}, Data: d})
-			return
-		}
-		from = t
+	d := logsData{Type: q.Get("type"), Client: q.Get("client_id"), From: q.Get("from"), To: q.Get("to"),
+		Search: strings.TrimSpace(q.Get("q")), Types: logTypes, TokenLog: db.d.TokenLog}
+	if db.can(s, "read:clients") {
+		d.Clients, _ = listAll[mgmt.Client](db, r, s, "/clients", "clients")
 	}
-	if d.To != "" {
-		t, err := time.Parse("2006-01-02", d.To)
-		if err != nil {
-			db.render(w, r, s, http.StatusBadRequest, "logs", &page{Title: "Logs", Nav: "logs", Error: &apiErr{Status: 400, Message: "To must be a date (YYYY-MM-DD)."}, Data: d})
-			return
-		}
-		to = t.Add(24 * time.Hour)
-	}
-	for pg := 0; pg*100 < logScan; pg++ {
+	query, e := d.logQuery()
+	if e == nil {
+		d.Query = query
 		var body struct {
 			Logs  []mgmt.LogEvent `json:"logs"`
 			Total int             `json:"total"`
 		}
-		if e := db.call(r, s, "GET", "/logs?include_totals=true&per_page=100&page="+strconv.Itoa(pg), nil, &body); e != nil {
-			db.fail(w, r, s, "logs", e)
-			return
-		}
-		for _, ev := range body.Logs {
-			d.Scanned++
-			if d.Type != "" && ev.Type != d.Type || d.Client != "" && ev.ClientID != d.Client {
-				continue
-			}
-			if !from.IsZero() || !to.IsZero() {
-				t, err := time.Parse(time.RFC3339Nano, ev.Date)
-				if err != nil || !from.IsZero() && t.Before(from) || !to.IsZero() && !t.Before(to) {
-					continue
-				}
-			}
-			d.Matched++
-			if len(d.Events) < 100 {
-				d.Events = append(d.Events, ev)
-			}
-		}
-		if len(body.Logs) == 0 || (pg+1)*100 >= body.Total {
-			break
-		}
+		e = db.call(r, s, "GET", "/logs?include_totals=true&per_page="+strconv.Itoa(logPageSize)+"&page=0&q="+url.QueryEscape(query), nil, &body)
+		d.Events, d.Total, d.Shown = body.Logs, body.Total, len(body.Logs)
 	}
-	d.Shown = len(d.Events)
-	if db.can(s, "read:clients") {
-		d.Clients, _ = listAll[mgmt.Client](db, r, s, "/clients", "clients")
+	status := http.StatusOK
+	if e != nil {
+		status = e.Status
 	}
-	db.render(w, r, s, http.StatusOK, "logs", &page{Title: "Logs", Nav: "logs", Data: d})
+	db.render(w, r, s, status, "logs", &page{Title: "Logs", Nav: "logs", Data: d, Error: e})
 }
 
 func (db *Dashboard) logPage(w http.ResponseWriter, r *http.Request, s *session) {

@@ -227,7 +227,9 @@ func (db *Dashboard) stillAdmin(s *session) bool {
 func (db *Dashboard) checkPost(w http.ResponseWriter, r *http.Request, s *session) bool {
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
 		u, err := url.Parse(o)
-		if err != nil || u.Host != r.Host {
+		// The browser's origin is this host, or the issuer's behind a
+		// proxy that rewrites Host.
+		if err != nil || u.Host != r.Host && u.Scheme+"://"+u.Host+"/" != db.d.Issuer {
 			db.renderBare(w, r, http.StatusForbidden, "This form was sent from another site and was refused.")
 			return false
 		}

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-const sandboxTimeout = 200 * time.Millisecond
+const sandboxTimeout = time.Second // generous: a busy 2-core machine under -race is slow to start a VM
 
 // TestSandbox runs scripts that must fail, each within the time bound,
 // and checks that the Runtime keeps working afterwards.
@@ -26,12 +26,13 @@ func TestSandbox(t *testing.T) {
 		kind   Kind
 		code   string
 		cause  error  // wanted ExecError.Err, if any
+		or     error  // also accepted as ExecError.Err (a loop that allocates may meet either bound first)
 		reason string // wanted in ExecError.Reason
 	}{
 		{name: "infinite loop", code: act(`while (true) {}`), cause: ErrTimeout},
 		{name: "infinite loop at module level", code: `for (;;) {}`, cause: ErrTimeout},
 		{name: "infinite loop in a timer", code: act(`await new Promise(() => setTimeout(() => { for (;;) {} }, 1));`), cause: ErrTimeout},
-		{name: "endless microtasks", code: act(`const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {});`), cause: ErrTimeout},
+		{name: "endless microtasks", code: act(`const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {});`), cause: ErrTimeout, or: ErrHeapLimit},
 		{name: "endless interval", code: act(`setInterval(() => {}, 1); await new Promise(() => {});`), cause: ErrTimeout},
 		{name: "timer due after the deadline", code: act(`await new Promise((resolve) => setTimeout(resolve, 60000));`), cause: ErrTimeout},
 		{name: "huge string", code: act(`const s = 'x'.repeat(2 ** 29);`), reason: "RangeError"},
@@ -88,7 +89,7 @@ func TestSandbox(t *testing.T) {
 			if ee.ScriptID != p.ID() {
 				t.Errorf("ScriptID = %q, want %q", ee.ScriptID, p.ID())
 			}
-			if tc.cause != nil && !errors.Is(err, tc.cause) {
+			if tc.cause != nil && !errors.Is(err, tc.cause) && (tc.or == nil || !errors.Is(err, tc.or)) {
 				t.Errorf("err = %v, want %v", err, tc.cause)
 			}
 			if strings.Contains(ee.Reason, "abandoned") {
@@ -110,7 +111,7 @@ func TestSandbox(t *testing.T) {
 // TestHeapBound allocates without end; the watchdog must stop the script,
 // and the memory must be returned.
 func TestHeapBound(t *testing.T) {
-	rt := New(Options{Timeout: 10 * time.Second, MaxHeapGrowth: 64 << 20})
+	rt := New(Options{Timeout: 30 * time.Second, MaxHeapGrowth: 64 << 20}) // the timeout only has to lose to the heap watchdog, however slow the machine
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -120,7 +121,7 @@ func TestHeapBound(t *testing.T) {
 		`let s = 'ab'; while (true) s = s + s + '!';`,
 	} {
 		p := action(t, "exports.onExecuteCredentialsExchange = async () => {\n"+code+"\n};")
-		// ErrHeapLimit (not the 10 s timeout's error) shows the heap
+		// ErrHeapLimit (not the 30 s timeout's error) shows the heap
 		// watchdog stopped it; how fast is not asserted, since under -race on
 		// a busy 2-core machine that varies by seconds.
 		_, err := rt.Run(t.Context(), []*Program{p}, testEvent())

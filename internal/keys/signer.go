@@ -35,6 +35,16 @@ func (s *Signer) Alg() string { return s.alg }
 
 var b64 = base64.RawURLEncoding
 
+// native holds the signing functions of a build-time backend other than Go's
+// crypto (backend_openssl.go, build tag credo_openssl): each returns a
+// function that signs a SHA-256 digest with the key, RS256's PKCS #1 v1.5
+// signature and ES256's 64-byte r||s. Unset, Go's crypto signs (or, built with
+// GOEXPERIMENT=boringcrypto, BoringSSL through it).
+var native struct {
+	rs256 func(*rsa.PrivateKey) (func(digest []byte) ([]byte, error), error)
+	es256 func(*ecdsa.PrivateKey) (func(digest []byte) ([]byte, error), error)
+}
+
 // NewSigner builds a signer for alg with the given private key (an
 // *rsa.PrivateKey, *ecdsa.PrivateKey on P-256, ed25519.PrivateKey, or a
 // []byte HMAC secret), kid (omitted from the header when empty) and typ.
@@ -47,9 +57,16 @@ func NewSigner(alg, kid, typ string, key any) (*Signer, error) {
 			return nil, fmt.Errorf("keys: %s needs an RSA key", alg)
 		}
 		if alg == RS256 {
+			sign := func(digest []byte) ([]byte, error) { return rsa.SignPKCS1v15(nil, k, crypto.SHA256, digest) }
+			if native.rs256 != nil {
+				var err error
+				if sign, err = native.rs256(k); err != nil {
+					return nil, err
+				}
+			}
 			s.sign = func(in []byte) ([]byte, error) {
 				h := sha256.Sum256(in)
-				return rsa.SignPKCS1v15(nil, k, crypto.SHA256, h[:])
+				return sign(h[:])
 			}
 		} else {
 			s.sign = func(in []byte) ([]byte, error) {
@@ -61,6 +78,17 @@ func NewSigner(alg, kid, typ string, key any) (*Signer, error) {
 		k, ok := key.(*ecdsa.PrivateKey)
 		if !ok || k.Curve.Params().Name != "P-256" {
 			return nil, errors.New("keys: ES256 needs a P-256 key")
+		}
+		if native.es256 != nil {
+			sign, err := native.es256(k)
+			if err != nil {
+				return nil, err
+			}
+			s.sign = func(in []byte) ([]byte, error) {
+				h := sha256.Sum256(in)
+				return sign(h[:])
+			}
+			break
 		}
 		s.sign = func(in []byte) ([]byte, error) {
 			h := sha256.Sum256(in)

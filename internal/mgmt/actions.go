@@ -1,9 +1,11 @@
 package mgmt
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -456,6 +458,32 @@ func (a *API) deployAction(c *call) (any, error) {
 	}
 	c.target = id
 	return ActionVersionView(x), nil
+}
+
+// testAction runs the action's current code, deployed or not, on the
+// event in the body's payload, and answers {"payload": result}.
+func (a *API) testAction(c *call) (any, error) {
+	if a.d.TestAction == nil {
+		return nil, errRouteNotFound()
+	}
+	var b struct {
+		Payload json.RawMessage `json:"payload"`
+	}
+	if err := decodeBody(c.r, &b); err != nil {
+		return nil, err
+	}
+	if p := bytes.TrimSpace(b.Payload); len(p) == 0 || p[0] != '{' {
+		return nil, errBody("Missing required property: payload (an object)", "payload")
+	}
+	x, err := c.st().GetAction(c.r.Context(), c.r.PathValue("id"))
+	if err != nil {
+		return nil, actionErr(err)
+	}
+	res, err := a.d.TestAction(c.r.Context(), x, b.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"payload": res}, nil
 }
 
 func (a *API) listTriggers(c *call) (any, error) {

@@ -1,6 +1,8 @@
 package mgmt
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -36,6 +38,9 @@ type Deps struct {
 	Now func() time.Time
 	// IP finds the caller's address for the tenant log (nil: the TCP peer).
 	IP *realip.Resolver
+	// TestAction runs an Action's current code on a sample event for
+	// POST /actions/actions/{id}/test (nil: that route answers 404).
+	TestAction func(ctx context.Context, a store.Action, payload json.RawMessage) (any, error)
 }
 
 // API is the Management API handler.
@@ -144,6 +149,7 @@ func (a *API) routes() []route {
 		{method: "GET", path: "/client-grants/{id}", scopes: []string{"read:client_grants"}, kind: kindGrant, h: a.getGrant},
 		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, kind: kindGrant, event: "Update a client grant", h: a.updateGrant},
 		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, kind: kindGrant, event: "Delete a client grant", h: a.deleteGrant},
+		{method: "GET", path: "/client-grants/{id}/organizations", scopes: []string{"read:organization_client_grants"}, kind: kindGrant, params: append([]string{"from", "take"}, pageParams...), h: a.listGrantOrganizations},
 
 		{method: "GET", path: "/organizations", scopes: []string{"read:organizations", "read:organizations_summary"}, kind: kindOrganization, params: listOrgs, h: a.listOrganizations},
 		{method: "POST", path: "/organizations", scopes: []string{"create:organizations"}, kind: kindOrganization, event: "Create an organization", h: a.createOrganization},
@@ -181,6 +187,7 @@ func (a *API) routes() []route {
 		{method: "PATCH", path: "/actions/actions/{id}", scopes: []string{"update:actions"}, event: "Update an action", h: a.updateAction},
 		{method: "DELETE", path: "/actions/actions/{id}", scopes: []string{"delete:actions"}, event: "Delete an action", params: []string{"force"}, h: a.deleteAction},
 		{method: "POST", path: "/actions/actions/{id}/deploy", scopes: []string{"update:actions"}, event: "Deploy an action", h: a.deployAction},
+		{method: "POST", path: "/actions/actions/{id}/test", scopes: []string{"create:actions"}, h: a.testAction},
 		{method: "GET", path: "/actions/triggers", scopes: []string{"read:actions"}, h: a.listTriggers},
 		{method: "GET", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"read:actions"}, params: []string{"page", "per_page"}, h: a.getBindings},
 		{method: "PATCH", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"update:actions"}, event: "Update trigger bindings", h: a.setBindings},

@@ -62,6 +62,13 @@
 //     ("Insufficient scope, expected any of: read:clients"); a missing
 //     Authorization header is 401 "Missing authentication" and every other
 //     token failure 401 "Invalid token", both with errorCode invalid_token.
+//   - POST /actions/actions/{id}/test runs the action's current code
+//     (deployed or not) once on the event in "payload", with its secrets,
+//     and answers {"payload": {"accessToken": {"scope": [...],
+//     "customClaims": {...}}}}, or {"payload": {"denied": {"code",
+//     "reason"}}} for api.access.deny, or {"payload": {"error": "..."}} for
+//     code that does not compile, throws or times out. Auth0 documents only
+//     that the answer's payload is "the resulting payload".
 //   - A successful write is recorded as a durable audit entry of type sapi
 //     (e.g. "Create a client") in the write's own transaction: the caller,
 //     the address, the request line, the status, the target and the stored

@@ -14,11 +14,14 @@ func FuzzDecodeBody(f *testing.F) {
 		`{"name":"x"}`, `{"name":1}`, `{"foo":1}`, `[]`, `null`, ``, `{"name":"x"} {}`,
 		`{"jwt_configuration":{"alg":true}}`, `{"client_metadata":{"a":1}}`, `{"scopes":[{"value":"a","x":1}]}`,
 		`{"token_lifetime":1e400}`, `{"grant_types":"x"}`, "{\"name\":\"\xff\"}", `{"scope":[null]}`,
+		`{"default_organization":null}`, `{"default_organization":{"organization_id":"org_1","flows":["client_credentials"]}}`,
+		`{"default_organization":{"organization_id":1}}`, `{"default_organization":{"x":1}}`, `{"default_organization":[]}`,
+		`{"metadata":{"a":null}}`, `{"branding":{"colors":{"primary":1}}}`, `{"grant_id":"cgr_1"}`,
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, dst := range []any{&ClientBody{}, &ResourceServerBody{}, &GrantBody{}, &GrantPatch{}, &SettingsBody{}} {
+		for _, dst := range []any{&ClientBody{}, &ResourceServerBody{}, &GrantBody{}, &GrantPatch{}, &SettingsBody{}, &OrganizationBody{}, &OrganizationGrantBody{}} {
 			r := httptest.NewRequest("POST", "/api/v2/x", strings.NewReader(body))
 			r.Header.Set("Content-Type", "application/json")
 			err := decodeBody(r, dst)

@@ -94,7 +94,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	ep := &token.Endpoint{Holder: h.holder, Secrets: secret.NewVerifier(time.Minute, h.clock), Issuer: issuer, Now: h.clock, Log: log, Events: h.record, Extensions: scripts.Run}
-	api := mgmt.New(mgmt.Deps{Service: h.svc, Holder: h.holder, Events: h.record, Log: log, Issuer: issuer, Now: h.clock})
+	api := mgmt.New(mgmt.Deps{Service: h.svc, Holder: h.holder, Events: h.record, Log: log, Issuer: issuer, Now: h.clock,
+		TestAction: func(ctx context.Context, a store.Action, payload json.RawMessage) (any, error) {
+			return scripts.Test(ctx, mk, a, payload)
+		}})
 	h.h = server.New(server.Deps{Holder: h.holder, Token: ep, Management: api, Log: log, Issuer: issuer, JWKSMaxAge: time.Minute})
 	h.admin = h.mustToken(adminID, adminSecret, mgmtAud)
 	return h

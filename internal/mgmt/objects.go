@@ -171,20 +171,24 @@ func (s Settings) MarshalJSON() ([]byte, error) {
 // LogEvent is the Auth0 log event object. _id and log_id carry the same
 // value, as Auth0's do (go-auth0's Log.Read and the Node SDK read _id).
 type LogEvent struct {
-	ID          string         `json:"_id"`
-	LogID       string         `json:"log_id"`
-	Date        string         `json:"date"`
-	Type        string         `json:"type"`
-	Description string         `json:"description,omitempty"`
-	ClientID    string         `json:"client_id,omitempty"`
-	ClientName  string         `json:"client_name,omitempty"`
-	IP          string         `json:"ip,omitempty"`
-	UserAgent   string         `json:"user_agent,omitempty"`
-	Hostname    string         `json:"hostname,omitempty"`
-	Audience    string         `json:"audience,omitempty"`
-	Scope       string         `json:"scope,omitempty"`
-	Details     map[string]any `json:"details,omitempty"`
-	IsMobile    bool           `json:"isMobile"`
+	ID          string `json:"_id"`
+	LogID       string `json:"log_id"`
+	Date        string `json:"date"`
+	Type        string `json:"type"`
+	Description string `json:"description,omitempty"`
+	ClientID    string `json:"client_id,omitempty"`
+	ClientName  string `json:"client_name,omitempty"`
+	IP          string `json:"ip,omitempty"`
+	UserAgent   string `json:"user_agent,omitempty"`
+	Hostname    string `json:"hostname,omitempty"`
+	Audience    string `json:"audience,omitempty"`
+	Scope       string `json:"scope,omitempty"`
+	// OrganizationID and OrganizationName are set on token exchanges for an
+	// organization (Auth0's seccft fields).
+	OrganizationID   string         `json:"organization_id,omitempty"`
+	OrganizationName string         `json:"organization_name,omitempty"`
+	Details          map[string]any `json:"details,omitempty"`
+	IsMobile         bool           `json:"isMobile"`
 }
 
 // SigningKeyRef is the answer to rotate and revoke: {"cert","kid"}.
@@ -321,5 +325,6 @@ func LogEventView(e store.LogEvent) LogEvent {
 		ID: e.ID, LogID: e.ID, Date: Time(e.Date), Type: e.Type, Description: e.Description,
 		ClientID: e.ClientID, ClientName: e.ClientName, IP: e.IP, UserAgent: e.UserAgent,
 		Hostname: e.Hostname, Audience: e.Audience, Scope: e.Scope, Details: e.Details,
+		OrganizationID: e.OrganizationID, OrganizationName: e.OrganizationName,
 	}
 }

@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,9 +11,10 @@ import (
 )
 
 // OrganizationBody is the JSON body of POST and PATCH /organizations.
-// enabled_connections and token_quota are accepted and ignored: credo has
-// no connections (no user logins), and per-organization token quotas are
-// not implemented; Terraform and the Deploy CLI send both.
+// enabled_connections, third_party_client_access and token_quota are
+// accepted and ignored: credo has no connections and no user flows (no
+// user logins), and per-organization token quotas are not implemented;
+// Terraform, go-auth0 and the Deploy CLI send them.
 type OrganizationBody struct {
 	ID          *string               `json:"id,omitempty"` // PATCH only, and only the organization's own (what GET returns)
 	Name        *string               `json:"name,omitempty"`
@@ -22,6 +24,7 @@ type OrganizationBody struct {
 	Metadata           *map[string]*string `json:"metadata,omitempty"`
 	EnabledConnections *[]json.RawMessage  `json:"enabled_connections,omitempty"`
 	TokenQuota         *json.RawMessage    `json:"token_quota,omitempty"`
+	ThirdPartyAccess   *string             `json:"third_party_client_access,omitempty"`
 }
 
 // fields returns the service's fields; patch selects PATCH semantics
@@ -54,48 +57,69 @@ func (b *OrganizationBody) fields(patch bool) tenant.OrganizationFields {
 }
 
 func (a *API) listOrganizations(c *call) (any, error) {
-	ctx := c.r.Context()
 	// sort (e.g. name:1) is accepted and ignored: credo lists organizations
 	// by id, the order from/take checkpoints need.
-	if c.q.has("from") || c.q.has("take") {
-		for _, n := range pageParams {
-			if c.q.has(n) {
-				return nil, errQuery("from and take cannot be combined with "+n, n)
-			}
-		}
-		take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
-		if err != nil {
-			return nil, err
-		}
-		list, total, err := c.st().ListOrganizations(ctx, store.OrganizationFilter{From: c.q.str("from"), Page: store.Page{Limit: take}})
-		if err != nil {
-			return nil, err
-		}
-		out := struct {
-			Next          string         `json:"next,omitempty"`
-			Organizations []Organization `json:"organizations"`
-		}{Organizations: make([]Organization, len(list))}
-		for i, o := range list {
-			out.Organizations[i] = OrganizationView(o)
-		}
-		if total > len(list) && len(list) > 0 {
-			out.Next = list[len(list)-1].ID
-		}
-		return out, nil
-	}
+	return orgList(c, false, c.st().ListOrganizations)
+}
+
+// orgList answers a list of organizations: a checkpoint page when from or
+// take is given (page, per_page and include_totals, which Auth0's SDKs send
+// along, are then checked and ignored: the answer is always
+// {organizations, next}), else an offset page. Without any paging
+// parameter the answer is a checkpoint page when checkpoint is set.
+func orgList(c *call, checkpoint bool, list func(context.Context, store.OrganizationFilter) ([]store.Organization, int, error)) (any, error) {
 	p, err := c.q.page()
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := c.st().ListOrganizations(ctx, store.OrganizationFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}})
+	paging := c.q.has("page") || c.q.has("per_page") || c.q.has("include_totals")
+	if c.q.has("from") || c.q.has("take") || (checkpoint && !paging) {
+		return orgCheckpoint(c, list)
+	}
+	orgs, total, err := list(c.r.Context(), store.OrganizationFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}})
 	if err != nil {
 		return nil, err
 	}
-	items := make([]any, len(list))
-	for i, o := range list {
+	items := make([]any, len(orgs))
+	for i, o := range orgs {
 		items[i] = OrganizationView(o)
 	}
 	return paged(p, "organizations", items, total), nil
+}
+
+// orgCheckpoint answers a checkpoint page of organizations (from, take):
+// {"organizations": […], "next": id} with next set while more follow.
+func orgCheckpoint(c *call, list func(context.Context, store.OrganizationFilter) ([]store.Organization, int, error)) (any, error) {
+	take, err := c.q.int("take", defaultPerPage, 1, maxPerPage)
+	if err != nil {
+		return nil, err
+	}
+	orgs, total, err := list(c.r.Context(), store.OrganizationFilter{From: c.q.str("from"), Page: store.Page{Limit: take}})
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Next          string         `json:"next,omitempty"`
+		Organizations []Organization `json:"organizations"`
+	}{Organizations: make([]Organization, len(orgs))}
+	for i, o := range orgs {
+		out.Organizations[i] = OrganizationView(o)
+	}
+	if total > len(orgs) && len(orgs) > 0 {
+		out.Next = orgs[len(orgs)-1].ID
+	}
+	return out, nil
+}
+
+// listGrantOrganizations answers GET /client-grants/{id}/organizations, the
+// organizations a grant is associated with: a checkpoint page as Auth0
+// documents it, or an offset page with page/per_page/include_totals (which
+// go-auth0 sends).
+func (a *API) listGrantOrganizations(c *call) (any, error) {
+	id := c.r.PathValue("id")
+	return orgList(c, true, func(ctx context.Context, f store.OrganizationFilter) ([]store.Organization, int, error) {
+		return c.st().ListGrantOrganizations(ctx, id, f)
+	})
 }
 
 func (a *API) createOrganization(c *call) (any, error) {

@@ -78,7 +78,15 @@ func TestOrganizations(t *testing.T) {
 	if len(seen) != 5 {
 		t.Fatalf("checkpoints saw %d organizations", len(seen))
 	}
-	h.do("GET", "/api/v2/organizations?take=2&page=1", nil).want(400)
+	// go-auth0 sends per_page and include_totals with from/take: a checkpoint page.
+	if m := h.do("GET", "/api/v2/organizations?take=2&per_page=50&include_totals=true", nil).want(200).json(); len(m["organizations"].([]any)) != 2 || m["next"] == nil {
+		t.Fatalf("take with per_page: %v", m)
+	}
+	h.do("GET", "/api/v2/organizations?take=2&per_page=0", nil).want(400)
+	// Auth0's Node SDK v7 sends include_totals with take: the checkpoint object comes back.
+	if m := h.do("GET", "/api/v2/organizations?include_totals=true&take=50", nil).want(200).json(); len(m["organizations"].([]any)) != 5 {
+		t.Fatalf("include_totals with take: %v", m)
+	}
 
 	h.do("DELETE", "/api/v2/organizations/"+id, nil).want(204)
 	h.do("DELETE", "/api/v2/organizations/"+id, nil).want(404)
@@ -139,6 +147,17 @@ func TestOrganizationClientGrants(t *testing.T) {
 	h.do("GET", base+"?grant_ids="+strings.Repeat("x,", 11), nil).want(400)
 	h.do("GET", "/api/v2/organizations/org_nope/client-grants", nil).want(404)
 
+	m := h.do("GET", "/api/v2/client-grants/"+idA+"/organizations", nil).want(200).json()
+	if l := m["organizations"].([]any); len(l) != 1 || str(l[0].(map[string]any)["id"]) != org {
+		t.Fatalf("organizations of a grant: %v", m)
+	}
+	h.do("GET", "/api/v2/client-grants/"+idA+"/organizations?take=1&from="+org, nil).want(200)
+	if m := h.do("GET", "/api/v2/client-grants/"+idA+"/organizations?per_page=50&include_totals=true", nil).want(200).json(); m["total"] != float64(1) {
+		t.Fatalf("organizations of a grant, with totals: %v", m)
+	}
+	golden(t, "error_404_client_grant_organizations", h.do("GET", "/api/v2/client-grants/cgr_nope/organizations", nil).want(404).Body.Bytes())
+	h.call(h.scoped("read:client_grants"), "GET", "/api/v2/client-grants/"+idA+"/organizations", nil).want(403)
+
 	if l := h.do("GET", "/api/v2/client-grants?allow_any_organization=true", nil).want(200).list(); len(l) != 1 || str(l[0].(map[string]any)["id"]) != idB {
 		t.Fatalf("allow_any_organization=true: %v", l)
 	}
@@ -150,7 +169,7 @@ func TestOrganizationClientGrants(t *testing.T) {
 	h.do("PATCH", "/api/v2/client-grants/"+idB, map[string]any{"organization_usage": "sometimes"}).want(400)
 
 	// default_organization: set, used, refused when unknown, removed by null.
-	m := h.do("PATCH", "/api/v2/clients/"+cid, map[string]any{"default_organization": map[string]any{"organization_id": org, "flows": []string{"client_credentials"}}}).want(200).json()
+	m = h.do("PATCH", "/api/v2/clients/"+cid, map[string]any{"default_organization": map[string]any{"organization_id": org, "flows": []string{"client_credentials"}}}).want(200).json()
 	if fmt.Sprint(m["default_organization"]) != "map[flows:[client_credentials] organization_id:"+org+"]" {
 		t.Fatalf("default_organization %v", m["default_organization"])
 	}
@@ -220,6 +239,17 @@ func TestOrganizationNameInTokens(t *testing.T) {
 	parts := strings.Split(str(body["access_token"]), ".")
 	if !strings.Contains(decodeSegment(t, parts[1]), `"org_id":"`+org+`","org_name":"acme"`) {
 		t.Fatalf("claims %s", decodeSegment(t, parts[1]))
+	}
+	// The seccft log event names the organization, as Auth0's does.
+	found := false
+	for _, e := range h.do("GET", "/api/v2/logs", nil).want(200).list() {
+		ev := e.(map[string]any)
+		if ev["type"] == "seccft" && ev["organization_id"] == org && ev["organization_name"] == "acme" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no seccft log event with organization_id and organization_name")
 	}
 }
 

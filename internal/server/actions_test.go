@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credo-dev/credo/internal/config"
 	"github.com/credo-dev/credo/internal/hook"
 	"github.com/credo-dev/credo/internal/secret"
 	"github.com/credo-dev/credo/internal/server"
@@ -329,12 +330,15 @@ actions:
 				Holder: f.holder, Secrets: secret.NewVerifier(time.Minute, nil), Issuer: testIssuer, Extensions: scripts.Run}})
 			runtime.GC()
 			before := heapObjects()
-			var peak atomic.Uint64
+			var peak, peakTotal atomic.Uint64
 			done := make(chan struct{})
 			go func() {
 				for {
 					if h := heapObjects(); h > peak.Load() {
 						peak.Store(h)
+					}
+					if m := goMemory(); m > peakTotal.Load() {
+						peakTotal.Store(m)
 					}
 					select {
 					case <-done:
@@ -384,12 +388,25 @@ actions:
 				}
 			}
 			close(done)
-			t.Logf("answered after %v; CPU free %v after the start; heap grew %d MiB at most", took, freed, (int64(peak.Load())-int64(before))>>20)
+			t.Logf("answered after %v; CPU free %v after the start; heap grew %d MiB at most; Go memory %d MiB at most", took, freed,
+				(int64(peak.Load())-int64(before))>>20, peakTotal.Load()>>20)
 			if grown := int64(peak.Load()) - int64(before); grown > 256<<20 {
 				t.Errorf("the heap grew by %d MiB", grown>>20)
 			}
+			// credo serve's default --memory-limit.
+			if limit := config.Default().MemoryLimit; peakTotal.Load() > uint64(limit) {
+				t.Errorf("the Go runtime held %d MiB, above the default --memory-limit of %d MiB", peakTotal.Load()>>20, limit>>20)
+			}
 		})
 	}
+}
+
+// goMemory reads all the memory the Go runtime has mapped (what
+// --memory-limit bounds).
+func goMemory() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // heapObjects reads the bytes of live and not yet swept heap objects.

@@ -222,7 +222,7 @@ func TestOrganizationRequestShapes(t *testing.T) {
 		t.Fatalf("with org names on: %v", claims)
 	}
 	ev = f.events[len(f.events)-1]
-	if ev.Type != "seccft" || ev.Details["organization_id"] != acme.ID || ev.Details["organization_name"] != "acme" {
+	if ev.Type != "seccft" || ev.OrganizationID != acme.ID || ev.OrganizationName != "acme" {
 		t.Fatalf("success event %+v", ev)
 	}
 }

@@ -144,7 +144,7 @@ func (e *Endpoint) record(ex *Exchange, oerr *oauth.Error) {
 		ev.Type, ev.Description = "seccft", "Client Credentials for Access Token"
 		ev.Scope = ex.Token.Scope // already joined for the token
 		if o := ex.Organization; o != nil {
-			ev.Details = map[string]any{"organization_id": o.ID, "organization_name": o.Name}
+			ev.OrganizationID, ev.OrganizationName = o.ID, o.Name
 		}
 	} else {
 		ev.Type, ev.Description = "feccft", oerr.Description

@@ -37,7 +37,7 @@ func testEndpoint(t *testing.T) (*Endpoint, *[]store.LogEvent) {
 	}
 	svc := &tenant.Service{Store: st, Master: mk, Keys: km, Issuer: "https://p/", Holder: h}
 	s, err := tenant.ParseSeed([]byte(`
-resourceServers: [{identifier: "urn:a", scopes: [{value: r}]}]
+resourceServers: [{identifier: "urn:a", scopes: [{value: r}]}, {identifier: "urn:b"}]
 clients: [{name: c, client_id: c, client_secret: `+testSecret+`}]
 clientGrants: [{client_id: c, audience: "urn:a", scope: [r]}]
 `), nil)
@@ -69,6 +69,8 @@ func TestFailedStepIsRecorded(t *testing.T) {
 		{"grant_type=client_credentials&client_id=c&client_secret=nope&audience=urn:a", "authenticate"},
 		{ok + "&audience=urn:none", "grant"},
 		{ok + "&audience=urn:a&organization=acme", "organization"},
+		{ok + "&audience=urn:b", "policy"},                   // no client grant
+		{ok + "&audience=urn:b&organization=acme", "policy"}, // no client grant: organizations do not matter
 		{ok + "&audience=urn:a&scope=%22", "policy"},
 		{ok + "&audience=urn:a", ""},
 	} {

@@ -133,6 +133,23 @@ func testOrganizationGrants(t *testing.T, s store.Store) {
 	_, _, err = s.ListOrganizationGrants(ctx, "org_none", store.OrganizationGrantFilter{})
 	wantErr(t, "list of a missing organization", err, store.ErrNotFound)
 
+	orgs, total, err := s.ListGrantOrganizations(ctx, "g1a", store.OrganizationFilter{})
+	must(t, err)
+	if total != 2 || len(orgs) != 2 || orgs[0].ID != "org_x" || orgs[1].ID != "org_y" {
+		t.Fatalf("organizations of g1a: %d %+v", total, orgs)
+	}
+	equal(t, "a listed organization is the whole organization", orgs[1], sampleOrganization("org_y"))
+	orgs, total, err = s.ListGrantOrganizations(ctx, "g1a", store.OrganizationFilter{From: "org_x", Page: store.Page{Limit: 5, Offset: 3}})
+	must(t, err)
+	if total != 1 || len(orgs) != 1 || orgs[0].ID != "org_y" {
+		t.Fatalf("organizations of g1a from org_x: %d %+v", total, orgs)
+	}
+	if orgs, total, err := s.ListGrantOrganizations(ctx, "g2c", store.OrganizationFilter{Page: store.Page{Limit: 1}}); err != nil || total != 1 || len(orgs) != 1 {
+		t.Fatalf("organizations of g2c: %d %+v %v", total, orgs, err)
+	}
+	_, _, err = s.ListGrantOrganizations(ctx, "g_none", store.OrganizationFilter{})
+	wantErr(t, "organizations of a missing grant", err, store.ErrNotFound)
+
 	must(t, s.RemoveOrganizationGrant(ctx, "org_x", "g1b"))
 	wantErr(t, "remove twice", s.RemoveOrganizationGrant(ctx, "org_x", "g1b"), store.ErrNotFound)
 	wantErr(t, "remove from a missing organization", s.RemoveOrganizationGrant(ctx, "org_none", "g1a"), store.ErrNotFound)

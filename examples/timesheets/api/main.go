@@ -52,16 +52,24 @@ func run() error {
 		"this API's identifier, the required aud (env TIMESHEETS_AUDIENCE)")
 	algs := flag.String("algorithms", env("TIMESHEETS_ALGORITHMS", "RS256"),
 		"comma-separated allowed signing algorithms; the API's signing_alg (env TIMESHEETS_ALGORITHMS)")
+	orgs := flag.String("organizations", env("TIMESHEETS_ORGANIZATIONS", ""),
+		"comma-separated organization ids (org_…) whose tokens are accepted; tokens without org_id are then refused (env TIMESHEETS_ORGANIZATIONS)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
 
-	v, err := verify.New(verify.Config{
+	cfg := verify.Config{
 		Issuer:     *issuer,
 		Audience:   []string{*audience},
 		Algorithms: strings.Split(*algs, ","),
-	})
+	}
+	for _, o := range strings.Split(*orgs, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.Organizations = append(cfg.Organizations, o)
+		}
+	}
+	v, err := verify.New(cfg)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ before(async () => {
     viewport: { width: 1280, height: 860 },
   });
   page = context.pages()[0] || (await context.newPage());
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(30000); // generous: CI runs this beside other test packages on 2 cores
   page.on("console", (m) => { if (/Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text()); });
   page.on("pageerror", (e) => cspErrors.push("page error: " + e.message));
   page.on("dialog", (d) => d.accept()); // the confirmations of destructive forms
@@ -245,6 +245,8 @@ step("Actions, Settings and Activity pages", async () => {
   await page.getByLabel("Code").fill("exports.onExecuteCredentialsExchange = async (event, api) => {\n  api.accessToken.setCustomClaim('https://example.com/tier', 'gold');\n};\n");
   await submit(() => page.getByRole("button", { name: "Deploy" }).click());
   assert.match(await flash(), /Saved and deployed/);
+  await submit(() => page.getByRole("button", { name: "Run" }).click());
+  assert.match(await page.locator("#test-result").innerText(), /"https:\/\/example\.com\/tier": "gold"/);
   await check("12-action");
   await page.getByRole("link", { name: "Flows & Library" }).click();
   await check("13-actions");

@@ -166,6 +166,23 @@ func (s *Store) ListOrganizationGrants(ctx context.Context, orgID string, f stor
 	return out, total, nil
 }
 
+// ListGrantOrganizations returns a page of the organizations grantID is
+// associated with, ordered by id.
+func (s *Store) ListGrantOrganizations(ctx context.Context, grantID string, f store.OrganizationFilter) ([]store.Organization, int, error) {
+	if err := s.db.Query(ctx, func(q Querier) error { return clientGrants.exists(ctx, q, "id", grantID) }); err != nil {
+		return nil, 0, err
+	}
+	where := "id IN (SELECT organization_id FROM organization_client_grants WHERE grant_id = $1)"
+	args := []any{grantID}
+	p := f.Page
+	if f.From != "" {
+		where += " AND id > $2"
+		args = append(args, f.From)
+		p.Offset = 0
+	}
+	return organizations.page(ctx, s, where, args, p)
+}
+
 // loadOrganizationGrants reads every association, by organization and grant.
 func loadOrganizationGrants(ctx context.Context, q Querier) ([]store.OrganizationGrant, error) {
 	rows, err := q.Query(ctx, `SELECT organization_id, grant_id FROM organization_client_grants ORDER BY organization_id, grant_id`)

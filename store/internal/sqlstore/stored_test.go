@@ -61,6 +61,7 @@ func TestStoredForm(t *testing.T) {
 		"log_event": docOf(t, logs, store.LogEvent{
 			ID: "l1", Date: at, Type: "seccft", Description: "d", ClientID: "cid", ClientName: "n", IP: "192.0.2.1",
 			UserAgent: "ua", Hostname: "h", Audience: "https://api.example.com/", Scope: "read:x", Details: map[string]any{"k": "v"},
+			OrganizationID: "org_1", OrganizationName: "acme",
 		}),
 		"settings": marshal(t, store.Settings{HonorScopeSubset: true, Auth0CompatErrors: true, AllowOrganizationNameInAuthenticationAPI: true}),
 		"tenant":   marshal(t, store.Tenant{Issuer: "https://a/", ManagementAudience: "https://a/api/v2/", CreatedAt: at, UpdatedAt: later}),

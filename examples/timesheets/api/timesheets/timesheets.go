@@ -8,7 +8,11 @@
 //	GET  /healthz      no token; answers 200 "ok"
 //
 // Entries are kept in memory. Each one records who submitted it: the token's
-// sub (CLIENT_ID@clients for a client-credentials token) and client id.
+// sub (CLIENT_ID@clients for a client-credentials token) and client id, and
+// the organization it belongs to: the token's org_id (Auth0 Organizations for
+// M2M). Entries are partitioned by it: a token lists only the entries of its
+// own organization (a token without org_id only those without one), so two
+// customers' workers never see each other's entries.
 package timesheets
 
 import (
@@ -61,7 +65,9 @@ type Entry struct {
 	// SubmittedBy is the sub claim of the token that created the entry.
 	SubmittedBy string `json:"submitted_by"`
 	// ClientID is the application that created the entry (client_id or azp).
-	ClientID  string    `json:"client_id"`
+	ClientID string `json:"client_id"`
+	// OrgID is the organization of the token that created the entry.
+	OrgID     string    `json:"org_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -124,7 +130,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	e := Entry{NewEntry: in, SubmittedBy: claims.Subject, ClientID: claims.ClientID, CreatedAt: h.now().UTC()}
+	e := Entry{NewEntry: in, SubmittedBy: claims.Subject, ClientID: claims.ClientID, OrgID: claims.OrgID, CreatedAt: h.now().UTC()}
 	h.mu.Lock()
 	e.ID = len(h.entries) + 1
 	h.entries = append(h.entries, e)
@@ -134,12 +140,14 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, e)
 }
 
-// list answers GET /timesheets, optionally filtered by ?user_id=.
+// list answers GET /timesheets with the entries of the token's
+// organization, optionally filtered by ?user_id=.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	claims, _ := verify.ClaimsFrom(r.Context())
 	user := r.URL.Query().Get("user_id")
 	out := []Entry{}
 	for _, e := range h.Entries() {
-		if user == "" || e.UserID == user {
+		if e.OrgID == claims.OrgID && (user == "" || e.UserID == user) {
 			out = append(out, e)
 		}
 	}

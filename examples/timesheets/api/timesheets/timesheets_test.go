@@ -240,3 +240,64 @@ func TestConcurrentCreatesGetDistinctIDs(t *testing.T) {
 		t.Errorf("%d entries, want 20", len(seen))
 	}
 }
+
+// orgToken mints a token like token, for organization org (org_id).
+func (is *issuer) orgToken(t *testing.T, clientID, scope, org string) string {
+	t.Helper()
+	now := time.Now()
+	tok, err := jwt.Signed(is.signer).Claims(map[string]any{
+		"iss": is.url, "sub": clientID + "@clients", "aud": audience, "azp": clientID, "org_id": org,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "gty": "client-credentials", "scope": scope,
+	}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestEntriesArePartitionedByOrganization: two customers' workers write
+// entries with tokens for their own organization; each lists only its own,
+// a token without org_id sees neither, and an API that allow-lists
+// organizations refuses the others' tokens.
+func TestEntriesArePartitionedByOrganization(t *testing.T) {
+	is, h := newAPI(t)
+	scopes := "create:timesheets read:timesheets"
+	acme, globex := is.orgToken(t, "acme-worker", scopes, "org_acme"), is.orgToken(t, "globex-worker", scopes, "org_globex")
+	for tok, user := range map[string]string{acme: "acme-1", globex: "globex-1"} {
+		if rec := do(h, "POST", "/timesheets", tok, "application/json", `{"user_id":"`+user+`","date":"2025-03-03","project":"P","hours":1}`); rec.Code != 201 {
+			t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+		}
+	}
+	list := func(tok string) []timesheets.Entry {
+		t.Helper()
+		rec := do(h, "GET", "/timesheets", tok, "", "")
+		var l []timesheets.Entry
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &l) != nil {
+			t.Fatalf("GET: %d %s", rec.Code, rec.Body)
+		}
+		return l
+	}
+	for tok, want := range map[string]string{acme: "org_acme", globex: "org_globex"} {
+		l := list(tok)
+		if len(l) != 1 || l[0].OrgID != want {
+			t.Fatalf("%s sees %+v", want, l)
+		}
+	}
+	if l := list(is.token(t, "internal", scopes)); len(l) != 0 {
+		t.Fatalf("a token without org_id sees %+v", l)
+	}
+
+	v, err := verify.New(verify.Config{Issuer: is.url, Audience: []string{audience}, Algorithms: []string{"EdDSA"}, Organizations: []string{"org_acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := timesheets.NewHandler(v)
+	if rec := do(only, "GET", "/timesheets", acme, "", ""); rec.Code != 200 {
+		t.Fatalf("listed organization: %d %s", rec.Code, rec.Body)
+	}
+	for name, tok := range map[string]string{"another organization": globex, "no organization": is.token(t, "internal", scopes)} {
+		if rec := do(only, "GET", "/timesheets", tok, "", ""); rec.Code != 401 {
+			t.Fatalf("%s: %d %s", name, rec.Code, rec.Body)
+		}
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !credo_openssl
+
+package keys
+
+var backendErr error
+
+func backendVersion() string { return "" }
