@@ -178,6 +178,7 @@ scenarios=(
   "hs256-basic hs256 basic form urn:bench:hs256 sqlite"
   "es256-action es256 basic form urn:bench:es256 sqlite+action"
   "es256-reuse es256 basic form urn:bench:es256 sqlite+reuse"
+  "es256-logall es256 basic form urn:bench:es256 sqlite+logall"
 )
 if [ -n "$pgdsn" ]; then
   scenarios+=("es256-basic-pg es256 basic form urn:bench:es256 postgres" "rs256-basic-pg rs256 basic form urn:bench:rs256 postgres")
@@ -215,6 +216,7 @@ for sc in "${scenarios[@]}"; do
       sqlite) start_credo sqlite "$work/bench.db" "$work/seed.yaml" ;;
       sqlite+action) start_credo action "$work/bench-action.db" "$work/seed-action.yaml" ;;
       sqlite+reuse) start_credo reuse "$work/bench-reuse.db" "$work/seed.yaml" --token-reuse 0.5 ;;
+      sqlite+logall) start_credo logall "$work/bench-logall.db" "$work/seed.yaml" --token-log all ;; # every exchange to the tenant log (issue 15)
       postgres)
         schema="bench_$$"
         pgschema=$schema

@@ -67,6 +67,50 @@ type RevokedToken struct {
 	RevokedAt time.Time `json:"RevokedAt"`
 }
 
+// LogStream sends the tenant log to a sink (Auth0 "log stream"): an HTTP
+// webhook, or (a credo extension) standard output.
+type LogStream struct {
+	ID     string `json:"ID"`
+	Name   string `json:"Name"`
+	Type   string `json:"Type"`   // http, stdout
+	Status string `json:"Status"` // active, paused (by an operator), suspended (by credo after failures)
+	// HTTP sink.
+	HTTPEndpoint      string `json:"HTTPEndpoint"`
+	HTTPContentType   string `json:"HTTPContentType"`
+	HTTPContentFormat string `json:"HTTPContentFormat"` // JSONARRAY, JSONLINES, JSONOBJECT
+	// HTTPAuthorization is the Authorization header value, sealed by
+	// internal/keys (never plaintext, never returned).
+	HTTPAuthorization string         `json:"HTTPAuthorization"`
+	HTTPCustomHeaders []StreamHeader `json:"HTTPCustomHeaders"`
+	Filters           []StreamFilter `json:"Filters"`
+	IsPriority        bool           `json:"IsPriority"`
+	// Cursor is the id of the last log event delivered: delivery goes on
+	// with the events after it, in id order.
+	Cursor string `json:"Cursor"`
+	// LastError and FailingSince describe the current run of failed
+	// deliveries (empty and zero after a success).
+	LastError    string    `json:"LastError"`
+	FailingSince time.Time `json:"FailingSince"`
+	// LeaseOwner and LeaseUntil name the process delivering the stream, so
+	// that replicas do not deliver it twice.
+	LeaseOwner string    `json:"LeaseOwner"`
+	LeaseUntil time.Time `json:"LeaseUntil"`
+	CreatedAt  time.Time `json:"CreatedAt"`
+	UpdatedAt  time.Time `json:"UpdatedAt"`
+}
+
+// StreamHeader is one custom HTTP header of a log stream.
+type StreamHeader struct {
+	Header string `json:"Header"`
+	Value  string `json:"Value"`
+}
+
+// StreamFilter is one Auth0 log stream filter ({"type":"category","name":…}).
+type StreamFilter struct {
+	Type string `json:"Type"`
+	Name string `json:"Name"`
+}
+
 // DefaultOrganization is a client's default_organization: the organization
 // and the flows it applies to (Auth0 knows only "client_credentials").
 type DefaultOrganization struct {
@@ -387,6 +431,10 @@ type LogFilter struct {
 	From string
 	// Query, when set, keeps only the events it matches.
 	Query *LogQuery
+	// After and Before, when set, keep the events whose id is after After
+	// and before Before; unlike From, After need not exist (a log stream's
+	// cursor may have been evicted).
+	After, Before string
 	// Ascending lists oldest first (the default is newest first; a
 	// checkpoint listing is always oldest first).
 	Ascending bool
@@ -578,6 +626,16 @@ type Store interface {
 	// many it deleted.
 	PruneAudit(ctx context.Context, before time.Time) (int, error)
 
+	GetLogStream(ctx context.Context, id string) (LogStream, error)
+	// ListLogStreams returns every log stream, by id.
+	ListLogStreams(ctx context.Context) ([]LogStream, error)
+	CreateLogStream(ctx context.Context, ls LogStream) error
+	UpdateLogStream(ctx context.Context, id string, fn func(*LogStream) error) (LogStream, error)
+	DeleteLogStream(ctx context.Context, id string) error
+	// SetLogStreamState applies fn (the delivery cursor, failure state and
+	// lease) like UpdateLogStream, but without moving the version.
+	SetLogStreamState(ctx context.Context, id string, fn func(*LogStream) error) (LogStream, error)
+
 	// RevokeToken records a revoked token (a second revocation of one jti
 	// keeps the first) and deletes the revocations of tokens that expired
 	// before t.RevokedAt.
@@ -624,6 +682,7 @@ const (
 	ChangeTenant         ChangeKind = "tenant"
 	ChangeOrganization   ChangeKind = "organization"
 	ChangeRevocation     ChangeKind = "revocation" // ID: the jti
+	ChangeLogStream      ChangeKind = "log_stream" // not part of the token path's snapshot
 )
 
 // Change is one write in the change log, by the tenant version it produced:

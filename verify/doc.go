@@ -28,6 +28,10 @@
 //	}
 //	mux.Handle("GET /timesheets", v.Middleware(verify.RequireScope("read:timesheets")(list)))
 //
+// Revocation (opt-in, a credo extension): with [Config.RevocationListURL]
+// the verifier polls credo's signed revocation list in the background and
+// refuses revoked tokens with [ErrRevoked], without a call per request.
+//
 // The package depends only on the standard library and go-jose; it imports
 // nothing from the rest of credo, so any Go service can use it.
 package verify

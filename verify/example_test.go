@@ -151,3 +151,22 @@ func ExampleRequireScope() {
 	// 403 Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="write:timesheets"
 	// {"error":"insufficient_scope","error_description":"insufficient scope"}
 }
+
+// An API that also refuses tokens credo revoked (a client's tokens, or one
+// token by RFC 7009) polls credo's signed revocation list in the
+// background: no call to credo per request.
+func ExampleConfig_revocationList() {
+	v, err := verify.New(verify.Config{
+		Issuer:                 "https://auth.example.com/",
+		Audience:               []string{"https://timesheets.example.com"},
+		Algorithms:             []string{"RS256"},
+		RevocationListURL:      "https://auth.example.com/.well-known/revocations.jwt",
+		RevocationListInterval: 30 * time.Second,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	http.Handle("GET /timesheets", v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "[]") // a revoked token never gets here: 401 invalid_token, "token is revoked"
+	})))
+}

@@ -56,6 +56,8 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 			challenge(w, http.StatusUnauthorized, "invalid_token", description(err), "")
 		case errors.Is(err, ErrKeysUnavailable):
 			writeJSON(w, http.StatusServiceUnavailable, "temporarily_unavailable", "signing keys unavailable")
+		case errors.Is(err, ErrRevocationsUnavailable):
+			writeJSON(w, http.StatusServiceUnavailable, "temporarily_unavailable", "revocation list unavailable")
 		default:
 			writeJSON(w, http.StatusInternalServerError, "server_error", "token verification failed")
 		}

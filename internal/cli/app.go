@@ -46,9 +46,20 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	lvl.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
 	if cfg.LogFormat == "json" {
+		opts.ReplaceAttr = durationsInMilliseconds
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// durationsInMilliseconds writes a duration attribute of a JSON log line as
+// <key>_ms, a number of milliseconds (slog's JSON handler writes
+// nanoseconds, which no reader expects).
+func durationsInMilliseconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key+"_ms", float64(a.Value.Duration().Microseconds())/1000)
+	}
+	return a
 }
 
 // openStore opens the SQLite file or PostgreSQL database named by cfg.DB
@@ -233,6 +244,12 @@ func (a *app) endpoint(events func(store.LogEvent)) *token.Endpoint {
 	}
 }
 
+// tokens serves revocation and introspection on the tenant, sharing ep's
+// secret verifier (and its cache).
+func (a *app) tokens(ep *token.Endpoint) *token.Tokens {
+	return &token.Tokens{Holder: a.holder, Service: a.svc, Secrets: ep.Secrets, Issuer: a.cfg.Issuer, Log: a.log, IP: a.ip}
+}
+
 // managementAPI serves the Management API (/api/v2/) on the tenant;
 // successful writes are recorded as sapi events in events (nil: none).
 func (a *app) managementAPI(events func(store.LogEvent)) http.Handler {
@@ -254,8 +271,9 @@ func (a *app) handler(m *server.Metrics) http.Handler {
 			a.log.Warn("writing a tenant log event failed", "err", err)
 		}
 	}
+	ep := a.endpoint(events)
 	return server.New(server.Deps{
-		Holder: a.holder, Token: a.endpoint(events), Management: a.managementAPI(events), Metrics: m,
+		Holder: a.holder, Token: ep, Tokens: a.tokens(ep), Management: a.managementAPI(events), Metrics: m,
 		Log: a.log, Issuer: a.cfg.Issuer, JWKSMaxAge: a.cfg.JWKSMaxAge,
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/credo-dev/credo/internal/config"
 	"github.com/credo-dev/credo/internal/dashboard"
 	"github.com/credo-dev/credo/internal/keys"
+	"github.com/credo-dev/credo/internal/logstream"
 	"github.com/credo-dev/credo/internal/server"
 	"github.com/credo-dev/credo/internal/tenant"
 	"github.com/credo-dev/credo/internal/token"
@@ -73,6 +74,7 @@ Example:
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
 	fs.Bool(&cfg.NoDashboard, "no-dashboard", false, "do not serve the Dashboard (the web console at /dashboard)")
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics. The token log is bounded (newest 10,000) and sheds events under overload (counted in credo_log_events_dropped_total); the audit log of writes is never bounded by it")
+	fs.Int(&cfg.MetricsClientLabel, "metrics-client-label", 0, "label the token counters in /metrics with the client id, for at most this many clients (the rest count as other); 0 = no client label")
 	fs.Duration(&cfg.AuditRetention, "audit-retention", 0, "delete audit log entries (Management API writes, key rotations) older than this, checked hourly (e.g. 2160h for 90 days; 0 = keep forever)")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")
 	fs.Bytes(&cfg.MemoryLimit, "memory-limit", cfg.MemoryLimit, "soft memory limit for the Go runtime, e.g. 450MiB or 2GiB; 0 = none (ignored when GOMEMLIMIT is set)")
@@ -171,7 +173,13 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	}
 
 	events := tenant.NewEventLog(ctx, a.store, log)
-	metrics := server.NewMetrics(a.holder, events.Dropped)
+	var mopts []server.MetricsOption
+	if cfg.MetricsClientLabel > 0 {
+		mopts = append(mopts, server.MetricsClientLabel(cfg.MetricsClientLabel))
+	}
+	metrics := server.NewMetrics(a.holder, events.Dropped, mopts...)
+	a.scripts.Observe = metrics.ScriptRun
+	a.scripts.Runtime.Observe(metrics.ActionRun)
 	metrics.BuildInfo(Version, keys.Backend())
 	usage := &dashboard.Usage{Store: a.store, Log: log}
 	ep := a.endpoint(func(ev store.LogEvent) {
@@ -201,6 +209,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	srv := server.New(server.Deps{
 		Holder:     a.holder,
 		Token:      ep,
+		Tokens:     a.tokens(ep),
 		Management: management,
 		Dashboard:  console,
 		Metrics:    metrics,
@@ -232,6 +241,11 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	if cfg.AuditRetention > 0 {
 		go pruneAudit(ctx, a.store, cfg.AuditRetention, log, time.Hour, time.Now)
 	}
+	host, _ := os.Hostname()
+	streamer := &logstream.Streamer{Service: a.svc, Log: log, Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Stdout: io.Stdout,
+		Delivered: metrics.StreamDelivered}
+	streamed := make(chan struct{})
+	go func() { streamer.Run(ctx); close(streamed) }()
 	if cfg.KeyRotationPeriod > 0 {
 		go autoRotate(ctx, a, cfg, log, time.Minute, time.Now)
 	}
@@ -255,6 +269,7 @@ func serve(ctx context.Context, cfg config.Config, asked string, io IO) error {
 	err = hs.Shutdown(sctx)
 	cancel()
 	<-events.Done()
+	<-streamed
 	<-usageDone
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

@@ -63,6 +63,9 @@ type Config struct {
 	// (CREDO_TOKEN_LOG): all (seccft and feccft, like Auth0), failures (the
 	// default: feccft only; successes are counted in /metrics), or none.
 	TokenLog string
+	// MetricsClientLabel, when > 0, labels the token counters with the
+	// client id for at most that many clients.
+	MetricsClientLabel int
 	// AuditRetention is how long audit log entries are kept (0: forever).
 	AuditRetention time.Duration
 	// GCPercent is the garbage collector's target (debug.SetGCPercent);
@@ -214,6 +217,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MemoryLimit < 0 || (c.MemoryLimit > 0 && c.MemoryLimit < 64<<20) {
 		errs = append(errs, fmt.Errorf("--memory-limit %d: want 0 (none) or at least 64 MiB", c.MemoryLimit))
+	}
+	if c.MetricsClientLabel < 0 || c.MetricsClientLabel > 10000 {
+		errs = append(errs, fmt.Errorf("--metrics-client-label %d: want 0 (off) to 10000", c.MetricsClientLabel))
 	}
 	if c.AuditRetention < 0 || (c.AuditRetention > 0 && c.AuditRetention < time.Hour) {
 		errs = append(errs, fmt.Errorf("--audit-retention %v: want 0 (keep forever) or at least 1h", c.AuditRetention))

@@ -224,8 +224,14 @@ func (x *execution) work(progs []*Program, ev *Event) {
 	}()
 	st := &chainState{ev: ev, scope: ev.Scope}
 	var err error
+	observe := x.rt.observe.Load()
 	for _, p := range progs {
-		if err = x.runOne(p, st); err != nil {
+		start := time.Now()
+		err = x.runOne(p, st)
+		if observe != nil {
+			(*observe)(p.name, time.Since(start), err)
+		}
+		if err != nil {
 			break
 		}
 	}

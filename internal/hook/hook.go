@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -242,6 +243,16 @@ type Runtime struct {
 	// jobs hands executions to idle workers. Workers outlive one Run so
 	// that their stacks, grown by goja's recursion, are reused.
 	jobs chan job
+	// observe, when set, is told how long each script of a chain ran.
+	observe atomic.Pointer[func(script string, took time.Duration, err error)]
+}
+
+// Observe makes the runtime call fn after each script it runs, with the
+// script's name, how long it ran (waiting for a slot and for timers
+// included) and its error (nil, a *Denial or an *ExecError), for metrics.
+// fn must be fast; it runs on the script's worker.
+func (r *Runtime) Observe(fn func(script string, took time.Duration, err error)) {
+	r.observe.Store(&fn)
 }
 
 // New returns a Runtime configured by opt.

@@ -124,7 +124,7 @@ func New(d Deps) http.Handler {
 func (a *API) routes() []route {
 	listClients := append(append([]string{"app_type", "is_global", "is_first_party", "client_ids", "external_client_id", "q", "from", "take"}, pageParams...), fieldParams...)
 	listGrants := append([]string{"audience", "client_id", "allow_any_organization", "from", "take", "subject_type", "default_for"}, pageParams...)
-	listLogs := append(append([]string{"from", "take", "q", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
+	listLogs := append(append([]string{"from", "take", "q", "search", "sort", "search_engine"}, pageParams...), fieldParams...) // search_engine (v1/v2/v3) is accepted and ignored: credo has one search
 	listActions := []string{"page", "per_page", "actionName", "deployed", "triggerId", "installed"}
 	listHooks := append(append([]string{"enabled", "triggerId"}, pageParams...), fieldParams...)
 	listOrgs := append([]string{"from", "take", "sort"}, pageParams...)
@@ -136,6 +136,7 @@ func (a *API) routes() []route {
 		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, kind: kindClient, event: "Update a client", h: a.updateClient},
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, kind: kindClient, event: "Delete a client", h: a.deleteClient},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Rotate a client secret", params: []string{"grace_period"}, h: a.rotateSecret},
+		{method: "POST", path: "/clients/{id}/revoke-tokens", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Revoke a client's tokens", h: a.revokeTokens},
 
 		{method: "GET", path: "/resource-servers", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: append(append([]string{"identifiers*"}, pageParams...), fieldParams...), h: a.listResourceServers},
 		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, kind: kindResourceServer, event: "Create a resource server", h: a.createResourceServer},
@@ -173,6 +174,12 @@ func (a *API) routes() []route {
 
 		{method: "GET", path: "/logs", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, params: listLogs, h: a.listLogs},
 		{method: "GET", path: "/logs/{id}", scopes: []string{"read:logs", "read:logs_users"}, kind: kindLog, h: a.getLog},
+
+		{method: "GET", path: "/log-streams", scopes: []string{"read:log_streams"}, h: a.listLogStreams},
+		{method: "POST", path: "/log-streams", scopes: []string{"create:log_streams"}, event: "Create a log stream", h: a.createLogStream},
+		{method: "GET", path: "/log-streams/{id}", scopes: []string{"read:log_streams"}, h: a.getLogStream},
+		{method: "PATCH", path: "/log-streams/{id}", scopes: []string{"update:log_streams"}, event: "Update a log stream", h: a.updateLogStream},
+		{method: "DELETE", path: "/log-streams/{id}", scopes: []string{"delete:log_streams"}, event: "Delete a log stream", h: a.deleteLogStream},
 
 		{method: "GET", path: "/actions/actions", scopes: []string{"read:actions"}, params: listActions, h: a.listActions},
 		{method: "POST", path: "/actions/actions", scopes: []string{"create:actions"}, event: "Create an action", h: a.createAction},
@@ -368,7 +375,7 @@ func successStatus(rt *route) int {
 	switch {
 	case rt.method == "DELETE":
 		return http.StatusNoContent
-	case rt.method == "POST" && !strings.HasSuffix(rt.path, "/rotate-secret") && !strings.HasSuffix(rt.path, "/deploy"):
+	case rt.method == "POST" && !strings.HasSuffix(rt.path, "/rotate-secret") && !strings.HasSuffix(rt.path, "/deploy") && !strings.HasSuffix(rt.path, "/revoke-tokens"):
 		return http.StatusCreated
 	}
 	return http.StatusOK

@@ -169,3 +169,16 @@ func jsonOf(t *testing.T, v any) map[string]any {
 	}
 	return m
 }
+
+// TestRefusedTokenRequestLogged: a refused token request leaves a debug log
+// line with the step that refused it and the reason.
+func TestRefusedTokenRequestLogged(t *testing.T) {
+	h := newHarness(t)
+	h.tokenReq("nobody", "wrong", mgmtAud)
+	logs := h.logs.String()
+	for _, want := range []string{"level=DEBUG", `msg="token request refused"`, "step=authenticate", "error=invalid_client", "client_id=nobody"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+}

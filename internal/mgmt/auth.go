@@ -115,7 +115,7 @@ func (a *authenticator) authenticate(r *http.Request) (*verify.Claims, []string,
 		return nil, nil, errInternal(err)
 	}
 	snap := a.holder.Current()
-	if _, ok := snap.Client(claims.ClientID); !ok {
+	if _, ok := snap.Client(claims.ClientID); !ok || snap.TokenRevoked(claims.ClientID, verify.TokenID(tok, claims.ID), claims.IssuedAt) {
 		return nil, nil, errInvalidToken()
 	}
 	g, ok := snap.Grant(claims.ClientID, a.audience)

@@ -81,6 +81,13 @@
 //     "reason"}}} for api.access.deny, or {"payload": {"error": "..."}} for
 //     code that does not compile, throws or times out. Auth0 documents only
 //     that the answer's payload is "the resulting payload".
-//   - A successful write is recorded as a log event of type sapi (e.g.
-//     "Create a client"), with the caller's client_id and never a secret.
+//   - A successful write is recorded as a durable audit entry of type sapi
+//     (e.g. "Create a client") in the write's own transaction: the caller,
+//     the address, the request line, the status, the target and the stored
+//     fields that changed, never a secret. A write refused to an
+//     authenticated caller is a fapi event in the bounded token log.
+//   - GET /logs takes q (Auth0's Lucene subset, see logquery.go) and
+//     sort=date:1|-1; search_engine is accepted and ignored.
+//   - POST /clients/{id}/revoke-tokens revokes every token issued to the
+//     client until now (Auth0 has no such endpoint).
 package mgmt

@@ -196,6 +196,9 @@ func TestLogSearch(t *testing.T) {
 			t.Errorf("q=%s: %s, want %s", tc.q, got, tc.want)
 		}
 	}
+	if got := h.do("GET", "/api/v2/logs?search=type:feccft&q=client_id:nobody", nil).want(200).list(); len(got) != 1 {
+		t.Errorf("search (the SDKs' name for q) AND q: %v", got)
+	}
 	if got := types("type:sapi OR type:seccft", "sort=date:1"); got != "seccft/admin sapi/admin sapi/admin" {
 		t.Errorf("sort=date:1: %s", got)
 	}

@@ -16,8 +16,20 @@ func (a *API) listLogs(c *call) (any, error) {
 		return nil, err
 	}
 	var f store.LogFilter
-	if f.Query, err = ParseLogQuery(c.q.str("q")); err != nil {
-		return nil, errQuery(err.Error(), "q")
+	// q and search (the name Auth0's current docs and SDKs use) are the
+	// same search; given both, an event must match both.
+	for _, name := range []string{"q", "search"} {
+		sub, err := ParseLogQuery(c.q.str(name))
+		if err != nil {
+			return nil, errQuery(err.Error(), name)
+		}
+		switch {
+		case sub == nil:
+		case f.Query == nil:
+			f.Query = sub
+		default:
+			f.Query = &store.LogQuery{Op: store.LogAnd, Args: []*store.LogQuery{f.Query, sub}}
+		}
 	}
 	switch c.q.str("sort") {
 	case "", "date:-1":

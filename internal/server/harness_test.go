@@ -80,7 +80,9 @@ func newFixtureWith(t *testing.T, path string, scripts *token.Scripts) *fixture 
 		t.Fatal(err)
 	}
 	f.svc.Holder = f.holder
-	f.h = server.New(server.Deps{Holder: f.holder, Token: f.endpoint(nil), Issuer: testIssuer, JWKSMaxAge: 10 * time.Minute})
+	ep := f.endpoint(nil)
+	f.h = server.New(server.Deps{Holder: f.holder, Token: ep, Issuer: testIssuer, JWKSMaxAge: 10 * time.Minute, Now: clock,
+		Tokens: &token.Tokens{Holder: f.holder, Service: f.svc, Secrets: ep.Secrets, Issuer: testIssuer, Now: clock, MaxRevoked: 3}})
 	return f
 }
 

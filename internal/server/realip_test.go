@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,7 +30,8 @@ actions:
 	}
 	ep := f.endpoint(nil)
 	ep.IP = ip
-	api := mgmt.New(mgmt.Deps{Service: f.svc, Holder: f.holder, Issuer: testIssuer, IP: ip, Events: func(store.LogEvent) {}})
+	var mgmtEvents []store.LogEvent
+	api := mgmt.New(mgmt.Deps{Service: f.svc, Holder: f.holder, Issuer: testIssuer, IP: ip, Events: func(ev store.LogEvent) { mgmtEvents = append(mgmtEvents, ev) }})
 	h := server.New(server.Deps{Holder: f.holder, Token: ep, Management: api, Issuer: testIssuer})
 	for _, tc := range []struct {
 		name, remote, xff, want string
@@ -41,7 +41,7 @@ actions:
 		{"trusted proxy", "10.1.1.1:4000", "6.6.6.6, 198.51.100.7", "198.51.100.7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f.events = nil
+			f.events, mgmtEvents = nil, nil
 			r := formReq(form("grant_type", "client_credentials", "client_id", "worker", "client_secret", workerSecret, "audience", timesheets))
 			r.RemoteAddr = tc.remote
 			if tc.xff != "" {
@@ -66,22 +66,26 @@ actions:
 			}
 			rec = httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusCreated {
-				t.Fatalf("create client: %d %s", rec.Code, rec.Body)
+			// The write's durable audit entry carries the address, in the
+			// entry and in details.request.ip.
+			audit, _, err := f.st.ListLogs(t.Context(), store.LogFilter{Page: store.Page{Limit: 1},
+				Query: &store.LogQuery{Op: store.LogMatch, Field: store.LogFieldType, Value: "sapi"}})
+			if err != nil || rec.Code != http.StatusCreated || len(audit) != 1 || audit[0].IP != tc.want ||
+				audit[0].Details["request"].(map[string]any)["ip"] != tc.want {
+				t.Fatalf("audit entry %+v (status %d, %v), want ip %s", audit, rec.Code, err, tc.want)
 			}
-			// The write's durable audit entry (sapi) names the client's address.
-			entries, _, err := f.svc.Store.ListLogs(req.Context(), store.LogFilter{Page: store.Page{Limit: 1000}})
-			if err != nil {
-				t.Fatal(err)
+			// A refused write (a fapi event) carries it too.
+			req = httptest.NewRequest("POST", "/api/v2/clients", strings.NewReader(`{"name":"<bad>"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req = req.WithContext(mgmt.WithPrincipal(req.Context(), mgmt.LocalAdmin("test")))
+			req.RemoteAddr = tc.remote
+			if tc.xff != "" {
+				req.Header.Set("X-Forwarded-For", tc.xff)
 			}
-			var got []string
-			for _, e := range entries {
-				if e.Type == "sapi" && strings.Contains(fmt.Sprint(e.Details), "via "+tc.name) {
-					got = append(got, e.IP)
-				}
-			}
-			if len(got) != 1 || got[0] != tc.want {
-				t.Fatalf("audit entries for the write name %q, want one with ip %s", got, tc.want)
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusBadRequest || len(mgmtEvents) != 1 || mgmtEvents[0].Type != "fapi" || mgmtEvents[0].IP != tc.want {
+				t.Fatalf("fapi event %+v (status %d), want ip %s", mgmtEvents, rec.Code, tc.want)
 			}
 		})
 	}

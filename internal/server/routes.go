@@ -11,6 +11,11 @@ func (s *Server) routes() http.Handler {
 	handle("GET /.well-known/openid-configuration", "discovery", http.HandlerFunc(s.discovery))
 	handle("GET /.well-known/oauth-authorization-server", "discovery", http.HandlerFunc(s.discovery))
 	handle("GET /.well-known/jwks.json", "jwks", http.HandlerFunc(s.jwks))
+	if s.deps.Tokens != nil {
+		handle("/oauth/revoke", "revoke", http.HandlerFunc(s.deps.Tokens.Revoke))             // 405 in OAuth shape for other methods
+		handle("/oauth/introspect", "introspect", http.HandlerFunc(s.deps.Tokens.Introspect)) // likewise
+		handle("GET "+RevocationListPath, "revocations", http.HandlerFunc(s.revocations))
+	}
 	handle("GET /healthz", "healthz", http.HandlerFunc(s.healthz))
 	handle("GET /readyz", "readyz", http.HandlerFunc(s.readyz))
 	if s.deps.Management != nil {

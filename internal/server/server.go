@@ -20,6 +20,8 @@ import (
 type Deps struct {
 	Holder *tenant.Holder
 	Token  *token.Endpoint
+	// Tokens serves revocation and introspection (nil: not mounted).
+	Tokens *token.Tokens
 	// Management serves /api/v2/ (nil: not mounted).
 	Management http.Handler
 	// Dashboard serves /dashboard (nil: not mounted).
@@ -31,6 +33,8 @@ type Deps struct {
 	Issuer string
 	// JWKSMaxAge is the JWKS Cache-Control max-age.
 	JWKSMaxAge time.Duration
+	// Now is the clock of the revocation list's iat and exp (time.Now when nil).
+	Now func() time.Time
 	// StaleAfter marks /readyz not ready when the store has been unreachable
 	// for longer (tokens are still served from the snapshot meanwhile).
 	StaleAfter time.Duration
@@ -44,6 +48,8 @@ type Server struct {
 	discMu      sync.Mutex
 	discVersion int64
 	discDoc     []byte
+
+	revList revocationList
 }
 
 // New builds the server.
@@ -93,6 +99,13 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 			"scopes_supported":                      scopesSupported(snap),
 			"claims_supported":                      []string{"iss", "sub", "aud", "iat", "exp", "scope", "gty", "azp", "client_id", "jti"},
 			"service_documentation":                 "https://github.com/credo-dev/credo",
+		}
+		if s.deps.Tokens != nil {
+			methods := []string{oauth.AuthSecretBasic, oauth.AuthSecretPost}
+			doc["revocation_endpoint"] = iss + "oauth/revoke"
+			doc["revocation_endpoint_auth_methods_supported"] = methods
+			doc["introspection_endpoint"] = iss + "oauth/introspect"
+			doc["introspection_endpoint_auth_methods_supported"] = methods
 		}
 		b, _ := json.MarshalIndent(doc, "", "  ")
 		s.discDoc, s.discVersion = append(b, '\n'), snap.Version

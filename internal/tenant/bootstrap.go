@@ -21,6 +21,7 @@ var ManagementScopes = []string{
 	"read:resource_servers", "create:resource_servers", "update:resource_servers", "delete:resource_servers",
 	"read:signing_keys", "create:signing_keys", "update:signing_keys",
 	"read:tenant_settings", "update:tenant_settings", "read:logs", "read:logs_users",
+	"read:log_streams", "create:log_streams", "update:log_streams", "delete:log_streams",
 	"read:actions", "create:actions", "update:actions", "delete:actions",
 	"read:hooks", "create:hooks", "update:hooks", "delete:hooks",
 	"read:organizations", "read:organizations_summary", "create:organizations", "update:organizations", "delete:organizations",

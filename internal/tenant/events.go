@@ -20,6 +20,7 @@ type EventLog struct {
 	log     *slog.Logger
 	ch      chan store.LogEvent
 	dropped atomic.Int64
+	failed  atomic.Int64
 	done    chan struct{}
 }
 
@@ -42,8 +43,13 @@ func (l *EventLog) Add(ev store.LogEvent) {
 	}
 }
 
-// Dropped reports how many events were dropped because the buffer was full.
-func (l *EventLog) Dropped() int64 { return l.dropped.Load() }
+// Dropped reports how many events were lost: dropped because the buffer
+// was full, or in a batch the store failed to write.
+func (l *EventLog) Dropped() int64 { return l.dropped.Load() + l.failed.Load() }
+
+// WriteFailures reports how many events were lost in batches the store
+// failed to write (part of Dropped).
+func (l *EventLog) WriteFailures() int64 { return l.failed.Load() }
 
 // Done is closed when the writer has flushed and stopped.
 func (l *EventLog) Done() <-chan struct{} { return l.done }
@@ -58,8 +64,11 @@ func (l *EventLog) run(ctx context.Context) {
 			return
 		}
 		wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := l.store.AppendLogs(wctx, batch); err != nil && l.log != nil {
-			l.log.Warn("writing tenant log events failed", "events", len(batch), "err", err)
+		if err := l.store.AppendLogs(wctx, batch); err != nil {
+			l.failed.Add(int64(len(batch)))
+			if l.log != nil {
+				l.log.Warn("writing tenant log events failed", "events", len(batch), "err", err)
+			}
 		}
 		cancel()
 		batch = batch[:0]
@@ -107,6 +116,13 @@ func NewLogID(t time.Time) string {
 	rand.Read(r[:])
 	ts := time.Unix(0, n).UTC().Format("20060102150405.000000000")
 	return ts[:14] + ts[15:] + hex.EncodeToString(r[:])
+}
+
+// LogIDAt is the smallest id NewLogID could give an event at t and later:
+// ids below it are of events before t.
+func LogIDAt(t time.Time) string {
+	ts := t.UTC().Format("20060102150405.000000000")
+	return ts[:14] + ts[15:]
 }
 
 // lastLogNanos is the time of the newest id NewLogID returned.

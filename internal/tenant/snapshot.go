@@ -30,6 +30,8 @@ type Client struct {
 	Metadata                map[string]string // nil when empty
 	TokenLifetime           int
 	Secrets                 []Secret // the current secret first
+	// NotBefore revokes the client's tokens issued before it (zero: none).
+	NotBefore time.Time
 	// DefaultOrganization is the id of the organization a client-credentials
 	// request without organization gets when its grant requires one ("":
 	// none, or a default_organization whose flows lack client_credentials).
@@ -52,7 +54,13 @@ type API struct {
 	AllScope []string
 	// hmac holds HS256 signers by typ when SigningAlg is HS256.
 	hmac map[string]*keys.Signer
+	// hsKey is the HS256 secret, for verifying (introspection, revocation).
+	hsKey []byte
 }
+
+// HMACKey is the API's HS256 secret (nil unless it signs with HS256), for
+// verifying its tokens in process; it never leaves the process.
+func (a *API) HMACKey() []byte { return a.hsKey }
 
 // Grant is a client-subject grant as the token path sees it.
 type Grant struct {
@@ -106,6 +114,7 @@ type Snapshot struct {
 	grants   []Grant
 	grantIx  map[grantKey]int32 // (client, audience) -> index in grants
 	algs     []string
+	revoked  map[string]store.RevokedToken // by jti
 
 	orgs      map[string]*Organization // by id
 	orgNames  map[string]*Organization // by name
@@ -144,6 +153,70 @@ func (s *Snapshot) EachOrganization(fn func(*Organization)) {
 	for _, o := range s.orgs {
 		fn(o)
 	}
+}
+
+// TokenRevoked reports whether a token credo issued to clientID with jti
+// at iat is revoked: by its jti (RFC 7009), or because the client's tokens
+// issued before its NotBefore were revoked. A token of a client that no
+// longer exists counts as revoked.
+func (s *Snapshot) TokenRevoked(clientID, jti string, iat time.Time) bool {
+	if _, ok := s.revoked[jti]; ok && jti != "" {
+		return true
+	}
+	c, ok := s.Client(clientID)
+	if !ok {
+		return true
+	}
+	return !c.NotBefore.IsZero() && iat.Before(c.NotBefore)
+}
+
+// JTIRevoked reports whether the token id (a jti, or verify.TokenID's hash)
+// is revoked one by one.
+func (s *Snapshot) JTIRevoked(id string) bool {
+	if len(s.revoked) == 0 {
+		return false
+	}
+	_, ok := s.revoked[id]
+	return ok
+}
+
+// RevokedCount reports how many tokens of clientID that have not expired at
+// now are revoked one by one.
+func (s *Snapshot) RevokedCount(clientID string, now time.Time) int {
+	n := 0
+	for _, t := range s.revoked {
+		if t.ClientID == clientID && t.ExpiresAt.After(now) {
+			n++
+		}
+	}
+	return n
+}
+
+// HasRevokedTokens reports whether any token is revoked one by one.
+func (s *Snapshot) HasRevokedTokens() bool { return len(s.revoked) > 0 }
+
+// Revocations are the tenant's revocation state: revoked jtis with their
+// tokens' expiry, and each client's not-before.
+type Revocations struct {
+	JTIs    map[string]time.Time
+	Clients map[string]time.Time
+}
+
+// Revocations returns the revocation state, without the revocations of
+// tokens expired at now.
+func (s *Snapshot) Revocations(now time.Time) Revocations {
+	r := Revocations{JTIs: map[string]time.Time{}, Clients: map[string]time.Time{}}
+	for jti, t := range s.revoked {
+		if t.ExpiresAt.After(now) {
+			r.JTIs[jti] = t.ExpiresAt
+		}
+	}
+	for i := range s.clients {
+		if c := &s.clients[i]; !c.NotBefore.IsZero() {
+			r.Clients[c.ClientID] = c.NotBefore
+		}
+	}
+	return r
 }
 
 type grantKey struct{ client, audience string }
@@ -208,6 +281,7 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 		orgs:      make(map[string]*Organization, len(d.Organizations)),
 		orgNames:  make(map[string]*Organization, len(d.Organizations)),
 		orgGrants: make(map[orgGrantKey]struct{}, len(d.OrganizationGrants)),
+		revoked:   revokedMap(d.Revoked),
 	}
 	in := interner{strs: map[string]string{}, lists: map[string][]string{}}
 	for i := range d.Organizations {
@@ -250,6 +324,14 @@ func build(d *store.Data, mk *keys.MasterKey, compile Compiler, prev *Snapshot) 
 	return s, nil
 }
 
+func revokedMap(list []store.RevokedToken) map[string]store.RevokedToken {
+	m := make(map[string]store.RevokedToken, len(list))
+	for _, t := range list {
+		m[t.JTI] = t
+	}
+	return m
+}
+
 // newAPI is the token path's view of rs, with its HS256 signers.
 func newAPI(rs store.ResourceServer, mk *keys.MasterKey) (*API, error) {
 	a := &API{ResourceServer: rs}
@@ -263,6 +345,7 @@ func newAPI(rs store.ResourceServer, mk *keys.MasterKey) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("API %s signing secret: %w", a.Identifier, err)
 	}
+	a.hsKey = []byte(secret)
 	a.hmac = make(map[string]*keys.Signer, 2)
 	for _, typ := range []string{keys.TypJWT, keys.TypAtJWT} {
 		sg, err := keys.HMACSigner([]byte(secret), typ)
@@ -484,6 +567,7 @@ func compactClient(c *store.Client, in *interner) Client {
 		TokenEndpointAuthMethod: in.str(c.TokenEndpointAuthMethod),
 		GrantTypes:              in.list(c.GrantTypes),
 		TokenLifetime:           c.TokenLifetime,
+		NotBefore:               c.TokensNotBefore,
 	}
 	if d := c.DefaultOrganization; d != nil && slices.Contains(d.Flows, oauth.GrantClientCredentials) {
 		out.DefaultOrganization = d.OrganizationID
@@ -548,6 +632,9 @@ type Holder struct {
 	// deferring (the depth of Deferred calls) and dirty implement Deferred.
 	deferring atomic.Int32
 	dirty     atomic.Bool
+
+	// Counters for metrics (see Stats).
+	rebuilds, patches, storeErrors atomic.Int64
 
 	healthMu  sync.Mutex
 	lastErr   error
@@ -644,6 +731,7 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 	start := time.Now()
 	if prev != nil && !force {
 		if s := h.patch(ctx, prev); s != nil {
+			h.patches.Add(1)
 			h.cur.Store(s)
 			h.setHealth(nil)
 			h.log.Debug("snapshot patched", "version", s.Version, "took", time.Since(start))
@@ -660,6 +748,7 @@ func (h *Holder) refresh(ctx context.Context, force bool) error {
 		h.setHealth(err)
 		return fmt.Errorf("build snapshot: %w", err)
 	}
+	h.rebuilds.Add(1)
 	h.cur.Store(s)
 	h.setHealth(nil)
 	c, a, g := s.Counts()
@@ -683,6 +772,7 @@ type pending struct {
 	keys     bool
 	settings bool
 	scripts  bool // actions, bindings or hooks
+	revoked  bool
 }
 
 // pendingSince reads the change log since prev; ok is false when it cannot
@@ -720,7 +810,9 @@ func (h *Holder) pendingSince(ctx context.Context, prev *Snapshot) (cur int64, p
 			p.settings = true
 		case store.ChangeAction, store.ChangeBindings, store.ChangeHook:
 			p.scripts = true
-		case store.ChangeTenant: // not part of the snapshot
+		case store.ChangeRevocation:
+			p.revoked = true
+		case store.ChangeTenant, store.ChangeLogStream: // not part of the snapshot
 		default:
 			return 0, p, false
 		}
@@ -816,6 +908,13 @@ func (h *Holder) patch(ctx context.Context, prev *Snapshot) *Snapshot {
 		}
 		n.Settings = st
 	}
+	if p.revoked {
+		list, err := h.store.RevokedTokens(ctx)
+		if err != nil {
+			return nil
+		}
+		n.revoked = revokedMap(list)
+	}
 	if p.scripts && h.compile != nil {
 		d, err := h.scripts(ctx)
 		if err != nil {
@@ -869,6 +968,9 @@ func (h *Holder) scripts(ctx context.Context) (*store.Data, error) {
 }
 
 func (h *Holder) setHealth(err error) {
+	if err != nil {
+		h.storeErrors.Add(1)
+	}
 	h.healthMu.Lock()
 	defer h.healthMu.Unlock()
 	if err != nil {
@@ -882,6 +984,20 @@ func (h *Holder) setHealth(err error) {
 		h.log.Info("tenant snapshot refreshed again")
 	}
 	h.lastErr, h.lastOK = nil, h.now()
+}
+
+// HolderStats count what a Holder did since it started.
+type HolderStats struct {
+	// Rebuilds are full snapshot builds (Load), Patches updates from the
+	// change log.
+	Rebuilds, Patches int64
+	// StoreErrors are failed store reads while refreshing.
+	StoreErrors int64
+}
+
+// Stats returns the Holder's counters.
+func (h *Holder) Stats() HolderStats {
+	return HolderStats{Rebuilds: h.rebuilds.Load(), Patches: h.patches.Load(), StoreErrors: h.storeErrors.Load()}
 }
 
 // Health reports the last store error (nil when the last check succeeded)

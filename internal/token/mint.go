@@ -5,15 +5,23 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"github.com/credo-dev/credo/internal/keys"
 	"github.com/credo-dev/credo/internal/oauth"
+	"github.com/credo-dev/credo/verify"
 )
 
 // mint is the pipeline's last step: the claims, signed with the API's key,
 // or a still-fresh token for the same exchange from the reuse cache (only
 // without extensions, whose output may vary per request).
 func (e *Endpoint) mint(_ context.Context, ex *Exchange) *oauth.Error {
+	if nb := ex.Client.NotBefore; ex.Issued.Before(nb) {
+		// The client's tokens were revoked within this second: date the
+		// new token at the not-before (under a second ahead, well within
+		// verifiers' leeway) so that it is not revoked with them.
+		ex.Issued = nb
+	}
 	reuse := e.Reuse != nil && ex.Snapshot.Extensions == nil
 	var key string
 	if reuse {
@@ -54,6 +62,13 @@ func (e *Endpoint) mint(_ context.Context, ex *Exchange) *oauth.Error {
 		c.GrantType = ex.GrantType.GTY()
 	}
 	compact, err := signer.Sign(c.AppendJSON(make([]byte, 0, 256+len(e.Issuer)+len(ex.API.Identifier)+len(scope))))
+	if err == nil && c.JTI == "" && ex.Snapshot.HasRevokedTokens() && ex.Snapshot.JTIRevoked(verify.TokenID(compact, "")) {
+		// Without a jti, a token asked for again within the second of
+		// its revocation is the same token: date it a second later.
+		ex.Issued = ex.Issued.Add(time.Second)
+		c.IssuedAt, c.Expiry = c.IssuedAt+1, c.Expiry+1
+		compact, err = signer.Sign(c.AppendJSON(make([]byte, 0, 256+len(e.Issuer)+len(ex.API.Identifier)+len(scope))))
+	}
 	if err != nil {
 		if e.Log != nil {
 			e.Log.Error("signing failed", "err", err)

@@ -43,6 +43,7 @@ const (
 var known = map[string]uint16{
 	"grant_type": 1 << 0, "client_id": 1 << 1, "client_secret": 1 << 2, "audience": 1 << 3, "resource": 1 << 4,
 	"scope": 1 << 5, "organization": 1 << 6, "client_assertion": 1 << 7, "client_assertion_type": 1 << 8,
+	"token": 1 << 9, "token_type_hint": 1 << 10, // revocation and introspection
 }
 
 // parse is the pipeline's first step: the request, its grant type and the
@@ -64,6 +65,19 @@ func (e *Endpoint) parse(_ context.Context, ex *Exchange) *oauth.Error {
 
 // Parse reads and validates a token request from r. It never panics on any input.
 func Parse(w http.ResponseWriter, r *http.Request) (*Request, *oauth.Error) {
+	req, oerr := parseRequest(w, r)
+	if oerr != nil {
+		return nil, oerr
+	}
+	if req.GrantType == "" {
+		return nil, oauth.MissingParameter("grant_type")
+	}
+	return req, nil
+}
+
+// parseRequest reads a POST of form or JSON parameters with the client's
+// credentials (the token, revocation and introspection endpoints').
+func parseRequest(w http.ResponseWriter, r *http.Request) (*Request, *oauth.Error) {
 	if r.Method != http.MethodPost {
 		return nil, oauth.MethodNotAllowed()
 	}
@@ -105,9 +119,6 @@ func Parse(w http.ResponseWriter, r *http.Request) (*Request, *oauth.Error) {
 	}
 	if perr := parseBasic(r, req); perr != nil {
 		return nil, perr
-	}
-	if req.GrantType == "" {
-		return nil, oauth.MissingParameter("grant_type")
 	}
 	return req, nil
 }

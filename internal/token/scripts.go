@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/credo-dev/credo/internal/hook"
 	"github.com/credo-dev/credo/internal/keys"
@@ -23,6 +24,10 @@ type Scripts struct {
 	Runtime  *hook.Runtime
 	Log      *slog.Logger
 	TenantID string
+	// Observe, when set, is told how long the scripts of each exchange
+	// took and how they ended: "ok", or "denied", "busy" or "error" with
+	// the Action or Hook that ended them (metrics).
+	Observe func(took time.Duration, outcome, script string)
 }
 
 // compiledScripts is what a Snapshot's Extensions holds.
@@ -112,6 +117,20 @@ func (s *Scripts) Compiler(mk *keys.MasterKey) tenant.Compiler {
 	}
 }
 
+// scriptOutcome names how a run of the scripts ended, for Observe.
+func scriptOutcome(err error) string {
+	var denial *hook.Denial
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &denial):
+		return "denied"
+	case errors.Is(err, hook.ErrBusy):
+		return "busy"
+	}
+	return "error"
+}
+
 // Run is the token.Extensions step.
 func (s *Scripts) Run(ctx context.Context, ex *Exchange) *oauth.Error {
 	c, ok := ex.Snapshot.Extensions.(*compiledScripts)
@@ -133,7 +152,11 @@ func (s *Scripts) Run(ctx context.Context, ex *Exchange) *oauth.Error {
 	if ex.HTTP != nil {
 		ev.Request.Hostname, ev.Request.UserAgent = ex.HTTP.Host, ex.HTTP.UserAgent()
 	}
+	start := time.Now()
 	res, err := s.Runtime.Run(ctx, c.progs, ev)
+	if s.Observe != nil {
+		defer func() { s.Observe(time.Since(start), scriptOutcome(err), ex.FailedScript) }()
+	}
 	var denial *hook.Denial
 	var xe *hook.ExecError
 	switch {

@@ -225,6 +225,11 @@ func testLogQuery(t *testing.T, s store.Store) {
 			t.Errorf("%s: got %v (total %d), want %s", tc.name, ids, total, tc.want)
 		}
 	}
+	got, _, err := s.ListLogs(ctx, store.LogFilter{After: "q-01x", Before: "q-05", Ascending: true})
+	must(t, err)
+	if len(got) != 3 || got[0].ID != "q-02" || got[2].ID != "q-04" {
+		t.Fatalf("After q-01x (not an event), Before q-05: %v", got)
+	}
 	got, total, err := s.ListLogs(ctx, store.LogFilter{Query: match(store.LogFieldType, "seccft"), From: "q-00"})
 	must(t, err)
 	if total != 2 || len(got) != 2 || got[0].ID != "q-02" {

@@ -214,3 +214,36 @@ func testCRUD[T any](t *testing.T, s store.Store, k kind[T]) {
 		t.Fatalf("list total after delete = %d, want 2", total)
 	}
 }
+
+var logStreamKind = kind[store.LogStream]{
+	sample: func(id string) store.LogStream {
+		return store.LogStream{ID: id, Name: "stream " + id, Type: "http", Status: "active",
+			HTTPEndpoint: "https://logs.example.com/" + id, HTTPContentType: "application/json", HTTPContentFormat: "JSONARRAY",
+			HTTPAuthorization: "sealed-" + id, HTTPCustomHeaders: []store.StreamHeader{{Header: "X-Env", Value: "prod"}},
+			Filters: []store.StreamFilter{{Type: "category", Name: "auth.token_exchange.fail"}}, Cursor: "2025" + id,
+			LeaseOwner: "host-1", LeaseUntil: ts(1), CreatedAt: ts(0), UpdatedAt: ts(0)}
+	},
+	id: func(l *store.LogStream) *string { return &l.ID },
+	change: func(l *store.LogStream) {
+		l.Status, l.Cursor, l.LastError, l.FailingSince = "suspended", "2026x", "503 Service Unavailable", ts(2)
+		l.HTTPCustomHeaders = nil
+		l.UpdatedAt = ts(5)
+	},
+	create: store.Store.CreateLogStream,
+	get:    store.Store.GetLogStream,
+	list: func(s store.Store, ctx context.Context, p store.Page) ([]store.LogStream, int, error) {
+		all, err := s.ListLogStreams(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		total := len(all)
+		lo := min(p.Offset, total)
+		hi := total
+		if p.Limit > 0 {
+			hi = min(lo+p.Limit, total)
+		}
+		return all[lo:hi], total, nil
+	},
+	update: store.Store.UpdateLogStream,
+	delete: store.Store.DeleteLogStream,
+}

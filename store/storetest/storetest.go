@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClientGrants", func(t *testing.T, s store.Store) { testCRUD(t, s, clientGrantKind) }},
 		{"Actions", func(t *testing.T, s store.Store) { testCRUD(t, s, actionKind) }},
 		{"Hooks", func(t *testing.T, s store.Store) { testCRUD(t, s, hookKind) }},
+		{"LogStreams", func(t *testing.T, s store.Store) { testCRUD(t, s, logStreamKind) }},
 		{"Organizations", func(t *testing.T, s store.Store) { testCRUD(t, s, organizationKind) }},
 		{"OrganizationNames", testOrganizationNames},
 		{"OrganizationGrants", testOrganizationGrants},

@@ -40,11 +40,11 @@ func snapshotDoc(ctx context.Context, v any) any {
 // secretFields are the stored fields whose values never reach an audit
 // entry: hashed client secrets, sealed API signing secrets, sealed private
 // keys, sealed Action and Hook secrets. That they changed is recorded.
-var secretFields = map[string]bool{"Secrets": true, "SigningSecret": true, "SealedPrivateKey": true, "Sealed": true, "Hash": true}
+var secretFields = map[string]bool{"Secrets": true, "SigningSecret": true, "SealedPrivateKey": true, "Sealed": true, "Hash": true, "HTTPAuthorization": true}
 
 // noisyFields change with every write or are bulky without telling an
 // auditor anything (a certificate is derived from the key).
-var noisyFields = map[string]bool{"UpdatedAt": true, "CertDER": true}
+var noisyFields = map[string]bool{"UpdatedAt": true, "CertDER": true, "LeaseUntil": true, "LeaseOwner": true}
 
 // auditChanges returns the stored fields of before and after that differ,
 // as {"before":{…},"after":{…}}, secrets redacted.

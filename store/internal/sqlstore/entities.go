@@ -526,6 +526,12 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter) ([]store.LogEve
 		w := w
 		w.args = slices.Clone(w.args)
 		conds := slices.Clone(conds)
+		if f.After != "" {
+			conds = append(conds, "id > "+w.param(f.After))
+		}
+		if f.Before != "" {
+			conds = append(conds, "id < "+w.param(f.Before))
+		}
 		if f.From != "" {
 			var one int
 			err := q.QueryRow(ctx, `SELECT 1 FROM logs WHERE id = $1 UNION ALL SELECT 1 FROM audit_log WHERE id = $1`, f.From).Scan(&one)
@@ -611,6 +617,71 @@ func (s *Store) RevokedTokens(ctx context.Context) ([]store.RevokedToken, error)
 		var err error
 		out, err = revokedTokens.all(ctx, q, "")
 		return err
+	})
+	return out, err
+}
+
+// Log streams.
+
+var logStreams = &table[store.LogStream]{
+	name:    "log_streams",
+	what:    "log stream",
+	cols:    []string{"id"},
+	kind:    store.ChangeLogStream,
+	key:     func(l *store.LogStream) *string { return &l.ID },
+	columns: func(*store.LogStream) []any { return nil },
+}
+
+// GetLogStream returns the log stream with id or store.ErrNotFound.
+func (s *Store) GetLogStream(ctx context.Context, id string) (store.LogStream, error) {
+	return getOne(ctx, s, logStreams, id, "id = $1", id)
+}
+
+// ListLogStreams returns every log stream by id.
+func (s *Store) ListLogStreams(ctx context.Context) ([]store.LogStream, error) {
+	var out []store.LogStream
+	err := s.db.Query(ctx, func(q Querier) error {
+		var err error
+		out, err = logStreams.all(ctx, q, "")
+		return err
+	})
+	return out, err
+}
+
+// CreateLogStream stores a new log stream; a taken id is store.ErrConflict.
+func (s *Store) CreateLogStream(ctx context.Context, ls store.LogStream) error {
+	return logStreams.create(ctx, s, ls, nil)
+}
+
+// UpdateLogStream applies fn to the stored stream in one transaction.
+func (s *Store) UpdateLogStream(ctx context.Context, id string, fn func(*store.LogStream) error) (store.LogStream, error) {
+	return logStreams.update(ctx, s, id, fn, nil)
+}
+
+// DeleteLogStream removes the log stream.
+func (s *Store) DeleteLogStream(ctx context.Context, id string) error {
+	return logStreams.remove(ctx, s, id)
+}
+
+// SetLogStreamState applies fn to a stream's delivery state (cursor, failure,
+// lease) in one transaction that does not move the tenant version: delivery
+// progress is no tenant change and must not invalidate snapshots and caches.
+func (s *Store) SetLogStreamState(ctx context.Context, id string, fn func(*store.LogStream) error) (store.LogStream, error) {
+	var out store.LogStream
+	err := s.db.Write(ctx, func(q Querier) error {
+		v, err := logStreams.get(ctx, q, id, "id = $1"+s.dialect.ForUpdate, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+		v.ID = id
+		if err := logStreams.replace(ctx, q, &v); err != nil {
+			return err
+		}
+		out = v
+		return nil
 	})
 	return out, err
 }
