@@ -17,8 +17,9 @@ import (
 	"time"
 )
 
-// deployTenant is the tenant file the Deploy CLI imports: APIs (one HS256
-// without a signing_secret), clients, grants, an action bound to the
+// deployTenant is the tenant file the Deploy CLI imports: tenant settings,
+// APIs (one HS256 without a signing_secret), clients, grants, an
+// organization with a client grant, an action bound to the
 // credentials-exchange trigger and a legacy hook, in Auth0's tenant.yaml
 // shape. ##DOMAIN## is replaced through AUTH0_KEYWORD_REPLACE_MAPPINGS.
 const deployTenant = `tenant:
@@ -56,6 +57,7 @@ clientGrants:
   - client_id: Orders worker
     audience: https://orders.##DOMAIN##/
     scope: [read:orders, write:orders]
+    organization_usage: allow
   - client_id: Reporting job
     audience: https://orders.##DOMAIN##/
     scope: [read:orders]
@@ -76,6 +78,11 @@ triggers:
   credentials-exchange:
     - action_name: add-claim
       display_name: add-claim
+organizations:
+  - name: acme
+    display_name: Acme Corp
+    client_grants:
+      - client_id: Orders worker
 hooks:
   - name: legacy-hook
     script: ./hooks/legacy-hook.js
@@ -96,7 +103,7 @@ const deployHook = `module.exports = function (client, scope, audience, context,
 `
 
 // deployTypes are the resource types the imports manage.
-var deployTypes = []string{"tenant", "resourceServers", "clients", "clientGrants", "actions", "triggers", "hooks"}
+var deployTypes = []string{"tenant", "resourceServers", "clients", "clientGrants", "actions", "triggers", "hooks", "organizations"}
 
 // TestDeployCLI runs Auth0's Deploy CLI (auth0-deploy-cli, a0deploy) against
 // credo over HTTPS with a test CA, authenticated with client credentials
@@ -177,7 +184,11 @@ func TestDeployCLI(t *testing.T) {
 		settings["flags"].(map[string]any)["enable_client_connections"] != false {
 		t.Errorf("tenant settings after import: %v", settings)
 	}
-	for _, want := range []string{"Updated [tenant]", "Created [resourceServers]", "Created [clients]", "Created [clientGrants]", "Created [actions]", "Deployed [actions]", "Updated [triggers]", "Created [hooks]", "Import Successful"} {
+	if orgs := api.list("organizations", ""); len(orgs) != 1 || orgs[0]["name"] != "acme" ||
+		len(api.list("organizations/"+url.PathEscape(orgs[0]["id"].(string))+"/client-grants", "")) != 1 {
+		t.Errorf("organizations after import: %v", orgs)
+	}
+	for _, want := range []string{"Created [organizations]", "Updated [tenant]", "Created [resourceServers]", "Created [clients]", "Created [clientGrants]", "Created [actions]", "Deployed [actions]", "Updated [triggers]", "Created [hooks]", "Import Successful"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("import output lacks %q", want)
 		}
@@ -230,7 +241,7 @@ func TestDeployCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"friendly_name: Deploy CLI tenant", "name: Orders worker", "identifier: https://legacy.deploy.test/",
-		"signing_alg: HS256", "action_name: add-claim", "name: legacy-hook", "rules: []", "connections: []", "roles: []", "attackProtection:", "prompts:"} {
+		"signing_alg: HS256", "action_name: add-claim", "name: legacy-hook", "name: acme", "rules: []", "connections: []", "roles: []", "attackProtection:", "prompts:"} {
 		if !strings.Contains(string(exported), want) {
 			t.Errorf("the YAML export lacks %q:\n%s", want, exported)
 		}
@@ -388,7 +399,16 @@ func (m *mgmtClient) state() tenantState {
 		"hooks":            strip(m.list("hooks", "")),
 		"settings":         m.get("tenants/settings"),
 	}
-	for _, k := range []string{"clients", "resource_servers", "client_grants", "actions", "hooks"} {
+	orgs := strip(m.list("organizations", ""))
+	orgGrants := map[string][]string{}
+	for _, o := range orgs {
+		for _, g := range m.list("organizations/"+url.PathEscape(o["id"].(string))+"/client-grants", "") {
+			orgGrants[o["name"].(string)] = append(orgGrants[o["name"].(string)], g["id"].(string))
+		}
+		sort.Strings(orgGrants[o["name"].(string)])
+	}
+	st["organizations"], st["organization_grants"] = orgs, orgGrants
+	for _, k := range []string{"clients", "resource_servers", "client_grants", "actions", "hooks", "organizations"} {
 		l := st[k].([]map[string]any)
 		sort.Slice(l, func(i, j int) bool {
 			return fmt.Sprint(l[i]["name"], l[i]["id"]) < fmt.Sprint(l[j]["name"], l[j]["id"])
@@ -419,7 +439,7 @@ func deleteClient(s tenantState, id string) tenantState {
 
 func diffState(want, got tenantState) string {
 	var b strings.Builder
-	for _, k := range []string{"clients", "resource_servers", "client_grants", "actions", "bindings", "hooks", "settings"} {
+	for _, k := range []string{"clients", "resource_servers", "client_grants", "actions", "bindings", "hooks", "settings", "organizations", "organization_grants"} {
 		if !reflect.DeepEqual(want[k], got[k]) {
 			w, _ := json.Marshal(want[k])
 			g, _ := json.Marshal(got[k])
