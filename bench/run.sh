@@ -152,6 +152,18 @@ start_credo() { # name db seed extra-args...: credo, and the base build (-B) bes
   wait_ready "http://$host:$base_port/readyz" || { cat "$work/base-$name.log" >&2; return 1; }
 }
 
+# add_stream port: creates a stdout log stream through the Management API of
+# the server on port (started with the bench-admin bootstrap credentials).
+add_stream() {
+  local port=$1 tok out
+  tok=$(curl -sS -u "bench-admin:$secret" "http://$host:$port/oauth/token" -d grant_type=client_credentials \
+    -d audience="http://$host:$port/api/v2/" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  [ -n "$tok" ] || { echo "no Management API token from the server on port $port" >&2; exit 1; }
+  out=$(curl -sS -H "authorization: Bearer $tok" -H 'content-type: application/json' \
+    -d '{"name":"bench","type":"stdout"}' "http://$host:$port/api/v2/log-streams")
+  case $out in *'"status":"active"'*) ;; *) echo "creating the log stream on port $port failed: $out" >&2; exit 1 ;; esac
+}
+
 # run_wrk port conc script auth body-kind audience -> "rps p50 p99 non2xx cpu"
 run_wrk() {
   local port=$1 conc=$2 auth=$3 kind=$4 aud=$5 pid=$6 script
@@ -179,6 +191,7 @@ scenarios=(
   "es256-action es256 basic form urn:bench:es256 sqlite+action"
   "es256-reuse es256 basic form urn:bench:es256 sqlite+reuse"
   "es256-logall es256 basic form urn:bench:es256 sqlite+logall"
+  "es256-stream es256 basic form urn:bench:es256 sqlite+stream"
 )
 if [ -n "$pgdsn" ]; then
   scenarios+=("es256-basic-pg es256 basic form urn:bench:es256 postgres" "rs256-basic-pg rs256 basic form urn:bench:rs256 postgres")
@@ -217,6 +230,11 @@ for sc in "${scenarios[@]}"; do
       sqlite+action) start_credo action "$work/bench-action.db" "$work/seed-action.yaml" ;;
       sqlite+reuse) start_credo reuse "$work/bench-reuse.db" "$work/seed.yaml" --token-reuse 0.5 ;;
       sqlite+logall) start_credo logall "$work/bench-logall.db" "$work/seed.yaml" --token-log all ;; # every exchange to the tenant log (issue 15)
+      sqlite+stream) # every exchange to the tenant log and to a stdout log stream (issue 15)
+        CREDO_BOOTSTRAP_CLIENT_ID=bench-admin CREDO_BOOTSTRAP_CLIENT_SECRET=$secret \
+          start_credo stream "$work/bench-stream.db" "$work/seed.yaml" --token-log all
+        add_stream "$credo_port"
+        [ -n "$base_rev" ] && add_stream "$base_port" ;;
       postgres)
         schema="bench_$$"
         pgschema=$schema

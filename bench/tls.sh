@@ -8,13 +8,18 @@
 # with --tls-cert/--tls-key. Rows: certificate (ECDSA P-256, RSA-2048) x
 # connection (keep-alive; a new TLS connection per request, i.e. a full
 # handshake per token) x concurrency; rounds alternate floor and credo.
+# Connections: "keepalive" and "new" (Connection: close) are wrk; "full" and
+# "resumed" are bench/tlsload, a new connection per request without and with
+# TLS 1.3 session resumption (tlsload refuses to report "resumed" when fewer
+# than 90% of the connections resumed).
 #
 #   bench/tls.sh                       # default: ES256 tokens, c=32, 10 s, 1 round
 #   bench/tls.sh -r 3 -a rs256         # RS256 tokens, 3 alternating rounds
 #   bench/tls.sh -c "8 32" -d 5
 #
-# wrk 4.1 (Debian) does not resume TLS sessions, so the "new" rows are full
-# handshakes: the worst case. Needs: go, wrk, curl, openssl. Only 127.0.0.1.
+# wrk 4.1 (Debian) does not resume TLS sessions, so its "new" rows are full
+# handshakes: the worst case; tlsload's "resumed" rows are the best.
+# Needs: go, wrk, curl, openssl. Only 127.0.0.1.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +39,7 @@ while getopts "d:w:c:t:r:a:h" opt; do
     t) threads=$OPTARG ;;
     r) rounds=$OPTARG ;;
     a) alg=$OPTARG ;;
-    h) sed -n '2,18p' "$0"; exit 0 ;;
+    h) sed -n '2,22p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -60,7 +65,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building credo and the TLS floor..." >&2
-(cd "$root" && go build -o "$work/credo" ./cmd/credo)
+(cd "$root" && go build -o "$work/credo" ./cmd/credo && go build -o "$work/tlsload" ./bench/tlsload)
 mkdir "$work/floor-src"
 cp "$shared/bench/floor/main.go" "$shared/bench/floor/go.mod" "$work/floor-src/"
 # The one change: ListenAndServe becomes ListenAndServeTLS with TLS 1.3.
@@ -108,6 +113,19 @@ tls_token() {
 }
 run_wrk() { # port conc conn pid -> "rps p50 p99 non2xx cpu"
   local port=$1 conc=$2 conn=$3 pid=$4 hdr=()
+  case $conn in resumed | full)
+    # A new connection per request with bench/tlsload, which can resume
+    # (wrk cannot): "resumed" reuses the session ticket, "full" does not.
+    local res=false; [ "$conn" = resumed ] && res=true
+    local args=(-url "https://$host:$port/oauth/token" -cacert "$work/ca.pem" -client bench -secret "$secret" -audience "$aud" -c "$conc" -resume=$res)
+    "$work/tlsload" "${args[@]}" -d "${warmup}s" >/dev/null 2>&1 || true
+    local c0 c1 out
+    c0=$(cpu_of "$pid")
+    out=$("$work/tlsload" "${args[@]}" -d "${duration}s" 2>&1) || { echo "tlsload failed: $out" >&2; echo "0 0 0 1 0"; return; }
+    c1=$(cpu_of "$pid")
+    wrk_figures "$out" "$c0" "$c1"
+    return ;;
+  esac
   [ "$conn" = new ] && hdr=(-H "Connection: close")
   local env=(CLIENT_ID=bench CLIENT_SECRET="$secret" AUTH=basic EXTRA="&audience=$aud")
   env "${env[@]}" wrk -t"$threads" -c"$conc" -d"${warmup}s" "${hdr[@]}" -s "$shared/bench/post.lua" "https://$host:$port/oauth/token" >/dev/null 2>&1 || true
@@ -141,7 +159,7 @@ for cert in ecdsa rsa; do
   wait_up "https://$host:$credo_port/readyz" || { cat "$work/credo.log" >&2; exit 1; }
   tls_token "https://$host:$floor_port/oauth/token"
   tls_token "https://$host:$credo_port/oauth/token"
-  for conn in keepalive new; do
+  for conn in keepalive new full resumed; do
     for c in $concs; do
       f_runs="" c_runs=""
       for _ in $(seq 1 "$rounds"); do

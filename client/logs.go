@@ -29,8 +29,9 @@ type LogEvent struct {
 
 // LogListOptions selects log events. Without From or Take the server pages
 // by offset, newest first (ListOptions); with them it uses checkpoint
-// pagination: at most Take events after the event From, oldest first. The
-// two cannot be combined.
+// pagination: at most Take events after the event From, oldest first; the
+// offset options and Sort are then left out (the server ignores them, as
+// Auth0 does).
 type LogListOptions struct {
 	ListOptions
 	// From is the log_id after which to list (checkpoint pagination).
@@ -66,7 +67,7 @@ func (o LogListOptions) values() url.Values {
 	if o.Query != "" {
 		q.Set("q", o.Query)
 	}
-	if o.Sort != "" {
+	if o.Sort != "" && o.From == "" && o.Take == 0 {
 		q.Set("sort", o.Sort)
 	}
 	if len(o.Fields) > 0 {

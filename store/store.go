@@ -393,6 +393,10 @@ type Page struct {
 // ClientFilter narrows ListClients.
 type ClientFilter struct {
 	AppType string
+	// From, when set, is a checkpoint: the client_id after which listing
+	// continues (clients are ordered by client_id); Page.Offset is ignored
+	// then and the total counts the clients after From.
+	From string
 	Page
 }
 

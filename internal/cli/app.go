@@ -214,7 +214,8 @@ func newApp(ctx context.Context, cfg config.Config, st store.Store, log *slog.Lo
 		return nil, err
 	}
 	a.keys = &keys.Manager{Store: st, Master: a.master, CommonName: issuerHost(cfg.Issuer), Now: time.Now}
-	a.svc = &tenant.Service{Store: st, Master: a.master, Keys: a.keys, Issuer: cfg.Issuer, Log: log, ValidateScript: a.scripts.Validate}
+	a.svc = &tenant.Service{Store: st, Master: a.master, Keys: a.keys, Issuer: cfg.Issuer, Log: log, ValidateScript: a.scripts.Validate,
+		StreamNetworks: tenant.StreamNetworks(cfg.LogStreamNetworks)}
 	return a, nil
 }
 

@@ -74,6 +74,7 @@ Example:
 	fs.Bool(&cfg.NoDemo, "no-demo", false, "do not create the demo tenant on first start")
 	fs.Bool(&cfg.NoDashboard, "no-dashboard", false, "do not serve the Dashboard (the web console at /dashboard)")
 	fs.String(&cfg.TokenLog, "token-log", cfg.TokenLog, "which token exchanges go to the tenant log (GET /api/v2/logs): all (every seccft/feccft, like Auth0), failures, or none; successes are always counted in /metrics. The token log is bounded (newest 10,000) and sheds events under overload (counted in credo_log_events_dropped_total); the audit log of writes is never bounded by it")
+	fs.String(&cfg.LogStreamNetworks, "log-stream-networks", cfg.LogStreamNetworks, "which addresses log stream webhooks may connect to: private (public, private and loopback; never link-local such as the cloud metadata service 169.254.169.254), public (public addresses only), or any. Checked on each connection, after DNS")
 	fs.Int(&cfg.MetricsClientLabel, "metrics-client-label", 0, "label the token counters in /metrics with the client id, for at most this many clients (the rest count as other); 0 = no client label")
 	fs.Duration(&cfg.AuditRetention, "audit-retention", 0, "delete audit log entries (Management API writes, key rotations) older than this, checked hourly (e.g. 2160h for 90 days; 0 = keep forever)")
 	fs.Int(&cfg.GCPercent, "gc-percent", cfg.GCPercent, "garbage collector target percentage (ignored when GOGC is set; cap memory with GOMEMLIMIT)")

@@ -63,6 +63,10 @@ type Config struct {
 	// (CREDO_TOKEN_LOG): all (seccft and feccft, like Auth0), failures (the
 	// default: feccft only; successes are counted in /metrics), or none.
 	TokenLog string
+	// LogStreamNetworks is which addresses log stream webhooks may reach
+	// (CREDO_LOG_STREAM_NETWORKS): private (the default: all but
+	// link-local and cloud metadata addresses), public or any.
+	LogStreamNetworks string
 	// MetricsClientLabel, when > 0, labels the token counters with the
 	// client id for at most that many clients.
 	MetricsClientLabel int
@@ -120,6 +124,7 @@ func Default() Config {
 		LogFormat:          "text",
 		LogLevel:           "info",
 		TokenLog:           "failures",
+		LogStreamNetworks:  "private",
 		GCPercent:          400,
 		MemoryLimit:        450 << 20,
 		JWKSMaxAge:         10 * time.Minute,
@@ -228,6 +233,11 @@ func (c *Config) Validate() error {
 	case "all", "failures", "none":
 	default:
 		errs = append(errs, fmt.Errorf("--token-log %q: want all, failures or none", c.TokenLog))
+	}
+	switch c.LogStreamNetworks {
+	case "private", "public", "any":
+	default:
+		errs = append(errs, fmt.Errorf("--log-stream-networks %q: want private, public or any", c.LogStreamNetworks))
 	}
 	if c.PprofAddr != "" {
 		if h, _, err := net.SplitHostPort(c.PprofAddr); err != nil || !(h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1") {

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/credo-dev/credo/internal/mgmt"
@@ -26,7 +29,8 @@ type Streamer struct {
 	Owner string
 	// Stdout receives the stdout streams' lines.
 	Stdout io.Writer
-	// HTTP sends webhooks (default: a client with a 10 s timeout).
+	// HTTP sends webhooks (default: a client with a 10 s timeout that
+	// connects only to the addresses Service.StreamNetworks allows).
 	HTTP *http.Client
 	Now  func() time.Time
 
@@ -72,7 +76,7 @@ func (s *Streamer) defaults() {
 		s.Lease = 30 * time.Second
 	}
 	if s.HTTP == nil {
-		s.HTTP = &http.Client{Timeout: 10 * time.Second}
+		s.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: guardedTransport(s.Service.StreamNetworks)}
 	}
 	if s.Now == nil {
 		s.Now = time.Now
@@ -320,4 +324,23 @@ func matches(filters []store.StreamFilter, typ string) bool {
 		}
 	}
 	return false
+}
+
+// guardedTransport is an HTTP transport whose connections reach only the
+// addresses networks allows. The check runs on the address actually dialled,
+// after name resolution, so a name that resolves (or is re-pointed) to a
+// refused address is refused too. With HTTPS_PROXY/HTTP_PROXY set, the
+// address checked is the proxy's.
+func guardedTransport(networks tenant.StreamNetworks) *http.Transport {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second,
+		Control: func(_, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("log stream: cannot check address %q: %w", address, err)
+			}
+			return networks.Check(ap.Addr())
+		}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = d.DialContext
+	return t
 }

@@ -177,13 +177,22 @@ func (a *API) listClients(c *call) (any, error) {
 	case none:
 	case global:
 		// The tenant's global client only (below).
-	case !checkpoint && len(types) <= 1 && !filtered:
+	case len(types) <= 1 && !filtered:
+		// The store pages: by offset, or after the checkpoint from (the
+		// "next" of the previous page, a client_id), so that reading
+		// every client page by page costs one pass.
 		f := store.ClientFilter{Page: store.Page{Offset: p.offset(), Limit: p.PerPage}}
+		if checkpoint {
+			f = store.ClientFilter{From: c.q.str("from"), Page: store.Page{Limit: take}}
+		}
 		if len(types) == 1 {
 			f.AppType = types[0]
 		}
 		if list, total, err = c.st().ListClients(ctx, f); err != nil {
 			return nil, err
+		}
+		if checkpoint && total > len(list) && len(list) > 0 {
+			next = list[len(list)-1].ClientID
 		}
 	default:
 		// Filters the store does not take: filter every client here.

@@ -2,6 +2,9 @@ package mgmt
 
 import (
 	"errors"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/credo-dev/credo/store"
 )
@@ -31,27 +34,30 @@ func (a *API) listLogs(c *call) (any, error) {
 			f.Query = &store.LogQuery{Op: store.LogAnd, Args: []*store.LogQuery{f.Query, sub}}
 		}
 	}
-	switch c.q.str("sort") {
-	case "", "date:-1":
-	case "date:1":
-		f.Ascending = true
-	default:
-		return nil, errQuery("sort must be date:1 (oldest first) or date:-1 (newest first)", "sort")
-	}
 	var p page
 	checkpoint := c.q.has("from") || c.q.has("take")
 	if checkpoint {
-		// Checkpoint pagination: the events after from, oldest first, as an array.
-		for _, n := range pageParams {
-			if c.q.has(n) {
-				return nil, errQuery("from and take cannot be combined with "+n, n)
-			}
+		// Checkpoint pagination: the events after from, oldest first (by
+		// log_id), as an array with a Link rel="next" header. As at Auth0,
+		// page, per_page, include_totals and sort are ignored then (checked
+		// for well-formedness only; tools send include_totals=true along).
+		// q still narrows the events: credo's log tail uses it, and it never
+		// skips an event a checkpoint reader would get past.
+		if _, err := c.q.page(); err != nil {
+			return nil, err
 		}
 		if f.Limit, err = c.q.int("take", defaultPerPage, 1, maxPerPage); err != nil {
 			return nil, err
 		}
-		f.From = c.q.str("from")
+		f.From, f.Ascending = c.q.str("from"), true
 	} else {
+		switch c.q.str("sort") {
+		case "", "date:-1":
+		case "date:1":
+			f.Ascending = true
+		default:
+			return nil, errQuery("sort must be date:1 (oldest first) or date:-1 (newest first)", "sort")
+		}
 		if p, err = c.q.page(); err != nil {
 			return nil, err
 		}
@@ -75,6 +81,11 @@ func (a *API) listLogs(c *call) (any, error) {
 		return nil, err
 	}
 	if checkpoint {
+		next := f.From
+		if len(list) > 0 {
+			next = list[len(list)-1].ID
+		}
+		c.w.Header().Set("Link", c.nextLink(next, f.Limit))
 		return items, nil
 	}
 	return paged(p, "logs", items, total), nil
@@ -86,4 +97,19 @@ func (a *API) getLog(c *call) (any, error) {
 		return nil, err
 	}
 	return LogEventView(e), nil
+}
+
+// nextLink is the Link header of a checkpoint page of logs: the URL of the
+// next page, which Auth0 asks checkpoint readers to follow. With no new
+// event it is the URL just requested, so a reader polls it again.
+func (c *call) nextLink(from string, take int) string {
+	q := url.Values{}
+	for k, v := range c.r.URL.Query() {
+		q[k] = v
+	}
+	if from != "" {
+		q.Set("from", from)
+	}
+	q.Set("take", strconv.Itoa(take))
+	return "<" + strings.TrimSuffix(c.api.d.Issuer, "/") + c.r.URL.Path + "?" + q.Encode() + `>; rel="next"`
 }

@@ -156,6 +156,36 @@ func TestLogs(t *testing.T) {
 	if len(after) != 2 || after[0].(map[string]any)["description"] != "Create a client" {
 		t.Errorf("%v", after)
 	}
+	// As at Auth0, page, per_page, include_totals and sort are ignored
+	// beside from/take (the Node SDK sends include_totals=true along), and
+	// the Link header names the next page.
+	r = h.do("GET", "/api/v2/logs?take=2&include_totals=true&page=3&per_page=1&sort=date:-1&from="+url.QueryEscape(oldestID), nil).want(200)
+	if again := r.list(); len(again) != 2 || str(again[1].(map[string]any)["log_id"]) != str(after[1].(map[string]any)["log_id"]) {
+		t.Errorf("checkpoint with ignored parameters: %s", r.Body)
+	}
+	lastID := str(after[1].(map[string]any)["log_id"])
+	link := r.Header().Get("Link")
+	if !strings.HasSuffix(link, `>; rel="next"`) || !strings.Contains(link, "/api/v2/logs?") || !strings.Contains(link, "from="+url.QueryEscape(lastID)) || !strings.Contains(link, "take=2") {
+		t.Errorf("Link %q, want the next page after %s", link, lastID)
+	}
+	// Following the Link reaches the remaining events, then an empty page
+	// whose Link is the URL just requested.
+	u, err := url.Parse(strings.TrimSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = h.do("GET", u.RequestURI(), nil).want(200)
+	rest := r.list()
+	if len(rest) != 2 || rest[0].(map[string]any)["description"] != "Rotate a client secret" || rest[1].(map[string]any)["description"] != "Delete a client" {
+		t.Errorf("next page %s", r.Body)
+	}
+	u, _ = url.Parse(strings.TrimSuffix(strings.TrimPrefix(r.Header().Get("Link"), "<"), `>; rel="next"`))
+	r = h.do("GET", u.RequestURI(), nil).want(200)
+	if len(r.list()) != 0 || r.Header().Get("Link") == "" || !strings.Contains(r.Header().Get("Link"), "from="+url.QueryEscape(str(rest[1].(map[string]any)["log_id"]))) {
+		t.Errorf("empty page %s, Link %q", r.Body, r.Header().Get("Link"))
+	}
 	h.do("GET", "/api/v2/logs?from=nope", nil).want(400)
-	h.do("GET", "/api/v2/logs?take=1&page=0", nil).want(400)
+	h.do("GET", "/api/v2/logs?take=1&page=-1", nil).want(400) // still checked
+	h.do("GET", "/api/v2/logs?take=1&include_totals=maybe", nil).want(400)
+	h.do("GET", "/api/v2/logs?sort=name:1", nil).want(400) // refused for offset pages, where it applies
 }

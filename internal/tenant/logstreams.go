@@ -80,6 +80,9 @@ func (f *LogStreamFields) apply(l *store.LogStream, s *Service) error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(*f.HTTPEndpoint) > 2048 {
 			return invalid("sink.httpEndpoint", "must be an absolute http(s) URL")
 		}
+		if err := s.StreamNetworks.checkEndpointHost(u.Hostname()); err != nil {
+			return invalid("sink.httpEndpoint", "%s", err.Error())
+		}
 		l.HTTPEndpoint = *f.HTTPEndpoint
 	}
 	if f.HTTPContentType != nil {

@@ -52,8 +52,11 @@ type Service struct {
 	Holder *Holder
 	// Issuer is the tenant's issuer URL with its trailing slash.
 	Issuer string
-	Now    func() time.Time
-	Log    *slog.Logger
+	// StreamNetworks is which addresses log stream webhooks may reach
+	// (empty: StreamNetworksPrivate).
+	StreamNetworks StreamNetworks
+	Now            func() time.Time
+	Log            *slog.Logger
 }
 
 func (s *Service) now() time.Time {

@@ -36,6 +36,11 @@ func testPagination(t *testing.T, s store.Store) {
 		{"by app type", store.ClientFilter{AppType: "spa"}, spa, len(spa)},
 		{"by app type, paged", store.ClientFilter{AppType: "spa", Page: store.Page{Offset: 2, Limit: 3}}, spa[2:5], len(spa)},
 		{"unknown app type", store.ClientFilter{AppType: "native"}, nil, 0},
+		{"checkpoint", store.ClientFilter{From: "c09", Page: store.Page{Limit: 5}}, all[10:15], 45},
+		{"checkpoint ignores the offset", store.ClientFilter{From: "c49", Page: store.Page{Offset: 3}}, all[50:], 5},
+		{"checkpoint after an id that is not there", store.ClientFilter{From: "c09x"}, all[10:55], 45},
+		{"checkpoint past the end", store.ClientFilter{From: "c54"}, nil, 0},
+		{"checkpoint by app type", store.ClientFilter{AppType: "spa", From: spa[1].ClientID}, spa[2:], len(spa) - 2},
 	}
 	for _, tc := range tests {
 		got, total, err := s.ListClients(ctx, tc.f)

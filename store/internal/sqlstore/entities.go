@@ -111,10 +111,19 @@ func (s *Store) GetClient(ctx context.Context, clientID string) (store.Client, e
 // ListClients returns a page of clients ordered by client id, and how many
 // match the filter.
 func (s *Store) ListClients(ctx context.Context, f store.ClientFilter) ([]store.Client, int, error) {
+	var where []string
+	var args []any
 	if f.AppType != "" {
-		return clients.page(ctx, s, "app_type = $1", []any{f.AppType}, f.Page)
+		args = append(args, f.AppType)
+		where = append(where, "app_type = "+param(len(args)))
 	}
-	return clients.page(ctx, s, "", nil, f.Page)
+	p := f.Page
+	if f.From != "" {
+		args = append(args, f.From)
+		where = append(where, "client_id > "+param(len(args)))
+		p.Offset = 0
+	}
+	return clients.page(ctx, s, strings.Join(where, " AND "), args, p)
 }
 
 // CreateClient stores a new client; a taken client id is store.ErrConflict.
