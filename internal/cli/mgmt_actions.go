@@ -227,31 +227,48 @@ func (s *secretFlags) merged(current []client.ActionSecret) ([]client.ActionSecr
 	return append(out, s.set...), nil
 }
 
+// actionFlags are the flags of actions create and update.
+type actionFlags struct {
+	name, code, runtime string
+	deploy              bool
+	sec                 secretFlags
+}
+
+func (f *actionFlags) register(fs *flagSet, update bool) {
+	if update {
+		fs.String(&f.name, "name", "", "new name")
+		fs.String(&f.code, "code", "", "file with the new code; - for stdin")
+		fs.String(&f.runtime, "runtime", "", "runtime name (node18 or node22)")
+		fs.Bool(&f.deploy, "deploy", false, "deploy the draft after the change")
+	} else {
+		fs.String(&f.name, "name", "", "the Action's name (unique)")
+		fs.String(&f.code, "code", "", "file with the JavaScript (exports.onExecuteCredentialsExchange = async (event, api) => {…}); - for stdin")
+		fs.String(&f.runtime, "runtime", "node22", "runtime name (node18 or node22; both run in credo's sandbox)")
+		fs.Bool(&f.deploy, "deploy", false, "deploy it too")
+	}
+	f.sec.register(fs, update)
+}
+
 func actionsCreate(ctx context.Context, io IO, args []string) error {
 	fs, o := mgmtFlags(io, "actions create", `actions create --name NAME --code FILE [--deploy] [flags]
 
 Creates an Action for the credentials-exchange trigger from FILE (- reads
 standard input). With --deploy it is created and deployed in one step, or not
 at all when the code does not compile. Bind it with credo actions bindings set.`, `actions create --name add-tier --code add-tier.js --secret API_KEY=s3cr3t --deploy`)
-	var name, code, runtime string
-	var deploy bool
-	var sec secretFlags
-	fs.String(&name, "name", "", "the Action's name (unique)")
-	fs.String(&code, "code", "", "file with the JavaScript (exports.onExecuteCredentialsExchange = async (event, api) => {…}); - for stdin")
-	fs.String(&runtime, "runtime", "node22", "runtime name (node18 or node22; both run in credo's sandbox)")
-	fs.Bool(&deploy, "deploy", false, "deploy it too")
-	sec.register(fs, false)
+	var af actionFlags
+	af.register(fs, false)
+	name, code, runtime, deploy, sec := &af.name, &af.code, &af.runtime, &af.deploy, &af.sec
 	return withConn(ctx, io, fs, o, args, 0, "", func(c *conn, _ []string) error {
-		if name == "" || code == "" {
+		if *name == "" || *code == "" {
 			return fmt.Errorf("--name and --code are required")
 		}
-		src, err := readCode(io, "code", code)
+		src, err := readCode(io, "code", *code)
 		if err != nil {
 			return err
 		}
-		a := &client.Action{Name: name, Code: src, Runtime: runtime, Secrets: sec.set,
+		a := &client.Action{Name: *name, Code: src, Runtime: *runtime, Secrets: sec.set,
 			SupportedTriggers: []client.ActionTrigger{{ID: client.TriggerCredentialsExchange, Version: "v2"}}}
-		if deploy {
+		if *deploy {
 			a, err = c.api.Actions.CreateDeployed(ctx, a)
 		} else {
 			a, err = c.api.Actions.Create(ctx, a)
@@ -269,14 +286,9 @@ func actionsUpdate(ctx context.Context, io IO, args []string) error {
 Changes the draft of an Action (by id or name); a bound Action keeps running its
 deployed version until it is deployed (--deploy, or credo actions deploy).
 Secrets not named keep their values.`, `actions update add-tier --code add-tier.js --deploy`)
-	var name, code, runtime string
-	var deploy bool
-	var sec secretFlags
-	fs.String(&name, "name", "", "new name")
-	fs.String(&code, "code", "", "file with the new code; - for stdin")
-	fs.String(&runtime, "runtime", "", "runtime name (node18 or node22)")
-	fs.Bool(&deploy, "deploy", false, "deploy the draft after the change")
-	sec.register(fs, true)
+	var af actionFlags
+	af.register(fs, true)
+	name, code, runtime, deploy, sec := &af.name, &af.code, &af.runtime, &af.deploy, &af.sec
 	return withConn(ctx, io, fs, o, args, 1, "ACTION", func(c *conn, pos []string) error {
 		set := setFlags(fs)
 		a, err := findAction(ctx, c, pos[0])
@@ -285,13 +297,13 @@ Secrets not named keep their values.`, `actions update add-tier --code add-tier.
 		}
 		var u client.ActionUpdate
 		if set["name"] {
-			u.Name = &name
+			u.Name = name
 		}
 		if set["runtime"] {
-			u.Runtime = &runtime
+			u.Runtime = runtime
 		}
 		if set["code"] {
-			src, err := readCode(io, "code", code)
+			src, err := readCode(io, "code", *code)
 			if err != nil {
 				return err
 			}
@@ -303,7 +315,7 @@ Secrets not named keep their values.`, `actions update add-tier --code add-tier.
 			}
 		}
 		change := u.Name != nil || u.Runtime != nil || u.Code != nil || u.Secrets != nil
-		if !change && !deploy {
+		if !change && !*deploy {
 			return fmt.Errorf("nothing to change: give --code, --name, --runtime, --secret, --remove-secret or --deploy")
 		}
 		if change {
@@ -311,7 +323,7 @@ Secrets not named keep their values.`, `actions update add-tier --code add-tier.
 				return err
 			}
 		}
-		if deploy {
+		if *deploy {
 			if _, err := c.api.Actions.Deploy(ctx, a.ID); err != nil {
 				return err
 			}

@@ -283,14 +283,18 @@ func grantArg(ctx context.Context, c *conn, pos []string, clientID, audience str
 	return "", fmt.Errorf("application %s has no grant for %s", a.ClientID, audience)
 }
 
-func orgGrantsAdd(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "orgs grants add", "orgs grants add ID_OR_NAME [GRANT_ID | --client CLIENT_ID --audience IDENTIFIER] [flags]", `orgs grants add acme --client acme-backend --audience https://api.example.com/invoices`)
+// orgGrantCmd runs "orgs grants add" or "remove": ID_OR_NAME and the grant,
+// by id or by --client and --audience; do acts on the organization's id and
+// the grant's.
+func orgGrantCmd(ctx context.Context, io IO, args []string, verb, help, example string, do func(c *conn, o *mgmtOpts, org *client.Organization, gid string) error) error {
+	usage := "orgs grants " + verb + " ID_OR_NAME [GRANT_ID | --client CLIENT_ID --audience IDENTIFIER] [flags]"
+	fs, o := mgmtFlags(io, "orgs grants "+verb, usage+help, example)
 	var clientID, audience string
 	fs.String(&clientID, "client", "", "the grant's application (client_id or name)")
 	fs.String(&audience, "audience", "", "the grant's API identifier")
 	return withConn(ctx, io, fs, o, args, -1, "ID_OR_NAME [GRANT_ID]", func(c *conn, pos []string) error {
 		if len(pos) < 1 || len(pos) > 2 {
-			return fmt.Errorf("usage: credo orgs grants add ID_OR_NAME [GRANT_ID | --client … --audience …]")
+			return fmt.Errorf("usage: credo orgs grants %s ID_OR_NAME [GRANT_ID | --client … --audience …]", verb)
 		}
 		org, err := findOrg(ctx, c, pos[0])
 		if err != nil {
@@ -300,6 +304,12 @@ func orgGrantsAdd(ctx context.Context, io IO, args []string) error {
 		if err != nil {
 			return err
 		}
+		return do(c, o, org, gid)
+	})
+}
+
+func orgGrantsAdd(ctx context.Context, io IO, args []string) error {
+	return orgGrantCmd(ctx, io, args, "add", "", `orgs grants add acme --client acme-backend --audience https://api.example.com/invoices`, func(c *conn, o *mgmtOpts, org *client.Organization, gid string) error {
 		g, err := c.api.Organizations.AddGrant(ctx, org.ID, gid)
 		if err != nil {
 			return err
@@ -312,22 +322,7 @@ func orgGrantsAdd(ctx context.Context, io IO, args []string) error {
 }
 
 func orgGrantsRemove(ctx context.Context, io IO, args []string) error {
-	fs, o := mgmtFlags(io, "orgs grants remove", "orgs grants remove ID_OR_NAME [GRANT_ID | --client CLIENT_ID --audience IDENTIFIER] [flags]\n\nThe application can no longer get tokens for the organization with this grant.", `orgs grants remove acme cgr_…`)
-	var clientID, audience string
-	fs.String(&clientID, "client", "", "the grant's application (client_id or name)")
-	fs.String(&audience, "audience", "", "the grant's API identifier")
-	return withConn(ctx, io, fs, o, args, -1, "ID_OR_NAME [GRANT_ID]", func(c *conn, pos []string) error {
-		if len(pos) < 1 || len(pos) > 2 {
-			return fmt.Errorf("usage: credo orgs grants remove ID_OR_NAME [GRANT_ID | --client … --audience …]")
-		}
-		org, err := findOrg(ctx, c, pos[0])
-		if err != nil {
-			return err
-		}
-		gid, err := grantArg(ctx, c, pos, clientID, audience)
-		if err != nil {
-			return err
-		}
+	return orgGrantCmd(ctx, io, args, "remove", "\n\nThe application can no longer get tokens for the organization with this grant.", `orgs grants remove acme cgr_…`, func(c *conn, o *mgmtOpts, org *client.Organization, gid string) error {
 		if err := c.api.Organizations.RemoveGrant(ctx, org.ID, gid); err != nil {
 			return err
 		}

@@ -165,7 +165,7 @@ func (l absentList) list(c *call) (any, error) {
 		if _, err := c.q.bool("include_totals", false); err != nil {
 			return nil, err
 		}
-		return map[string]any{l.key: empty}, nil
+		return checkpointed(l.key, empty, 0, 0, ""), nil
 	}
 	p, err := c.q.page()
 	if err != nil {

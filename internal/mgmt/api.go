@@ -134,7 +134,7 @@ func (a *API) routes() []route {
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, kind: kindClient, event: "Create a client", h: a.createClient},
 		{method: "GET", path: "/clients/{id}", scopes: []string{"read:clients", "read:client_keys", "read:client_credentials"}, kind: kindClient, params: fieldParams, h: a.getClient},
 		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, kind: kindClient, event: "Update a client", h: a.updateClient},
-		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, kind: kindClient, event: "Delete a client", h: a.deleteClient},
+		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, kind: kindClient, event: "Delete a client", h: deleteByID((*tenant.Service).DeleteClient, nil)},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Rotate a client secret", params: []string{"grace_period"}, h: a.rotateSecret},
 		{method: "POST", path: "/clients/{id}/revoke-tokens", scopes: []string{"update:client_keys"}, kind: kindClient, event: "Revoke a client's tokens", h: a.revokeTokens},
 
@@ -142,20 +142,20 @@ func (a *API) routes() []route {
 		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, kind: kindResourceServer, event: "Create a resource server", h: a.createResourceServer},
 		{method: "GET", path: "/resource-servers/{id}", scopes: []string{"read:resource_servers"}, kind: kindResourceServer, params: fieldParams, h: a.getResourceServer},
 		{method: "PATCH", path: "/resource-servers/{id}", scopes: []string{"update:resource_servers"}, kind: kindResourceServer, event: "Update a resource server", h: a.updateResourceServer},
-		{method: "DELETE", path: "/resource-servers/{id}", scopes: []string{"delete:resource_servers"}, kind: kindResourceServer, event: "Delete a resource server", h: a.deleteResourceServer},
+		{method: "DELETE", path: "/resource-servers/{id}", scopes: []string{"delete:resource_servers"}, kind: kindResourceServer, event: "Delete a resource server", h: deleteByID((*tenant.Service).DeleteResourceServer, nil)},
 
 		{method: "GET", path: "/client-grants", scopes: []string{"read:client_grants"}, kind: kindGrant, params: listGrants, h: a.listGrants},
 		{method: "POST", path: "/client-grants", scopes: []string{"create:client_grants"}, kind: kindGrant, event: "Create a client grant", h: a.createGrant},
 		{method: "GET", path: "/client-grants/{id}", scopes: []string{"read:client_grants"}, kind: kindGrant, h: a.getGrant},
 		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, kind: kindGrant, event: "Update a client grant", h: a.updateGrant},
-		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, kind: kindGrant, event: "Delete a client grant", h: a.deleteGrant},
+		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, kind: kindGrant, event: "Delete a client grant", h: deleteByID((*tenant.Service).DeleteGrant, nil)},
 		{method: "GET", path: "/client-grants/{id}/organizations", scopes: []string{"read:organization_client_grants"}, kind: kindGrant, params: append([]string{"from", "take"}, pageParams...), h: a.listGrantOrganizations},
 
 		{method: "GET", path: "/organizations", scopes: []string{"read:organizations", "read:organizations_summary"}, kind: kindOrganization, params: listOrgs, h: a.listOrganizations},
 		{method: "POST", path: "/organizations", scopes: []string{"create:organizations"}, kind: kindOrganization, event: "Create an organization", h: a.createOrganization},
 		{method: "GET", path: "/organizations/{id}", scopes: []string{"read:organizations"}, kind: kindOrganization, h: a.getOrganization},
 		{method: "PATCH", path: "/organizations/{id}", scopes: []string{"update:organizations"}, kind: kindOrganization, event: "Update an organization", h: a.updateOrganization},
-		{method: "DELETE", path: "/organizations/{id}", scopes: []string{"delete:organizations"}, kind: kindOrganization, event: "Delete an organization", h: a.deleteOrganization},
+		{method: "DELETE", path: "/organizations/{id}", scopes: []string{"delete:organizations"}, kind: kindOrganization, event: "Delete an organization", h: deleteByID((*tenant.Service).DeleteOrganization, nil)},
 		// ServeMux cannot tell /organizations/name/{name} from /organizations/{id}/client-grants; ids start with org_.
 		{method: "GET", path: "/organizations/name/{name}", via: "/organizations/{a}/{b}", scopes: []string{"read:organizations"}, kind: kindOrganization, h: a.getOrganizationByName},
 		{method: "GET", path: "/organizations/{id}/client-grants", via: "/organizations/{a}/{b}", scopes: []string{"read:organization_client_grants"}, kind: kindOrganization, params: listOrgGrants, h: a.listOrganizationGrants},
@@ -179,7 +179,7 @@ func (a *API) routes() []route {
 		{method: "POST", path: "/log-streams", scopes: []string{"create:log_streams"}, event: "Create a log stream", h: a.createLogStream},
 		{method: "GET", path: "/log-streams/{id}", scopes: []string{"read:log_streams"}, h: a.getLogStream},
 		{method: "PATCH", path: "/log-streams/{id}", scopes: []string{"update:log_streams"}, event: "Update a log stream", h: a.updateLogStream},
-		{method: "DELETE", path: "/log-streams/{id}", scopes: []string{"delete:log_streams"}, event: "Delete a log stream", h: a.deleteLogStream},
+		{method: "DELETE", path: "/log-streams/{id}", scopes: []string{"delete:log_streams"}, event: "Delete a log stream", h: deleteByID((*tenant.Service).DeleteLogStream, logStreamErr)},
 
 		{method: "GET", path: "/actions/actions", scopes: []string{"read:actions"}, params: listActions, h: a.listActions},
 		{method: "POST", path: "/actions/actions", scopes: []string{"create:actions"}, event: "Create an action", h: a.createAction},
@@ -196,7 +196,7 @@ func (a *API) routes() []route {
 		{method: "POST", path: "/hooks", scopes: []string{"create:hooks"}, event: "Create a hook", h: a.createHook},
 		{method: "GET", path: "/hooks/{id}", scopes: []string{"read:hooks"}, params: fieldParams, h: a.getHook},
 		{method: "PATCH", path: "/hooks/{id}", scopes: []string{"update:hooks"}, event: "Update a hook", h: a.updateHook},
-		{method: "DELETE", path: "/hooks/{id}", scopes: []string{"delete:hooks"}, event: "Delete a hook", h: a.deleteHook},
+		{method: "DELETE", path: "/hooks/{id}", scopes: []string{"delete:hooks"}, event: "Delete a hook", h: deleteByID((*tenant.Service).DeleteHook, hookErr)},
 		{method: "GET", path: "/hooks/{id}/secrets", scopes: []string{"read:hooks"}, h: a.getHookSecrets},
 		{method: "POST", path: "/hooks/{id}/secrets", scopes: []string{"create:hooks"}, event: "Add hook secrets", h: a.addHookSecrets},
 		{method: "PATCH", path: "/hooks/{id}/secrets", scopes: []string{"update:hooks"}, event: "Update hook secrets", h: a.updateHookSecrets},
@@ -396,3 +396,19 @@ func (a *API) refused(c *call, rt *route, ae *apiError) {
 func (c *call) svc() *tenant.Service { return c.api.d.Service }
 func (c *call) st() store.Store      { return c.api.d.Service.Store }
 func (c *call) now() time.Time       { return c.api.d.Now() }
+
+// deleteByID is the handler of a DELETE /…/{id}: 204 once del removed the
+// object; del's error goes through wrap when given (an endpoint's own 404).
+func deleteByID(del func(*tenant.Service, context.Context, string) error, wrap func(error) error) func(*call) (any, error) {
+	return func(c *call) (any, error) {
+		id := c.r.PathValue("id")
+		if err := del(c.svc(), c.r.Context(), id); err != nil {
+			if wrap != nil {
+				err = wrap(err)
+			}
+			return nil, err
+		}
+		c.status, c.target = http.StatusNoContent, id
+		return nil, nil
+	}
+}

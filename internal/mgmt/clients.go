@@ -172,7 +172,7 @@ func (a *API) listClients(c *call) (any, error) {
 	}
 	var list []store.Client
 	var total int
-	next := ""
+	remaining := 0 // under checkpoint pagination: the clients from the checkpoint on
 	switch {
 	case none:
 	case global:
@@ -191,9 +191,7 @@ func (a *API) listClients(c *call) (any, error) {
 		if list, total, err = c.st().ListClients(ctx, f); err != nil {
 			return nil, err
 		}
-		if checkpoint && total > len(list) && len(list) > 0 {
-			next = list[len(list)-1].ClientID
-		}
+		remaining = total
 	default:
 		// Filters the store does not take: filter every client here.
 		all, err := store.All(ctx, func(ctx context.Context, pg store.Page) ([]store.Client, int, error) {
@@ -217,10 +215,7 @@ func (a *API) listClients(c *call) (any, error) {
 					}
 				}
 			}
-			list = all[start:min(start+take, len(all))]
-			if start+take < len(all) && len(list) > 0 {
-				next = list[len(list)-1].ClientID
-			}
+			list, remaining = all[start:min(start+take, len(all))], len(all)-start
 		} else {
 			list = all[min(p.offset(), total):min(p.offset()+p.PerPage, total)]
 		}
@@ -239,11 +234,11 @@ func (a *API) listClients(c *call) (any, error) {
 	if checkpoint {
 		// Checkpoint pagination: {"clients": […], "next": client_id}; as on
 		// Auth0, page, per_page and include_totals are ignored then.
-		out := map[string]any{"clients": items}
-		if next != "" {
-			out["next"] = next
+		last := ""
+		if len(list) > 0 {
+			last = list[len(list)-1].ClientID
 		}
-		return out, nil
+		return checkpointed("clients", items, len(list), remaining, last), nil
 	}
 	return paged(p, "clients", items, total), nil
 }
@@ -283,6 +278,17 @@ func (c *call) clientSearch(ctx context.Context, q string) (searched bool, found
 		found[g.ClientID] = true
 	}
 	return true, found, nil
+}
+
+// checkpointed wraps a checkpoint page (from, take) as Auth0 does:
+// {"<key>": […], "next": id}, next being lastID while more follow the page
+// (n items on the page, remaining counted from the checkpoint on).
+func checkpointed(key string, items any, n, remaining int, lastID string) map[string]any {
+	out := map[string]any{key: items}
+	if remaining > n && n > 0 {
+		out["next"] = lastID
+	}
+	return out
 }
 
 // paged wraps a page of items as Auth0 does: the bare array, or with
@@ -351,15 +357,6 @@ func (a *API) updateClient(c *call) (any, error) {
 	}
 	c.target = id
 	return ClientView(cl, c.now()), nil
-}
-
-func (a *API) deleteClient(c *call) (any, error) {
-	id := c.r.PathValue("id")
-	if err := c.svc().DeleteClient(c.r.Context(), id); err != nil {
-		return nil, err
-	}
-	c.status, c.target = http.StatusNoContent, id
-	return nil, nil
 }
 
 func (a *API) rotateSecret(c *call) (any, error) {

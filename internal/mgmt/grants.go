@@ -110,17 +110,11 @@ func (a *API) listGrants(c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := struct {
-			Next   string        `json:"next,omitempty"`
-			Grants []ClientGrant `json:"client_grants"`
-		}{Grants: make([]ClientGrant, len(list))}
+		views, last := make([]ClientGrant, len(list)), ""
 		for i, g := range list {
-			out.Grants[i] = ClientGrantView(g)
+			views[i], last = ClientGrantView(g), g.ID
 		}
-		if total > len(list) && len(list) > 0 {
-			out.Next = list[len(list)-1].ID
-		}
-		return out, nil
+		return checkpointed("client_grants", views, len(list), total, last), nil
 	}
 	p, err := c.q.page()
 	if err != nil {
@@ -183,13 +177,4 @@ func (a *API) updateGrant(c *call) (any, error) {
 	}
 	c.target = id
 	return ClientGrantView(g), nil
-}
-
-func (a *API) deleteGrant(c *call) (any, error) {
-	id := c.r.PathValue("id")
-	if err := c.svc().DeleteGrant(c.r.Context(), id); err != nil {
-		return nil, err
-	}
-	c.status, c.target = http.StatusNoContent, id
-	return nil, nil
 }

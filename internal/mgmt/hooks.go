@@ -137,15 +137,6 @@ func (a *API) updateHook(c *call) (any, error) {
 	return HookView(h), nil
 }
 
-func (a *API) deleteHook(c *call) (any, error) {
-	id := c.r.PathValue("id")
-	if err := c.svc().DeleteHook(c.r.Context(), id); err != nil {
-		return nil, hookErr(err)
-	}
-	c.status, c.target = http.StatusNoContent, id
-	return nil, nil
-}
-
 // hiddenSecrets is the {name: "_VALUE_NOT_SHOWN_"} map of a hook's secrets.
 func hiddenSecrets(h store.Hook) map[string]string {
 	out := make(map[string]string, len(h.Secrets))

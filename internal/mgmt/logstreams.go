@@ -164,12 +164,3 @@ func (a *API) updateLogStream(c *call) (any, error) {
 	c.target = id
 	return LogStreamView(l), nil
 }
-
-func (a *API) deleteLogStream(c *call) (any, error) {
-	id := c.r.PathValue("id")
-	if err := c.svc().DeleteLogStream(c.r.Context(), id); err != nil {
-		return nil, logStreamErr(err)
-	}
-	c.status, c.target = http.StatusNoContent, id
-	return nil, nil
-}

@@ -98,17 +98,11 @@ func orgCheckpoint(c *call, list func(context.Context, store.OrganizationFilter)
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Next          string         `json:"next,omitempty"`
-		Organizations []Organization `json:"organizations"`
-	}{Organizations: make([]Organization, len(orgs))}
+	views, last := make([]Organization, len(orgs)), ""
 	for i, o := range orgs {
-		out.Organizations[i] = OrganizationView(o)
+		views[i], last = OrganizationView(o), o.ID
 	}
-	if total > len(orgs) && len(orgs) > 0 {
-		out.Next = orgs[len(orgs)-1].ID
-	}
-	return out, nil
+	return checkpointed("organizations", views, len(orgs), total, last), nil
 }
 
 // listGrantOrganizations answers GET /client-grants/{id}/organizations, the
@@ -172,15 +166,6 @@ func (a *API) updateOrganization(c *call) (any, error) {
 	}
 	c.target = id
 	return OrganizationView(o), nil
-}
-
-func (a *API) deleteOrganization(c *call) (any, error) {
-	id := c.r.PathValue("id")
-	if err := c.svc().DeleteOrganization(c.r.Context(), id); err != nil {
-		return nil, err
-	}
-	c.status, c.target = http.StatusNoContent, id
-	return nil, nil
 }
 
 // maxGrantIDs bounds grant_ids (Auth0: at most 10).

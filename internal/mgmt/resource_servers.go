@@ -180,15 +180,6 @@ func (a *API) updateResourceServer(c *call) (any, error) {
 	return c.resourceServer(rs)
 }
 
-func (a *API) deleteResourceServer(c *call) (any, error) {
-	id := c.r.PathValue("id")
-	if err := c.svc().DeleteResourceServer(c.r.Context(), id); err != nil {
-		return nil, err
-	}
-	c.status, c.target = http.StatusNoContent, id
-	return nil, nil
-}
-
 // resourceServer is the API object of rs with its signing_secret opened
 // (Auth0 returns it to holders of read:resource_servers; HS256 APIs verify
 // tokens with it).

@@ -65,6 +65,13 @@ func (r *Resolver) Enabled() bool { return r != nil && len(r.trusted) > 0 }
 // (or of X-Forwarded-For when there is no Forwarded header). A malformed or
 // obfuscated entry ends the walk at the last trusted hop before it.
 func (r *Resolver) IP(req *http.Request) string {
+	if !r.Enabled() {
+		// No proxy is trusted: the peer's address. An IPv4 peer's host, as
+		// the listener wrote it, is already canonical: no parse, no copy.
+		if host, _, err := net.SplitHostPort(req.RemoteAddr); err == nil && host != "" && strings.IndexFunc(host, notIPv4Char) < 0 {
+			return host
+		}
+	}
 	peer := peerAddr(req.RemoteAddr)
 	if !peer.IsValid() {
 		return req.RemoteAddr
@@ -97,6 +104,9 @@ func (r *Resolver) IP(req *http.Request) string {
 }
 
 // peerAddr parses RemoteAddr ("host:port", or a bare address).
+// notIPv4Char reports a character that cannot be in a dotted IPv4 address.
+func notIPv4Char(c rune) bool { return (c < '0' || c > '9') && c != '.' }
+
 func peerAddr(remote string) netip.Addr {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
