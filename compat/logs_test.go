@@ -69,6 +69,11 @@ func TestGoAuth0Logs(t *testing.T) {
 	if err != nil || len(next) != 2 || next[0].GetLogID() != all[1].GetLogID() {
 		t.Fatalf("from/take after %s: %+v, %v", all[0].GetLogID(), next, err)
 	}
+	// As at Auth0, paging parameters beside from/take are ignored, not refused.
+	again, err := m.Log.List(ctx, management.From(all[0].GetLogID()), management.Take(2), management.IncludeTotals(true), management.Page(3))
+	if err != nil || len(again) != 2 || again[1].GetLogID() != next[1].GetLogID() {
+		t.Fatalf("from/take with include_totals and page: %+v, %v", again, err)
+	}
 	if _, err := m.Log.List(ctx, management.Query("type:(seccft")); err == nil {
 		t.Fatal("a malformed query was accepted")
 	} else if me, ok := err.(management.Error); !ok || me.Status() != 400 {

@@ -211,6 +211,34 @@ func testLogs(t *testing.T, s store.Store) {
 	_, err = s.GetLog(ctx, "log-z")
 	wantErr(t, "log of refused batch", err, store.ErrNotFound)
 	must(t, s.AppendLogs(ctx, nil))
+
+	// A batch larger than one statement's worth (the SQL stores insert 64
+	// rows at a time) keeps its order and ids, and a duplicate in its last
+	// part still refuses all of it.
+	var big []store.LogEvent
+	for i := range 150 {
+		id := ""
+		if i%2 == 0 {
+			id = fmt.Sprintf("big-%03d", i)
+		}
+		big = append(big, sampleLog(id, 100+i))
+	}
+	bad := append(append([]store.LogEvent(nil), big[:140]...), sampleLog("log-x", 999))
+	wantErr(t, "duplicate late in a big batch", s.AppendLogs(ctx, bad), store.ErrConflict)
+	if _, total := list(store.LogFilter{}); total != 5 {
+		t.Fatalf("total after a refused big batch = %d, want 5", total)
+	}
+	must(t, s.AppendLogs(ctx, big))
+	if _, total := list(store.LogFilter{}); total != 155 {
+		t.Fatalf("after a big batch: total %d, want 155", total)
+	}
+	for i := 0; i < 150; i += 2 {
+		e, err := s.GetLog(ctx, fmt.Sprintf("big-%03d", i))
+		must(t, err)
+		if want := sampleLog("", 100+i).ClientID; e.ClientID != want {
+			t.Fatalf("big batch event %d is %q, want %q", i, e.ClientID, want)
+		}
+	}
 }
 
 // RunLogRetention checks the bound on log events: s must be a new store that
