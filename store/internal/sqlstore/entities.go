@@ -508,7 +508,7 @@ func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 // logRowsPerInsert the events per INSERT (13 × 64 bind parameters, well
 // under SQLite's and PostgreSQL's limits).
 const (
-	logInsertColumns       = 13
+	logInsertColumns = 13
 	logRowsPerInsert = 64
 )
 
