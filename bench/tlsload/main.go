@@ -1,7 +1,9 @@
-// Command tlsload is bench/tls.sh's load generator for what wrk cannot do:
-// a new TLS connection per request that resumes the previous session (TLS
-// 1.3 PSK from a session ticket), or that does not. wrk 4.1 never resumes,
-// so it measures only full handshakes.
+// Command tlsload is bench/tls.sh's load generator for what wrk cannot be
+// told to do: a new TLS connection per request that resumes the previous
+// session (TLS 1.3 PSK from a session ticket), or that never does. wrk's
+// OpenSSL client decides for itself (its Connection: close runs turned out
+// to be resumed handshakes), so only tlsload's "full" rows are full
+// handshakes for certain; it reports how many connections resumed.
 //
 // It sends the token request of ../shared/bench/post.lua (client
 // credentials, HTTP Basic, the audience) from -c workers for -d, and prints

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"github.com/credo-dev/credo/store"
 )
@@ -478,66 +477,24 @@ func (s *Store) AppendLogs(ctx context.Context, events []store.LogEvent) error {
 		if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM logs`).Scan(&last); err != nil {
 			return err
 		}
-		// Rows go in multi-row INSERTs of up to logRowsPerInsert: one
-		// statement per row cost the embedded SQLite most of its time per
-		// event in statement overhead (bind, step, reset).
-		args := make([]any, 0, logInsertColumns*min(len(events), logRowsPerInsert))
-		for start := 0; start < len(events); start += logRowsPerInsert {
-			chunk := events[start:min(start+logRowsPerInsert, len(events))]
-			args = args[:0]
-			for i := range chunk {
-				seq := last + int64(start+i) + 1
-				doc, err := json.Marshal(&chunk[i])
-				if err != nil {
-					return err
-				}
-				e := &chunk[i]
-				args = append(args, seq, logID(e.ID, seq), doc, e.Date.UnixMilli(), e.Type, e.Description, e.ClientID, e.ClientName,
-					e.IP, e.UserAgent, e.Hostname, e.Audience, e.Scope)
-			}
-			if _, err := q.Exec(ctx, logInsert(len(chunk)), args...); err != nil {
+		rows := make([][]any, len(events))
+		for i := range events {
+			seq := last + int64(i) + 1
+			doc, err := json.Marshal(&events[i])
+			if err != nil {
 				return err
 			}
+			e := &events[i]
+			rows[i] = []any{seq, logID(e.ID, seq), doc, e.Date.UnixMilli(), e.Type, e.Description, e.ClientID, e.ClientName,
+				e.IP, e.UserAgent, e.Hostname, e.Audience, e.Scope}
+		}
+		if err := q.ExecEach(ctx, `INSERT INTO logs (seq, id, doc, date_ms, type, description, client_id, client_name, ip, user_agent, hostname, audience, scope)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, rows); err != nil {
+			return err
 		}
 		_, err := q.Exec(ctx, `DELETE FROM logs WHERE seq <= $1`, last+int64(len(events)-keep))
 		return err
 	})
-}
-
-// logInsertColumns is the number of columns AppendLogs writes per event, and
-// logRowsPerInsert the events per INSERT (13 × 64 bind parameters, well
-// under SQLite's and PostgreSQL's limits).
-const (
-	logInsertColumns = 13
-	logRowsPerInsert = 64
-)
-
-// logInserts caches the INSERT of n rows (n ≤ logRowsPerInsert).
-var logInserts [logRowsPerInsert + 1]atomic.Pointer[string]
-
-// logInsert is the INSERT of n log rows: VALUES ($1, …, $13), ($14, …), ….
-func logInsert(n int) string {
-	if q := logInserts[n].Load(); q != nil {
-		return *q
-	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO logs (seq, id, doc, date_ms, type, description, client_id, client_name, ip, user_agent, hostname, audience, scope) VALUES ")
-	for r := range n {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := range logInsertColumns {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(param(r*logInsertColumns + c + 1))
-		}
-		b.WriteByte(')')
-	}
-	q := b.String()
-	logInserts[n].Store(&q)
-	return q
 }
 
 // logID is id, or for an event without one its sequence number in 20
