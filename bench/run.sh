@@ -192,6 +192,7 @@ scenarios=(
   "es256-reuse es256 basic form urn:bench:es256 sqlite+reuse"
   "es256-logall es256 basic form urn:bench:es256 sqlite+logall"
   "es256-stream es256 basic form urn:bench:es256 sqlite+stream"
+  "es256-none es256 basic form urn:bench:es256 sqlite+none"
 )
 if [ -n "$pgdsn" ]; then
   scenarios+=("es256-basic-pg es256 basic form urn:bench:es256 postgres" "rs256-basic-pg rs256 basic form urn:bench:rs256 postgres")
@@ -230,6 +231,7 @@ for sc in "${scenarios[@]}"; do
       sqlite+action) start_credo action "$work/bench-action.db" "$work/seed-action.yaml" ;;
       sqlite+reuse) start_credo reuse "$work/bench-reuse.db" "$work/seed.yaml" --token-reuse 0.5 ;;
       sqlite+logall) start_credo logall "$work/bench-logall.db" "$work/seed.yaml" --token-log all ;; # every exchange to the tenant log (issue 15)
+      sqlite+none) start_credo none "$work/bench-none.db" "$work/seed.yaml" --token-log none ;; # no token exchange logged (issue 15's baseline)
       sqlite+stream) # every exchange to the tenant log and to a stdout log stream (issue 15)
         CREDO_BOOTSTRAP_CLIENT_ID=bench-admin CREDO_BOOTSTRAP_CLIENT_SECRET=$secret \
           start_credo stream "$work/bench-stream.db" "$work/seed.yaml" --token-log all
