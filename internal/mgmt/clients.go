@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -204,16 +205,13 @@ func (a *API) listClients(c *call) (any, error) {
 		total = len(all)
 		if checkpoint {
 			// from is the client_id after which the page starts (the
-			// "next" of the previous page), in the store's order.
+			// "next" of the previous page): the clients after it in the
+			// store's byte-wise client_id order, as the store's own
+			// checkpoint (unfiltered lists) reads on.
+			from := c.q.str("from")
 			start := 0
-			if from := c.q.str("from"); from != "" {
-				start = len(all)
-				for i, cl := range all {
-					if cl.ClientID == from {
-						start = i + 1
-						break
-					}
-				}
+			if from != "" {
+				start = sort.Search(len(all), func(i int) bool { return all[i].ClientID > from })
 			}
 			list, remaining = all[start:min(start+take, len(all))], len(all)-start
 		} else {

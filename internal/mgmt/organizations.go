@@ -12,9 +12,10 @@ import (
 
 // OrganizationBody is the JSON body of POST and PATCH /organizations.
 // enabled_connections, third_party_client_access and token_quota are
-// accepted and ignored: credo has no connections and no user flows (no
-// user logins), and per-organization token quotas are not implemented;
-// Terraform, go-auth0 and the Deploy CLI send them.
+// accepted and ignored, as the README's Organizations section documents
+// (Terraform, go-auth0 and the Deploy CLI send them): the first two govern
+// user logins, which an M2M server has none of, and credo enforces no
+// token quota yet, so a stored one would promise a limit nobody applies.
 type OrganizationBody struct {
 	ID          *string               `json:"id,omitempty"` // PATCH only, and only the organization's own (what GET returns)
 	Name        *string               `json:"name,omitempty"`

@@ -81,6 +81,15 @@ func TestClientListParameters(t *testing.T) {
 		if got := strings.Join(ids(m["clients"].([]any)), " "); got != "spa third-m2m" || m["next"] != nil {
 			t.Fatalf("last page %v", m)
 		}
+		// A from that names no client reads on after it, in client_id
+		// order, the same with a filter the store does not take
+		// (two app types) as without.
+		for _, q := range []string{"take=2&from=first-m2m-gone", "take=2&from=first-m2m-gone&app_type=non_interactive,spa"} {
+			m = h.do("GET", "/api/v2/clients?"+q, nil).want(200).json()
+			if got := strings.Join(ids(m["clients"].([]any)), " "); got != "spa third-m2m" || m["next"] != nil {
+				t.Fatalf("%s: %v", q, m)
+			}
+		}
 	})
 
 	for _, q := range []string{"is_global=yes", "is_first_party=1", "q=name:x", "take=0", "take=101"} {

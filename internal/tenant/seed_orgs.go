@@ -11,9 +11,10 @@ import (
 )
 
 // SeedOrganization is an organizations: entry in the Deploy CLI's shape.
-// connections, token_quota and discovery_domains are accepted and ignored:
-// credo has no connections (no user logins), per-organization token quotas
-// and discovery domains are not implemented.
+// connections, token_quota and discovery_domains are accepted and ignored,
+// as OrganizationBody's (README, Organizations): connections and discovery
+// domains route user logins, which an M2M server has none of, and credo
+// enforces no token quota yet.
 type SeedOrganization struct {
 	Name        string            `yaml:"name"`
 	DisplayName *string           `yaml:"display_name,omitempty"`
